@@ -1,0 +1,201 @@
+"""Controlled vocabularies: pillars, statuses, themes and confidence levels.
+
+Each vocabulary is declared once, as slug -> label (English msgid) plus the
+aliases the loader accepts. Colours are fixed here so every chart agrees.
+Labels are English message ids; ``i18n`` translates them.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+
+def fold(text: str) -> str:
+    """Lower-case, strip accents and collapse punctuation/whitespace to one space."""
+    text = unicodedata.normalize("NFKD", str(text))
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = re.sub(r"[^a-z0-9]+", " ", text.lower())
+    return text.strip()
+
+
+@dataclass(frozen=True)
+class Term:
+    slug: str
+    label: str  # English message id, translated by i18n
+    color: str = "#888888"
+    definition: str = ""
+    evidence: str = ""
+    aliases: tuple[str, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    name: str
+    terms: tuple[Term, ...]
+
+    @property
+    def slugs(self) -> list[str]:
+        return [t.slug for t in self.terms]
+
+    def __getitem__(self, slug: str) -> Term:
+        return self._by_slug[slug]
+
+    def __contains__(self, slug: object) -> bool:
+        return slug in self._by_slug
+
+    @property
+    def _by_slug(self) -> dict[str, Term]:
+        return {t.slug: t for t in self.terms}
+
+    @property
+    def lookup(self) -> dict[str, str]:
+        """Folded alias -> slug. Slugs, labels and aliases all resolve."""
+        table: dict[str, str] = {}
+        for t in self.terms:
+            for name in (t.slug, t.label, *t.aliases):
+                table[fold(name)] = t.slug
+        return table
+
+    def colors(self) -> dict[str, str]:
+        return {t.slug: t.color for t in self.terms}
+
+    def label(self, slug: str) -> str:
+        term = self._by_slug.get(slug)
+        return term.label if term else humanize(slug)
+
+
+def humanize(slug: str) -> str:
+    """Readable fallback for a slug with no declared label: 'clean_tech' -> 'Clean tech'."""
+    text = str(slug).replace("_", " ").replace("-", " ").strip()
+    return text[:1].upper() + text[1:]
+
+
+# Okabe–Ito, the colour-blind-safe palette (Okabe & Ito 2008).
+OKABE_ITO = {
+    "orange": "#E69F00",
+    "sky": "#56B4E9",
+    "green": "#009E73",
+    "yellow": "#F0E442",
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "purple": "#CC79A7",
+    "black": "#000000",
+    "grey": "#999999",
+}
+
+PILLARS = Vocabulary(
+    "pillar",
+    (
+        Term(
+            "prosperity",
+            "Prosperity",
+            OKABE_ITO["blue"],
+            aliases=("prosperite", "prosperidad", "pillar 1", "pillar i", "i prosperity",
+                     "economic prosperity"),
+        ),
+        Term(
+            "mobility",
+            "Mobility, Inclusion and Well-being",
+            OKABE_ITO["orange"],
+            aliases=(
+                "mobility", "mobility inclusivity and well being", "mobility inclusivity and wellbeing",
+                "mobility inclusion and well being", "mobility inclusion and wellbeing",
+                "mobility well being and inclusion", "mobility wellbeing and inclusion",
+                "mobilite inclusion et bien etre", "mobilite", "movilidad inclusion y bienestar",
+                "movilidad bienestar e inclusion", "movilidad", "pillar 2", "pillar ii",
+            ),
+        ),
+        Term(
+            "security",
+            "Security",
+            OKABE_ITO["vermillion"],
+            aliases=("securite", "seguridad", "pillar 3", "pillar iii"),
+        ),
+        Term(
+            "environment",
+            "Environment and Sustainability",
+            OKABE_ITO["green"],
+            aliases=(
+                "environment", "environment and sustainability", "environment sustainability",
+                "environnement et durabilite", "environnement", "environnement et developpement durable",
+                "medio ambiente y sostenibilidad", "medio ambiente y sustentabilidad", "medio ambiente",
+                "sostenibilidad", "pillar 4", "pillar iv",
+            ),
+        ),
+    ),
+)
+
+STATUSES = Vocabulary(
+    "status",
+    (
+        Term("completed", "Completed", OKABE_ITO["green"],
+             "The deliverable happened or the event took place.",
+             "A dated public source (government release, or credible report) that it was done.",
+             ("complete", "done", "finished", "achieved", "termine", "terminee", "acheve",
+              "completado", "completada", "concluido", "terminado", "cumplido", "hecho")),
+        Term("in_progress", "In progress", OKABE_ITO["sky"],
+             "Work toward a defined deliverable is under way.",
+             "A public source showing work has started (a call launched, talks held, a draft).",
+             ("in progress", "underway", "under way", "started", "active", "en cours",
+              "en curso", "en progreso", "en proceso", "wip")),
+        Term("ongoing", "Ongoing", OKABE_ITO["blue"],
+             "A standing activity with no end date, such as a working group or programme.",
+             "A source showing the activity is currently running.",
+             ("continuing", "continuous", "permanent", "recurring", "continu", "permanente",
+              "continuo", "en marcha")),
+        Term("planned", "Planned", OKABE_ITO["yellow"],
+             "Committed or announced in the plan; no public sign yet that work has begun.",
+             "The announcement itself (the plan text or a release naming it).",
+             ("not started", "announced", "committed", "scheduled", "upcoming", "to do", "todo",
+              "prevu", "prevue", "planifie", "annonce", "planeado", "previsto", "anunciado",
+              "programado", "pendiente", "no iniciado")),
+        Term("delayed", "Delayed", OKABE_ITO["vermillion"],
+             "A source says it is behind schedule.",
+             "A source stating the delay. A passed deadline alone is shown as 'overdue', not delayed.",
+             ("late", "behind", "behind schedule", "slipped", "en retard", "retarde", "retrasado",
+              "atrasado", "demorado")),
+        Term("cancelled", "Cancelled", OKABE_ITO["black"],
+             "A source says it was dropped.",
+             "A source stating the cancellation.",
+             ("canceled", "dropped", "abandoned", "annule", "annulee", "cancelado", "cancelada")),
+        Term("unknown", "Unknown", OKABE_ITO["grey"],
+             "No public evidence either way.",
+             "None: this is the honest default.",
+             ("", "n a", "na", "tbd", "unclear", "inconnu", "desconocido", "sin informacion",
+              "no disponible")),
+    ),
+)
+
+CONFIDENCE = Vocabulary(
+    "confidence",
+    (
+        Term("official", "Official", definition="Stated in a government text (a plan, joint statement or agency release).",
+             aliases=("officiel", "oficial", "government", "gouvernement", "gobierno")),
+        Term("reported", "Reported", definition="Stated only in news reports or analysis.",
+             aliases=("rapporte", "reportado", "news", "media", "presse", "prensa")),
+        Term("inferred", "Inferred", definition="An inference, not a stated fact.",
+             aliases=("infere", "inferido", "estimated", "estime", "estimado")),
+    ),
+)
+
+THEMES = Vocabulary(
+    "theme",
+    (
+        Term("ip", "IP and innovation", aliases=("intellectual property", "innovation", "pi", "propriete intellectuelle", "propiedad intelectual", "innovacion")),
+        Term("energy", "Energy", aliases=("energie", "energia")),
+        Term("security", "Security", aliases=("securite", "seguridad")),
+        Term("trade", "Trade", aliases=("commerce", "comercio")),
+        Term("agriculture", "Agriculture", aliases=("agri food", "agrifood", "agroalimentaire", "agricultura")),
+        Term("digital", "Digital and cyber", aliases=("cyber", "cybersecurity", "numerique", "digital", "ciber")),
+        Term("climate", "Climate", aliases=("climat", "clima")),
+        Term("mobility", "Mobility", aliases=("mobilite", "movilidad", "migration", "labour mobility")),
+        Term("health", "Health", aliases=("sante", "salud")),
+        Term("culture", "Culture", aliases=("cultura", "sport", "sports")),
+        Term("critical_minerals", "Critical minerals", aliases=("minerals", "mining", "mineraux critiques", "minerales criticos")),
+        Term("infrastructure", "Infrastructure", aliases=("infraestructura", "ports", "transport")),
+    ),
+)
+
+# Themes have an open vocabulary: any slug matching this is accepted.
+THEME_SLUG = re.compile(r"^[a-z0-9][a-z0-9_]*$")
