@@ -1,0 +1,36 @@
+"""Key facts about the plan for the 'about the plan' card, each with its source.
+
+Figures come from data/README.md's sources (the project fact sheet); the text
+is ours. Values stay numbers so they can be formatted per locale.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+S1 = "https://www.international.gc.ca/transparency-transparence/mexico-mexique/action-plan-2025-2028.aspx?lang=eng"
+S4 = "https://wawa-news.com/index.php/2025/09/18/carney-announces-new-partnership-with-mexico-to-elevate-ties-across-trade-energy-and-security/"
+S5 = "https://www.newswire.ca/news-releases/readout-prime-minister-carney-meets-with-president-of-mexico-claudia-sheinbaum-815761870.html"
+S6 = "https://www.newswire.ca/news-releases/prime-minister-carney-to-travel-to-mexico-to-deepen-canada-mexico-partnerships-in-trade-energy-and-security-825474363.html"
+
+
+@dataclass(frozen=True)
+class Fact:
+    value: float | None
+    kind: str  # "date" | "cad_billion" | "cad_million" | "count"
+    label: str  # English message id
+    source_name: str
+    source_url: str
+    when: str = ""
+
+
+FACTS: tuple[Fact, ...] = (
+    Fact(None, "date", "Plan adopted; relations raised to a Comprehensive Strategic Partnership",
+         "Global Affairs Canada", S1, "2025-09-18"),
+    Fact(4, "count", "Pillars: prosperity; mobility, inclusion and well-being; security; environment and sustainability",
+         "Global Affairs Canada", S1),
+    Fact(56, "cad_billion", "Two-way merchandise trade in 2024 (nearly)", "Prime Minister's Office, 16 Sept 2025", S6),
+    Fact(9.9, "cad_million", "New Canadian funding announced with the plan (ILO and UNODC projects)",
+         "Prime Minister's Office, 18 Sept 2025", S4),
+    Fact(2, "cad_billion", "Projected boost to Canada's economy from the 2026 World Cup",
+         "Prime Minister's Office readout, 18 Sept 2025", S5),
+)

@@ -1,0 +1,80 @@
+"""The one ``Filters`` object every page shares, and what it means for the data."""
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+from datetime import date
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from .dataset import Dataset, row_mask
+from .vocab import PILLARS, STATUSES, THEMES, fold
+
+Translator = Callable[[str], str]
+
+
+@dataclass(frozen=True)
+class Filters:
+    pillar: tuple[str, ...] = ()
+    sector: tuple[str, ...] = ()
+    status: tuple[str, ...] = ()
+    theme: tuple[str, ...] = ()
+    date_from: date | None = None
+    date_to: date | None = None
+    q: str = ""
+
+    def is_empty(self) -> bool:
+        return self == Filters()
+
+    def narrowed(self, **changes) -> "Filters":
+        return replace(self, **changes)
+
+    def mask(self, ds: Dataset) -> np.ndarray:
+        df = ds.frame
+        m = np.ones(len(df), dtype=bool)
+        if self.pillar:
+            m &= df["pillar"].isin(self.pillar).to_numpy()
+        if self.sector:
+            m &= df["sector"].isin(self.sector).to_numpy()
+        if self.status:
+            m &= df["status"].isin(self.status).to_numpy()
+        if self.theme:
+            m &= row_mask(ds, frozenset(self.theme))
+        if self.date_to:
+            m &= (df["start_date"] <= pd.Timestamp(self.date_to)).to_numpy()
+        if self.date_from:
+            m &= (ds.span_end >= pd.Timestamp(self.date_from)).to_numpy()
+        if self.q.strip():
+            m &= ds.search.str.contains(fold(self.q), regex=False).to_numpy()
+        return m
+
+    def apply(self, ds: Dataset) -> pd.DataFrame:
+        """The rows in view. Returns the shared frame itself when nothing filters."""
+        if self.is_empty():
+            return ds.frame
+        return ds.frame[self.mask(ds)]
+
+    def describe(self, shown: int, total: int, tr: Translator = lambda s: s,
+                 fmt_date: Callable[[date], str] = date.isoformat) -> str:
+        """The filters in words: 'Security · In progress · 7 of 52 initiatives'."""
+        parts: list[str] = []
+        if self.pillar:
+            parts.append(", ".join(tr(PILLARS.label(p)) for p in self.pillar))
+        if self.sector:
+            parts.append(", ".join(self.sector))
+        if self.status:
+            parts.append(", ".join(tr(STATUSES.label(s)) for s in self.status))
+        if self.theme:
+            parts.append(", ".join(tr(THEMES.label(t)) for t in self.theme))
+        if self.date_from or self.date_to:
+            a = fmt_date(self.date_from) if self.date_from else "…"
+            b = fmt_date(self.date_to) if self.date_to else "…"
+            parts.append(f"{a} – {b}")
+        if self.q.strip():
+            parts.append(f"“{self.q.strip()}”")
+        parts.append(tr("{shown} of {total} initiatives").format(shown=shown, total=total))
+        return " · ".join(parts)
+
+
+FILTER_FIELDS = tuple(f.name for f in fields(Filters))

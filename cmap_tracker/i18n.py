@@ -1,0 +1,88 @@
+"""Translations (gettext .po catalogues read with Babel) and locale formatting.
+
+English strings in the code are the message ids. ``locales/<lang>/LC_MESSAGES/
+messages.po`` holds one file per language for translators. The language of the
+current script run lives in a ContextVar, so concurrent sessions never mix.
+"""
+from __future__ import annotations
+
+import contextvars
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+
+from babel import Locale
+from babel.dates import format_date as _babel_date
+from babel.numbers import format_decimal, format_percent
+
+LANGUAGES = {"en": "English", "fr": "Français", "es": "Español"}
+DEFAULT = "en"
+LOCALE_DIR = Path(__file__).resolve().parent.parent / "locales"
+BABEL_LOCALES = {"en": "en_CA", "fr": "fr_CA", "es": "es_MX"}
+
+_lang: contextvars.ContextVar[str] = contextvars.ContextVar("lang", default=DEFAULT)
+
+
+def po_path(lang: str) -> Path:
+    return LOCALE_DIR / lang / "LC_MESSAGES" / "messages.po"
+
+
+@lru_cache(maxsize=None)
+def catalogue(lang: str) -> dict[str, str]:
+    path = po_path(lang)
+    if lang == DEFAULT or not path.exists():
+        return {}
+    from babel.messages.pofile import read_po
+
+    with path.open("rb") as fh:
+        cat = read_po(fh, locale=lang)
+    return {m.id: m.string for m in cat if m.id and m.string and not m.fuzzy}
+
+
+def set_language(lang: str | None) -> str:
+    lang = lang if lang in LANGUAGES else DEFAULT
+    _lang.set(lang)
+    return lang
+
+
+def language() -> str:
+    return _lang.get()
+
+
+def gettext(message: str) -> str:
+    return catalogue(_lang.get()).get(message, message)
+
+
+_ = gettext
+
+
+def negotiate(accept: str | None) -> str:
+    """Pick en/fr/es from a browser locale such as 'fr-CA' or 'es-MX'."""
+    if not accept:
+        return DEFAULT
+    code = accept.replace("_", "-").split("-")[0].lower()
+    return code if code in LANGUAGES else DEFAULT
+
+
+def locale() -> Locale:
+    return Locale.parse(BABEL_LOCALES[_lang.get()])
+
+
+def fmt_date(d: date | None, fmt: str = "medium") -> str:
+    if d is None:
+        return "—"
+    return _babel_date(d, format=fmt, locale=locale())
+
+
+def fmt_int(n: int | float) -> str:
+    return format_decimal(n, locale=locale())
+
+
+def fmt_pct(x: float) -> str:
+    return format_percent(x, locale=locale())
+
+
+def month_names() -> list[str]:
+    """Abbreviated month names for chart axes, in the current language."""
+    names = locale().months["format"]["abbreviated"]
+    return [names[i] for i in range(1, 13)]

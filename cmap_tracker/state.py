@@ -1,0 +1,132 @@
+"""All view state in one object, and its one mapping to and from the URL.
+
+``View`` is to this dashboard what the grapher's config is to Our World in
+Data: ``View.to_query()`` and ``View.from_query()`` round-trip exactly, so the
+address bar always reproduces what is on screen. No query parameter can name
+a file: ``DASHBOARD_DATA`` alone chooses the data.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date
+from typing import Iterable, Mapping
+
+from .dataset import Dataset
+from .filters import Filters
+from .i18n import LANGUAGES
+from .vocab import PILLARS, STATUSES, THEMES, fold
+
+# URL key -> Filters field
+FILTER_KEYS = {"pillar": "pillar", "sector": "sector", "status": "status", "theme": "theme",
+               "from": "date_from", "to": "date_to", "q": "q"}
+VIEW_KEYS = ("id", "lang", "since", "until")
+OWN_KEYS = tuple(FILTER_KEYS) + VIEW_KEYS
+MAX_Q = 200
+
+
+def sector_slug(sector: str) -> str:
+    return fold(sector).replace(" ", "-")
+
+
+@dataclass(frozen=True)
+class View:
+    filters: Filters = field(default_factory=Filters)
+    id: str = ""
+    lang: str = ""
+    since: str = ""
+    until: str = ""
+
+    def to_query(self) -> dict[str, list[str]]:
+        f = self.filters
+        q: dict[str, list[str]] = {
+            "pillar": list(f.pillar),
+            "sector": [sector_slug(s) for s in f.sector],
+            "status": list(f.status),
+            "theme": list(f.theme),
+            "from": [f.date_from.isoformat()] if f.date_from else [],
+            "to": [f.date_to.isoformat()] if f.date_to else [],
+            "q": [f.q] if f.q.strip() else [],
+            "id": [self.id] if self.id else [],
+            "lang": [self.lang] if self.lang else [],
+            "since": [self.since] if self.since else [],
+            "until": [self.until] if self.until else [],
+        }
+        return {k: v for k, v in q.items() if v}
+
+    def with_filters(self, **changes) -> "View":
+        return replace(self, filters=replace(self.filters, **changes))
+
+
+@dataclass(frozen=True)
+class Notice:
+    key: str
+    value: str
+
+
+def _values(params: Mapping[str, str | Iterable[str]], key: str) -> list[str]:
+    v = params.get(key)
+    if v is None:
+        return []
+    if isinstance(v, str):
+        return [v]
+    return [str(x) for x in v]
+
+
+def _pick(values: list[str], valid: Mapping[str, str], key: str, notices: list[Notice]) -> tuple[str, ...]:
+    out: list[str] = []
+    for v in values:
+        hit = valid.get(v) or valid.get(fold(v))
+        if hit is None:
+            if v != "":
+                notices.append(Notice(key, v))
+        elif hit not in out:
+            out.append(hit)
+    return tuple(out)
+
+
+def _date(values: list[str], key: str, notices: list[Notice]) -> date | None:
+    if not values or values[0] == "":
+        return None
+    try:
+        return date.fromisoformat(values[0][:10])
+    except ValueError:
+        notices.append(Notice(key, values[0]))
+        return None
+
+
+def from_query(params: Mapping[str, str | Iterable[str]], ds: Dataset,
+               snapshots: Iterable[str] = ()) -> tuple[View, list[Notice]]:
+    """Parse URL parameters. Unknown values are dropped and returned as notices."""
+    notices: list[Notice] = []
+    pillars = {s: s for s in PILLARS.slugs}
+    statuses = {s: s for s in STATUSES.slugs}
+    sectors = {sector_slug(s): s for s in ds.sectors} | {s: s for s in ds.sectors}
+    theme_set = set(ds.theme_slugs) | set(THEMES.slugs)
+    themes = {t: t for t in theme_set}
+    f = Filters(
+        pillar=_pick(_values(params, "pillar"), pillars, "pillar", notices),
+        sector=_pick(_values(params, "sector"), sectors, "sector", notices),
+        status=_pick(_values(params, "status"), statuses, "status", notices),
+        theme=_pick(_values(params, "theme"), themes, "theme", notices),
+        date_from=_date(_values(params, "from"), "from", notices),
+        date_to=_date(_values(params, "to"), "to", notices),
+        q=(_values(params, "q") or [""])[0][:MAX_Q],
+    )
+    ident = (_values(params, "id") or [""])[0]
+    if ident and ident not in set(ds.frame["id"]):
+        notices.append(Notice("id", ident))
+        ident = ""
+    lang = (_values(params, "lang") or [""])[0]
+    if lang and lang not in LANGUAGES:
+        notices.append(Notice("lang", lang))
+        lang = ""
+    snaps = set(snapshots)
+    since = (_values(params, "since") or [""])[0]
+    until = (_values(params, "until") or [""])[0]
+    if since and since not in snaps:
+        notices.append(Notice("since", since))
+        since = ""
+    if until and until not in snaps:
+        notices.append(Notice("until", until))
+        until = ""
+    return View(f, ident, lang, since, until), notices

@@ -1,0 +1,437 @@
+"""Streamlit glue shared by every page: data loading, the sidebar, the URL,
+charts with cross-filtering, and small display helpers.
+
+Pages call ``ui.page()`` to get the current ``Ctx`` and only compose. This is
+the only module in the package that imports Streamlit.
+"""
+from __future__ import annotations
+
+import contextvars
+import os
+import re
+from dataclasses import dataclass
+from datetime import date
+from functools import partial
+from pathlib import Path
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from . import dataset as dataset_mod
+from . import i18n, loader, state
+from .dataset import Dataset
+from .filters import Filters
+from .i18n import _
+from .state import View
+from .vocab import PILLARS, STATUSES, THEMES, humanize
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATA = ROOT / "data" / "initiatives.csv"
+W = {"pillar": "w_pillar", "sector": "w_sector", "status": "w_status", "theme": "w_theme",
+     "date_from": "w_from", "date_to": "w_to", "q": "w_q"}
+LANG_KEY = "w_lang"
+ID_KEY = "view_id"
+
+
+@dataclass(frozen=True)
+class Ctx:
+    ds: Dataset
+    view: View
+    df: pd.DataFrame  # rows in view
+    today: date
+    uploaded: bool
+
+    @property
+    def filters(self) -> Filters:
+        return self.view.filters
+
+
+_ctx: contextvars.ContextVar[Ctx] = contextvars.ContextVar("ctx")
+
+
+def data_source() -> str:
+    """``DASHBOARD_DATA`` (a path or an http(s) URL), else the bundled CSV."""
+    return os.environ.get("DASHBOARD_DATA", "").strip() or str(DEFAULT_DATA)
+
+
+def _version(source: str) -> tuple:
+    """Cache key part that changes when the data changes (mtime+size, or a
+    10-minute bucket for URLs), so a replaced file is served on the next rerun."""
+    if re.match(r"^https?://", source, re.I):
+        return ("url", int(pd.Timestamp.now().timestamp() // 600))
+    try:
+        st_ = os.stat(source)
+        return ("file", st_.st_mtime_ns, st_.st_size)
+    except OSError:
+        return ("missing",)
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _load_shared(source: str, version: tuple) -> Dataset:
+    # Shared, read-only, across sessions: cache_resource hands out the same
+    # object (cache_data would copy the frame for every session and rerun).
+    return dataset_mod.build(loader.load(source, limit=None))
+
+
+def load_default() -> Dataset:
+    source = data_source()
+    return _load_shared(source, _version(source))
+
+
+def dataset() -> tuple[Dataset, bool]:
+    up = st.session_state.get("upload")
+    if up is not None:
+        return up, True
+    return load_default(), False
+
+
+def set_upload(name: str, data: bytes) -> loader.LoadResult:
+    """Parse an upload into this session only (never written to disk)."""
+    result = loader.load(data, name=name)
+    if result.ok:
+        st.session_state["upload"] = dataset_mod.build(result)
+    return result
+
+
+def clear_upload() -> None:
+    st.session_state.pop("upload", None)
+
+
+# --------------------------------------------------------------------------- text
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+def md(text: object) -> str:
+    """Escape data so Markdown shows it as text, never as markup or a link."""
+    return _MD_SPECIAL.sub(r"\\\1", str(text))
+
+
+def safe_url(url: object) -> str | None:
+    u = str(url or "").strip()
+    return u if re.match(r"^https?://", u, re.I) else None
+
+
+def localized(row: pd.Series, column: str) -> tuple[str, bool]:
+    """Row text in the current language, with a flag when it fell back to English."""
+    lang = i18n.language()
+    if lang != "en":
+        val = str(row.get(f"{column}_{lang}", "") or "").strip()
+        if val:
+            return val, False
+        return str(row.get(column, "") or ""), True
+    return str(row.get(column, "") or ""), False
+
+
+def label_pillar(s: str) -> str:
+    return _(PILLARS.label(s))
+
+
+def label_status(s: str) -> str:
+    return _(STATUSES.label(s))
+
+
+def label_theme(s: str) -> str:
+    return _(THEMES.label(s)) if s in THEMES else humanize(s)
+
+
+# ------------------------------------------------------------------ state and URL
+
+
+def _seed_from_url(ds: Dataset, snapshots: list[str]) -> None:
+    params = {k: st.query_params.get_all(k) for k in st.query_params}
+    view, notices = state.from_query(params, ds, snapshots)
+    _put_filters(view.filters)
+    st.session_state[ID_KEY] = view.id
+    st.session_state["view_since"] = view.since
+    st.session_state["view_until"] = view.until
+    if view.lang:
+        st.session_state[LANG_KEY] = view.lang
+    st.session_state["_notices"] = notices
+
+
+def _put_filters(f: Filters) -> None:
+    for field, key in W.items():
+        v = getattr(f, field)
+        st.session_state[key] = list(v) if isinstance(v, tuple) else v
+
+
+def current_view() -> View:
+    ss = st.session_state
+    f = Filters(
+        pillar=tuple(ss.get(W["pillar"]) or ()),
+        sector=tuple(ss.get(W["sector"]) or ()),
+        status=tuple(ss.get(W["status"]) or ()),
+        theme=tuple(ss.get(W["theme"]) or ()),
+        date_from=ss.get(W["date_from"]),
+        date_to=ss.get(W["date_to"]),
+        q=(ss.get(W["q"]) or "")[: state.MAX_Q],
+    )
+    lang = ss.get(LANG_KEY, "")
+    return View(f, ss.get(ID_KEY, "") or "", lang if lang != "en" or ss.get("_lang_chosen") else "",
+                ss.get("view_since", ""), ss.get("view_until", ""))
+
+
+def write_url(view: View) -> None:
+    """Make the address bar match the view: our keys only (Streamlit's own
+    ``embed`` flags are left alone), and only when something differs."""
+    want = view.to_query()
+    qp = st.query_params
+    for key in state.OWN_KEYS:
+        have = qp.get_all(key)
+        if want.get(key, []) != have:
+            if key in want:
+                qp[key] = want[key]
+            elif key in qp:
+                del qp[key]
+
+
+def reset_filters() -> None:
+    _put_filters(Filters())
+    st.session_state[ID_KEY] = ""
+    st.session_state["_notices"] = []
+
+
+def cross_filter(chart_key: str) -> None:
+    """on_select callback: narrow the filters to what was clicked (by customdata id)."""
+    sel = st.session_state.get(chart_key)
+    points = (sel or {}).get("selection", {}).get("points", []) if sel else []
+    picked: dict[str, list[str]] = {}
+    for p in points:
+        cd = p.get("customdata") or []
+        for kind, value in zip(cd[0::2], cd[1::2]):
+            if kind in ("pillar", "sector", "status", "theme", "id"):
+                picked.setdefault(kind, [])
+                if value not in picked[kind]:
+                    picked[kind].append(value)
+            else:
+                break
+    if not picked:
+        return
+    for kind, values in picked.items():
+        if kind == "id":
+            st.session_state[ID_KEY] = values[0]
+        else:
+            st.session_state[W[kind]] = values
+
+
+# ----------------------------------------------------------------------- sidebar
+
+
+def _sidebar(ds: Dataset) -> None:
+    sb = st.sidebar
+    keep = {"persist_state": "session"}  # survive page switches
+    sb.selectbox(_("Language"), list(i18n.LANGUAGES), key=LANG_KEY, **keep,
+                 format_func=lambda c: i18n.LANGUAGES[c], on_change=lambda: st.session_state.update(_lang_chosen=True))
+    sb.header(_("Filters"))
+    sb.multiselect(_("Pillar"), PILLARS.slugs, key=W["pillar"], **keep, format_func=label_pillar,
+                   placeholder=_("All pillars"))
+    sb.multiselect(_("Sector"), ds.sectors, key=W["sector"], **keep, placeholder=_("All sectors"))
+    sb.multiselect(_("Status"), STATUSES.slugs, key=W["status"], **keep, format_func=label_status,
+                   placeholder=_("All statuses"))
+    themes = list(dict.fromkeys([*ds.theme_slugs, *st.session_state.get(W["theme"], [])]))
+    sb.multiselect(_("Theme"), themes, key=W["theme"], **keep, format_func=label_theme, placeholder=_("All themes"))
+    c1, c2 = sb.columns(2)
+    c1.date_input(_("From"), key=W["date_from"], **keep, format="YYYY-MM-DD")
+    c2.date_input(_("To"), key=W["date_to"], **keep, format="YYYY-MM-DD")
+    sb.text_input(_("Search"), key=W["q"], **keep, placeholder=_("id, title or description"), max_chars=state.MAX_Q)
+    sb.button(_("Reset filters"), on_click=reset_filters, width="stretch")
+
+
+# -------------------------------------------------------------------- the run
+
+
+def start(snapshots: list[str] | None = None) -> Ctx | None:
+    """Run before the page: language, data, URL seeding, sidebar. Returns the
+    context, or None after showing a clear error (the app never shows a traceback)."""
+    ss = st.session_state
+    if LANG_KEY not in ss:
+        ss[LANG_KEY] = i18n.negotiate(getattr(st.context, "locale", None))
+        lang_q = st.query_params.get("lang")
+        if lang_q in i18n.LANGUAGES:
+            ss[LANG_KEY] = lang_q
+            ss["_lang_chosen"] = True
+    i18n.set_language(ss[LANG_KEY])
+
+    try:
+        ds, uploaded = dataset()
+    except Exception as exc:  # noqa: BLE001 - never a traceback on screen
+        st.error(_("The data could not be loaded: {error}").format(error=exc))
+        return None
+    if not ds.result.ok:
+        st.error(_("The data file could not be used."))
+        st.write(ds.result.fatal.text(_))
+        st.caption(_("Source: {source}. The dashboard will use the file as soon as it is fixed; reload the page.")
+                   .format(source=ds.result.source))
+        return None
+
+    if not ss.get("_seeded"):
+        _seed_from_url(ds, snapshots or [])
+        ss["_seeded"] = True
+    _sidebar(ds)
+    view = current_view()
+    ctx = Ctx(ds, view, view.filters.apply(ds), date.today(), uploaded)
+    _ctx.set(ctx)
+    return ctx
+
+
+def finish(ctx: Ctx) -> None:
+    write_url(current_view())
+
+
+PAGES = (  # (script, title message id, icon, url path = file name)
+    ("pages/overview.py", "Overview", ":material/home:", "overview"),
+    ("pages/status.py", "Status", ":material/bar_chart:", "status"),
+    ("pages/timeline.py", "Timeline", ":material/timeline:", "timeline"),
+    ("pages/themes.py", "Themes", ":material/category:", "themes"),
+    ("pages/explorer.py", "Explorer", ":material/table_view:", "explorer"),
+    ("pages/data.py", "Data", ":material/dataset:", "data"),
+)
+
+
+def navigation():
+    return st.navigation([
+        st.Page(str(ROOT / script), title=_(title), icon=icon, default=i == 0)
+        for i, (script, title, icon, path) in enumerate(PAGES)
+    ])
+
+
+def page() -> Ctx:
+    """Called by each page: shows the filter summary and notices, returns the context."""
+    try:
+        ctx = _ctx.get()
+    except LookupError:
+        # Streamlit ran this page file by itself: with a pages/ folder beside
+        # the entry point, a process's first run (and every AppTest run) takes
+        # the legacy multipage path, which skips dashboard.py. Declaring the
+        # navigation switches the process to st.navigation; rerun through it.
+        navigation()
+        st.rerun()
+    notices = st.session_state.get("_notices") or []
+    if notices:
+        st.warning(_("Some values in the link were not recognised and were ignored: {items}").format(
+            items=", ".join(f"{n.key}={n.value}" for n in notices)), icon="⚠️")
+    if ctx.uploaded:
+        st.info(_("You are exploring your uploaded file “{name}”. It stays in this browser session only.")
+                .format(name=ctx.ds.result.source), icon="📄")
+    st.markdown(f"**{md(ctx.filters.describe(len(ctx.df), len(ctx.ds.frame), _, i18n.fmt_date))}**")
+    return ctx
+
+
+def empty_state() -> None:
+    st.info(_("No initiatives match these filters. Remove a filter or press “Reset filters” in the sidebar."),
+            icon="🔎")
+
+
+def chart(fig: go.Figure, key: str, *, alt: str, table: pd.DataFrame | None = None,
+          selectable: bool = True) -> None:
+    """A Plotly chart with alt text, a PNG download name, click-to-filter and a table alternative."""
+    config = {"displaylogo": False,
+              "toImageButtonOptions": {"format": "png", "filename": f"cmap-{key}", "scale": 2},
+              "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
+    if selectable:
+        st.plotly_chart(fig, key=key, on_select=partial(cross_filter, key), selection_mode="points",
+                        alt=alt, config=config, width="stretch")
+    else:
+        st.plotly_chart(fig, key=key, alt=alt, config=config, width="stretch")
+    if table is not None:
+        with st.expander(_("Show as table")):
+            st.dataframe(table, hide_index=True, width="stretch")
+
+
+def detail(ctx: Ctx, ident: str) -> None:
+    """The detail card of one initiative (everything shown as text)."""
+    rows = ctx.ds.frame[ctx.ds.frame["id"] == ident]
+    if rows.empty:
+        return
+    row = rows.iloc[0]
+    title, fell_back = localized(row, "title")
+    desc, desc_fb = localized(row, "description")
+    with st.container(border=True):
+        st.subheader(f"{ident} · {title}", anchor=False)
+        if fell_back or desc_fb:
+            st.caption(_("Not yet translated; shown in the original language."))
+        if desc:
+            st.text(desc)
+        c1, c2, c3 = st.columns(3)
+        c1.markdown(f"**{_('Pillar')}**  \n{md(label_pillar(row['pillar']))}")
+        c1.markdown(f"**{_('Sector')}**  \n{md(row['sector'])}")
+        c2.markdown(f"**{_('Status')}**  \n{md(label_status(row['status']))}")
+        start = i18n.fmt_date(row["start_date"].date())
+        end = i18n.fmt_date(row["end_date"].date()) if pd.notna(row["end_date"]) else _("open-ended")
+        c2.markdown(f"**{_('Dates')}**  \n{md(start)} – {md(end)}")
+        c3.markdown(f"**{_('Lead (Canada)')}**  \n{md(row.get('lead_canada') or '—')}")
+        c3.markdown(f"**{_('Lead (Mexico)')}**  \n{md(row.get('lead_mexico') or '—')}")
+        conf = row.get("confidence") or ""
+        lu = row.get("last_updated")
+        st.markdown(f"**{_('Confidence')}**: {md(_(conf.capitalize()) if conf else '—')} · "
+                    f"**{_('Last updated')}**: {md(i18n.fmt_date(lu.date()) if pd.notna(lu) else '—')}")
+        url = safe_url(row["source_url"])
+        if url:
+            st.link_button(_("Open the source"), url)
+        if row.get("source_note"):
+            st.caption(md(row["source_note"]))
+
+
+def display_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """Rows as people read them: labels, not slugs; titles in the current language."""
+    lang = i18n.language()
+    title = df["title"]
+    if lang != "en" and f"title_{lang}" in df:
+        alt = df[f"title_{lang}"].fillna("")
+        title = alt.where(alt != "", df["title"])
+    return pd.DataFrame({
+        "id": df["id"],
+        _("Title"): title,
+        _("Pillar"): df["pillar"].astype(str).map(label_pillar),
+        _("Sector"): df["sector"],
+        _("Status"): df["status"].astype(str).map(label_status),
+        _("Start"): df["start_date"].dt.date,
+        _("End"): df["end_date"].dt.date,
+        _("Themes"): df["themes"].map(lambda t: ", ".join(label_theme(x) for x in t.split(";") if x)),
+        _("Lead (Canada)"): df["lead_canada"],
+        _("Lead (Mexico)"): df["lead_mexico"],
+        _("Source"): df["source_url"].where(df["source_url"].str.match(r"^https?://", case=False), None),
+    })
+
+
+def _on_row_select(key: str, ids: list[str]) -> None:
+    rows = st.session_state[key].get("selection", {}).get("rows", [])
+    st.session_state[ID_KEY] = ids[rows[0]] if rows else ""
+
+
+def initiative_table(df: pd.DataFrame, *, key: str, select: bool = False) -> None:
+    view = display_frame(df)
+    config = {
+        _("Source"): st.column_config.LinkColumn(_("Source"), display_text=_("Open")),
+        _("Start"): st.column_config.DateColumn(_("Start")),
+        _("End"): st.column_config.DateColumn(_("End")),
+        _("Title"): st.column_config.TextColumn(_("Title"), width="large"),
+    }
+    kw = {}
+    if select:
+        kw = {"on_select": partial(_on_row_select, key, df["id"].tolist()), "selection_mode": "single-row"}
+    st.dataframe(view, key=key, hide_index=True, width="stretch", column_config=config,
+                 height=min(38 + 35 * len(view), 560), **kw)
+
+
+def dictionary_frame() -> pd.DataFrame:
+    from .contract import COLUMNS
+
+    return pd.DataFrame({
+        _("Column"): [c.name for c in COLUMNS],
+        _("Required"): [_("yes") if c.required else _("no") for c in COLUMNS],
+        _("Format"): [c.kind for c in COLUMNS],
+        _("Meaning"): [_(c.description) for c in COLUMNS],
+    })
+
+
+def status_frame() -> pd.DataFrame:
+    return pd.DataFrame({
+        _("Status"): [label_status(t.slug) for t in STATUSES.terms],
+        _("Slug"): [t.slug for t in STATUSES.terms],
+        _("Meaning"): [_(t.definition) for t in STATUSES.terms],
+        _("Evidence needed"): [_(t.evidence) for t in STATUSES.terms],
+    })

@@ -1,0 +1,44 @@
+import streamlit as st
+
+from cmap_tracker import contract, i18n, ui
+from cmap_tracker.i18n import _
+
+ctx = ui.page()
+st.title(_("Data"), anchor=False)
+result = ctx.ds.result
+
+st.subheader(_("Where the data comes from"), anchor=False)
+if ctx.uploaded:
+    st.write(_("Your uploaded file: {name}").format(name=result.source))
+    st.button(_("Back to the bundled data"), on_click=ui.clear_upload)
+else:
+    st.write(_("The bundled dataset of the Canada–Mexico Action Plan 2025–2028, compiled from government releases and news reports. Every row links to its source and states how strong the evidence is."))
+st.write(_("Data as of {date}. Rows: {rows} in the file, {valid} shown, {rejected} rejected, {corrected} corrected.").format(
+    date=i18n.fmt_date(ctx.ds.as_of), rows=result.rows_in_file, valid=len(result.frame),
+    rejected=result.rejected_rows, corrected=result.corrected_rows))
+
+st.subheader(_("Validation report"), anchor=False)
+for note in result.notes:
+    st.caption(note.text(_))
+if result.issues:
+    st.dataframe(result.issues_frame(_), hide_index=True, width="stretch",
+                 column_config={"line": st.column_config.NumberColumn(_("Line"), format="%d")})
+else:
+    st.success(_("Every row passed the checks."))
+
+st.subheader(_("Explore your own CSV"), anchor=False)
+st.caption(_("The file stays in this browser session only: it is never saved on the server. Limit: {mb} MB.").format(mb=contract.MAX_UPLOAD_MB))
+up = st.file_uploader(_("CSV file following the data contract"), type=["csv", "txt"], key="uploader")
+if up is not None and st.session_state.get("_upload_seen") != up.file_id:
+    st.session_state["_upload_seen"] = up.file_id
+    res = ui.set_upload(up.name, up.getvalue())
+    if res.ok:
+        st.rerun()
+    st.session_state["_upload_error"] = res.fatal.text(_)
+if st.session_state.get("_upload_error") and up is not None:
+    st.error(_("This file could not be used: {reason}").format(reason=st.session_state["_upload_error"]))
+
+st.subheader(_("Data dictionary"), anchor=False)
+st.dataframe(ui.dictionary_frame(), hide_index=True, width="stretch")
+st.markdown(_("Statuses"))
+st.dataframe(ui.status_frame(), hide_index=True, width="stretch")

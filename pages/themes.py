@@ -1,0 +1,35 @@
+import streamlit as st
+
+from cmap_tracker import figures, metrics, ui
+from cmap_tracker.i18n import _
+
+ctx = ui.page()
+st.title(_("Themes"), anchor=False)
+st.caption(_("An initiative with several themes counts once in each of them, so theme totals can add up to more than the number of initiatives."))
+
+if ctx.df.empty:
+    ui.empty_state()
+    st.stop()
+
+matrix = metrics.theme_pillar(ctx.df, ctx.ds.themes)
+ui.chart(figures.theme_matrix(matrix), "theme_matrix", selectable=False,
+         alt="; ".join(f"{ui.label_theme(t)}: {int(row.sum())}" for t, row in matrix.iterrows()),
+         table=matrix.rename(index=ui.label_theme, columns=ui.label_pillar).reset_index(names=_("Theme")))
+st.caption(_("To filter by theme, use the Theme filter in the sidebar."))
+
+st.subheader(_("Theme deep-dive"), anchor=False)
+available = ctx.ds.theme_slugs
+defaults = [t for t in ("ip", "energy", "security") if t in available]
+chosen = st.multiselect(_("Themes to compare"), available, default=defaults, format_func=ui.label_theme,
+                        key="deep_themes")
+if not chosen:
+    st.info(_("Pick at least one theme."))
+    st.stop()
+
+ui.chart(figures.theme_status_mix(ctx.df, ctx.ds.themes, chosen), "theme_status_mix",
+         alt=_("Status mix for {themes}.").format(themes=", ".join(map(ui.label_theme, chosen))))
+rows = ctx.ds.themes.loc[ctx.ds.themes["theme"].isin(chosen), "row"]
+in_theme = ctx.df[ctx.df.index.isin(rows)]
+ui.chart(figures.timeline(in_theme, ctx.today, title=_("Timeline of the chosen themes")), "theme_timeline",
+         alt=_("Timeline of {n} initiatives in the chosen themes.").format(n=len(in_theme)))
+ui.initiative_table(in_theme, key="theme_table")
