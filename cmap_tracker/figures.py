@@ -23,7 +23,7 @@ STATUS_COLORS = STATUSES.colors()
 PILLAR_COLORS = PILLARS.colors()
 STATUS_PATTERNS = {"completed": "", "in_progress": "/", "ongoing": "x", "planned": ".",
                    "delayed": "\\", "cancelled": "-", "unknown": "+"}
-KEY_DATES = (  # (date, message id); sources in data/initiatives.csv rows PR-GOV / MO-CULT
+KEY_DATES = (  # (date, message id); sourced in data/initiatives.csv (PR-TRADE-09, MO-CULT-02)
     ("2026-07-01", "CUSMA joint review"),
     (PLAN_END, "Plan ends"),
 )
@@ -49,8 +49,9 @@ def _layout(fig: go.Figure, title: str, *, height: int | None = None, **kw) -> g
     layout = {
         "title": {"text": title, "x": 0, "xanchor": "left"},
         "font": {"family": FONT, "size": 14},
-        "margin": {"l": 8, "r": 8, "t": 56, "b": 8},
-        "legend": {"orientation": "h", "yanchor": "top", "y": -0.12, "x": 0, "title": {"text": ""}},
+        "margin": {"l": 8, "r": 8, "t": 96, "b": 8},
+        "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0, "title": {"text": ""},
+                   "traceorder": "normal"},
         "hoverlabel": {"namelength": -1},
         "height": height,
     }
@@ -79,15 +80,16 @@ def _stacked_status(table: pd.DataFrame, by: str, label, title: str, axis_title:
             y=[label(v) for v in part[by]],
             x=part["count"],
             marker={"color": STATUS_COLORS[status], "line": {"color": "#ffffff", "width": 1},
-                    "pattern": {"shape": STATUS_PATTERNS[status], "fgcolor": "#ffffff", "size": 6, "solidity": 0.25}},
+                    "pattern": {"shape": STATUS_PATTERNS[status], "fillmode": "overlay",
+                                "fgcolor": "rgba(255,255,255,0.75)", "size": 7, "solidity": 0.3}},
             customdata=[[by, v, "status", status] for v in part[by]],
             hovertemplate="%{y}<br>" + status_label(status) + ": %{x}<extra></extra>",
         ))
     fig.update_layout(barmode="stack")
     fig.update_yaxes(categoryorder="array", categoryarray=[label(c) for c in reversed(cats)],
-                     title={"text": axis_title}, automargin=True)
-    fig.update_xaxes(title={"text": _("Initiatives")}, dtick=1 if table["count"].max() < 12 else None)
-    return _layout(fig, title, height=max(260, 60 + 44 * len(cats)))
+                     title={"text": ""}, automargin=True)
+    fig.update_xaxes(title={"text": _("Initiatives")}, tickformat=",d", rangemode="tozero")
+    return _layout(fig, title, height=max(260, 150 + 36 * len(cats)))
 
 
 def status_by_pillar(df: pd.DataFrame) -> go.Figure:
@@ -102,6 +104,8 @@ def status_by_sector(df: pd.DataFrame) -> go.Figure:
     if df.empty:
         return empty(title)
     table = metrics.counts(df, "sector")
+    totals = table.groupby("sector")["count"].sum().sort_values(ascending=False, kind="stable")
+    table = table.set_index("sector").loc[totals.index].reset_index()
     return _stacked_status(table, "sector", str, title, _("Sector"))
 
 
@@ -159,12 +163,24 @@ def _short(text: str, n: int) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
+def _wrap(text: str, width: int) -> str:
+    """Break a label into lines of about ``width`` characters (Plotly's <br>)."""
+    lines, cur = [], ""
+    for word in str(text).split():
+        if cur and len(cur) + 1 + len(word) > width:
+            lines.append(cur)
+            cur = word
+        else:
+            cur = f"{cur} {word}".strip()
+    return "<br>".join([*lines, cur])
+
+
 def _date_ticks(start: pd.Timestamp, end: pd.Timestamp) -> tuple[list, list[str]]:
     """Quarterly ticks with month names in the current language."""
     names = month_names()
     start = pd.Timestamp(start.year, 1 + 3 * ((start.month - 1) // 3), 1)
     ticks = pd.date_range(start, end, freq="QS")
-    step = max(1, len(ticks) // 8)
+    step = max(1, -(-len(ticks) // 6))
     ticks = ticks[::step]
     return list(ticks), [f"{names[t.month - 1]} {t.year}" for t in ticks]
 
@@ -180,33 +196,46 @@ def timeline(df: pd.DataFrame, today: date, *, title: str | None = None) -> go.F
     if len(df) > GANTT_MAX_BARS:
         return timeline_by_sector(df, today, title=title)
     plan_end = pd.Timestamp(PLAN_END)
+    done = df["status"].isin(metrics.DONE)
+    point = df["milestone"] | (df["end_date"].isna() & done)  # a finished item with no end is a dated event
     d = df.assign(
-        _open=df["end_date"].isna() & ~df["milestone"],
+        _point=point,
+        _open=df["end_date"].isna() & ~point,
         _end=df["end_date"].fillna(plan_end),
         _o=df["pillar"].cat.codes,
         _kind="id",
     ).sort_values(["_o", "start_date", "id"])
-    d["_y"] = [f"{_short(t, 48)} ({i})" for t, i in zip(d["title"], d["id"])]
+    d["_y"] = [f"{_short(t, 34)} · {i}" for t, i in zip(d["title"], d["id"])]
     d["_status"] = d["status"].astype(str).map(status_label)
     d["_pillar"] = d["pillar"].astype(str).map(pillar_label)
-    d["_when"] = [f"{fmt_date(s.date())} – {fmt_date(e.date()) if not o else _('open-ended')}"
-                  for s, e, o in zip(d["start_date"], d["_end"], d["_open"])]
-    bars = d[~d["milestone"]]
+    d["_when"] = [fmt_date(s.date()) if p else f"{fmt_date(s.date())} – {fmt_date(e.date()) if not o else _('open-ended')}"
+                  for s, e, o, p in zip(d["start_date"], d["_end"], d["_open"], d["_point"])]
+    bars = d[~d["_point"]]
     order = list(d["_y"])
     fig = go.Figure()
     if len(bars):
         fig = px.timeline(
             bars, x_start="start_date", x_end="_end", y="_y", color="status",
-            color_discrete_map=STATUS_COLORS, pattern_shape="_open",
-            pattern_shape_map={True: "/", False: ""},
+            color_discrete_map=STATUS_COLORS,
             custom_data=["_kind", "id", "_status", "_pillar", "_when"],
         )
-        for tr in fig.data:  # name traces by label; mark open-ended ones in the legend
-            status, is_open = tr.name.split(", ") if ", " in tr.name else (tr.name, "False")
-            tr.name = status_label(status) + (f" ({_('open-ended')})" if is_open == "True" else "")
-            tr.legendgroup = tr.name
+        open_ids = set(bars.loc[bars["_open"], "id"])
+        for tr in fig.data:  # label by status; hatch the open-ended bars
+            tr.name = status_label(tr.name)
             tr.hovertemplate = HOVER_ITEM
-    ms = d[d["milestone"]]
+            shapes = ["/" if row[1] in open_ids else "" for row in tr.customdata]
+            tr.marker.pattern = {"shape": shapes, "fillmode": "overlay", "fgcolor": "rgba(255,255,255,0.8)",
+                                 "size": 8, "solidity": 0.35}
+    short = bars[(bars["_end"] - bars["start_date"]) < pd.Timedelta(days=21)]
+    if len(short):  # keep very short spans visible: a square at the start, same colour and click target
+        fig.add_trace(go.Scatter(
+            x=short["start_date"], y=short["_y"], mode="markers", showlegend=False, name=_("Short event"),
+            marker={"symbol": "square", "size": 10, "color": [STATUS_COLORS[s] for s in short["status"]],
+                    "line": {"color": "#222222", "width": 1}},
+            customdata=short[["_kind", "id", "_status", "_pillar", "_when"]].to_numpy(),
+            hovertemplate=HOVER_ITEM,
+        ))
+    ms = d[d["_point"]]
     if len(ms):
         fig.add_trace(go.Scatter(
             x=ms["start_date"], y=ms["_y"], mode="markers", name=_("One-day event"),
@@ -215,16 +244,34 @@ def timeline(df: pd.DataFrame, today: date, *, title: str | None = None) -> go.F
             customdata=ms[["_kind", "id", "_status", "_pillar", "_when"]].to_numpy(),
             hovertemplate=HOVER_ITEM,
         ))
+    _pillar_bands(fig, d)
     lo = min(d["start_date"].min(), pd.Timestamp(today)) - pd.Timedelta(days=20)
     hi = plan_end + pd.Timedelta(days=20)
     _annotate_dates(fig, today)
     ticks, text = _date_ticks(lo, hi)
-    fig.update_xaxes(type="date", range=[lo, hi], tickvals=ticks, ticktext=text, title={"text": ""})
+    fig.update_xaxes(type="date", range=[lo, hi], tickvals=ticks, ticktext=text, title={"text": ""},
+                     side="top", showgrid=True, gridcolor="rgba(0,0,0,0.08)")
     fig.update_yaxes(categoryorder="array", categoryarray=list(reversed(order)), title={"text": ""},
                      automargin=True, tickfont={"size": 12})
-    return _layout(fig, title, height=max(320, 140 + 24 * len(d)), barmode="overlay",
-                   legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0, "title": {"text": ""}},
-                   margin={"l": 8, "r": 8, "t": 110, "b": 8})
+    return _layout(fig, title, height=max(320, 170 + 24 * len(d)), barmode="overlay",
+                   legend={"orientation": "h", "yanchor": "top", "y": -0.005, "x": 0, "title": {"text": ""}},
+                   margin={"l": 8, "r": 120, "t": 80, "b": 40})
+
+
+def _pillar_bands(fig: go.Figure, d: pd.DataFrame) -> None:
+    """Shade each pillar's rows and name the pillar at the right edge."""
+    n = len(d)
+    pos = 0
+    for i, (pillar, grp) in enumerate(d.groupby("pillar", observed=True, sort=False)):
+        k = len(grp)
+        # category axis: row j sits at y = n-1-j (reversed order); band covers its rows
+        y1 = n - 1 - pos + 0.5
+        y0 = y1 - k
+        fig.add_shape(type="rect", xref="paper", x0=0, x1=1, yref="y", y0=y0, y1=y1,
+                      fillcolor=PILLAR_COLORS[pillar], opacity=0.07, line={"width": 0}, layer="below")
+        fig.add_annotation(xref="paper", x=1.005, yref="y", y=(y0 + y1) / 2, text=_wrap(pillar_label(pillar), 16),
+                           showarrow=False, xanchor="left", font={"size": 12, "color": "#333333"})
+        pos += k
 
 
 def _annotate_dates(fig: go.Figure, today: date) -> None:
@@ -235,16 +282,18 @@ def _annotate_dates(fig: go.Figure, today: date) -> None:
                   fillcolor="#56B4E9", opacity=0.15, line={"width": 0}, layer="below")
     fig.add_annotation(x=start, y=0, xref="x", yref="paper", text=_(label), showarrow=False,
                        xanchor="right", yanchor="bottom", textangle=-90, font={"size": 11})
-    for d, msg in KEY_DATES:
+    for i, (d, msg) in enumerate(KEY_DATES):  # alternate top/bottom so close dates don't collide
         fig.add_shape(type="line", x0=d, x1=d, xref="x", y0=0, y1=1, yref="paper",
                       line={"color": "#555555", "width": 1, "dash": "dot"})
-        fig.add_annotation(x=d, y=0, xref="x", yref="paper", text=_(msg), showarrow=False,
-                           xanchor="right", yanchor="bottom", textangle=-90, font={"size": 11})
+        fig.add_annotation(x=d, y=1 if i % 2 == 0 else 0, xref="x", yref="paper", text=_(msg), showarrow=False,
+                           xanchor="right", yanchor="top" if i % 2 == 0 else "bottom", textangle=-90,
+                           font={"size": 11}, bgcolor="rgba(255,255,255,0.85)")
     t = pd.Timestamp(today)
     fig.add_shape(type="line", x0=t, x1=t, xref="x", y0=0, y1=1, yref="paper",
                   line={"color": "#D55E00", "width": 2}, name="today")
-    fig.add_annotation(x=t, y=1, xref="x", yref="paper", text=_("Today"), showarrow=False,
-                       xanchor="left", yanchor="top", font={"size": 12, "color": "#A04000"})
+    fig.add_annotation(x=t, y=0, xref="x", yref="paper", text=_("Today"), showarrow=False,
+                       xanchor="left", yanchor="bottom", font={"size": 12, "color": "#A04000"},
+                       bgcolor="rgba(255,255,255,0.85)")
 
 
 def timeline_by_sector(df: pd.DataFrame, today: date, *, title: str | None = None) -> go.Figure:

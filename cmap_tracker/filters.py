@@ -60,11 +60,11 @@ class Filters:
         """The filters in words: 'Security · In progress · 7 of 52 initiatives'."""
         parts: list[str] = []
         if self.pillar:
-            parts.append(", ".join(tr(PILLARS.label(p)) for p in self.pillar))
+            parts.append(", ".join(tr(PILLARS.label(p)) for p in PILLARS.slugs if p in self.pillar))
         if self.sector:
             parts.append(", ".join(self.sector))
         if self.status:
-            parts.append(", ".join(tr(STATUSES.label(s)) for s in self.status))
+            parts.append(", ".join(tr(STATUSES.label(s)) for s in STATUSES.slugs if s in self.status))
         if self.theme:
             parts.append(", ".join(tr(THEMES.label(t)) for t in self.theme))
         if self.date_from or self.date_to:

@@ -9,7 +9,7 @@ ctx = ui.page()
 st.title(_("Canada–Mexico Action Plan 2025–2028"), anchor=False)
 
 k = metrics.kpis(ctx.df, ctx.today)
-c = st.columns(5)
+c = st.columns([1, 1, 1, 1, 1.5])
 c[0].metric(_("Initiatives in view"), i18n.fmt_int(k.total))
 c[1].metric(_("Completed"), i18n.fmt_pct(k.completed_share), help=_("Share of initiatives in view with status Completed."))
 c[2].metric(_("Due in 90 days"), i18n.fmt_int(k.due_soon), help=_("End date within the next 90 days, not completed."))
@@ -19,22 +19,20 @@ c[4].metric(_("Data as of"), i18n.fmt_date(ctx.ds.as_of))
 if ctx.df.empty:
     ui.empty_state()
 else:
-    left, right = st.columns([1, 1])
-    with left:
-        table = metrics.counts(ctx.df, "pillar")
-        ui.chart(figures.status_by_pillar(ctx.df), "status_by_pillar",
-                 alt=figures.figure_alt(table, "pillar", ui.label_pillar),
-                 table=table.assign(pillar=table["pillar"].astype(str).map(ui.label_pillar),
-                                    status=table["status"].astype(str).map(ui.label_status)))
-    with right:
-        ui.chart(figures.hierarchy(ctx.df), "hierarchy",
-                 alt=_("Treemap of {n} initiatives by pillar and sector.").format(n=len(ctx.df)))
+    table = metrics.counts(ctx.df, "pillar")
+    ui.chart(figures.status_by_pillar(ctx.df), "status_by_pillar",
+             alt=figures.figure_alt(table, "pillar", ui.label_pillar),
+             table=table.assign(pillar=table["pillar"].astype(str).map(ui.label_pillar),
+                                status=table["status"].astype(str).map(ui.label_status)))
+    ui.chart(figures.hierarchy(ctx.df), "hierarchy",
+             alt=_("Treemap of {n} initiatives by pillar and sector.").format(n=len(ctx.df)))
     st.caption(_("Click a bar or a box to narrow the view to it."))
 
 with st.container(border=True):
     st.subheader(_("About the plan"), anchor=False)
-    cols = st.columns(len(context.FACTS))
-    for col, fact in zip(cols, context.FACTS):
+    cols = st.columns(3)
+    for i, fact in enumerate(context.FACTS):
+        col = cols[i % 3]
         if fact.kind == "date":
             value = i18n.fmt_date(date.fromisoformat(fact.when))
         elif fact.kind == "cad_billion":
@@ -43,5 +41,6 @@ with st.container(border=True):
             value = _("C${n} M").format(n=i18n.fmt_int(fact.value))
         else:
             value = i18n.fmt_int(fact.value)
-        col.metric(_(fact.label), value)
-        col.markdown(f"[{ui.md(fact.source_name)}]({fact.source_url})")
+        col.metric(_(fact.label), value, label_visibility="collapsed")
+        col.caption(_(fact.label))
+        col.markdown(f"[{ui.md(_('Source'))}: {ui.md(fact.source_name)}]({fact.source_url})")

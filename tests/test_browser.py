@@ -1,0 +1,104 @@
+"""What only a browser shows: pages render charts, the URL follows the filters,
+a copied link restores the view, and a click on a chart narrows it."""
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+from conftest import shot, wait_for_app
+
+pytestmark = pytest.mark.browser
+
+PAGES = ["", "status", "timeline", "themes", "explorer", "data"]
+
+
+def query(page) -> dict[str, list[str]]:
+    return parse_qs(urlparse(page.url).query)
+
+
+def pick(page, label: str, option: str) -> None:
+    box = page.get_by_test_id("stSidebar").get_by_test_id("stMultiSelect").filter(has_text=label).first
+    box.locator("input").click()
+    page.get_by_role("option", name=option, exact=True).click()
+
+
+def summary(page) -> str:
+    return page.get_by_text(re.compile(r"\d+ of \d+ initiatives")).first.inner_text()
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_every_page_renders_a_chart_or_table_without_errors(server, page, path):
+    page.goto(f"{server.url}/{path}")
+    wait_for_app(page)
+    page.wait_for_selector(".js-plotly-plot, [data-testid='stDataFrame']")
+    assert page.locator("[data-testid='stException']").count() == 0
+    assert page.locator("[data-testid='stAlertContentError']").count() == 0
+    if path not in ("explorer", "data"):
+        assert page.locator(".js-plotly-plot").count() >= 1
+    shot(page, f"page-{path or 'overview'}")
+
+
+def test_changing_a_filter_updates_the_url(server, page):
+    page.goto(f"{server.url}/status")
+    wait_for_app(page)
+    before = summary(page)
+    pick(page, "Pillar", "Security")
+    page.keyboard.press("Escape")
+    page.wait_for_function("() => location.search.includes('pillar=security')")
+    wait_for_app(page)
+    assert query(page)["pillar"] == ["security"]
+    assert summary(page) != before and summary(page).startswith("Security")
+
+
+def test_a_copied_link_restores_page_and_filters(server, browser):
+    link = f"{server.url}/timeline?pillar=security&pillar=prosperity&status=planned&theme=energy"
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+    pg = ctx.new_page()
+    pg.goto(link)
+    wait_for_app(pg)
+    pg.wait_for_selector(".js-plotly-plot")
+    text = summary(pg)
+    assert text.startswith("Prosperity, Security · Planned · Energy")
+    assert pg.get_by_test_id("stHeading").filter(has_text="Timeline").count() == 1
+    # the address bar still carries every filter after the app has run
+    q = query(pg)
+    assert sorted(q["pillar"]) == ["prosperity", "security"] and q["status"] == ["planned"] and q["theme"] == ["energy"]
+    # and a second, fresh browser context opening the same URL sees the same counts
+    ctx2 = browser.new_context(viewport={"width": 1280, "height": 900})
+    pg2 = ctx2.new_page()
+    pg2.goto(pg.url)
+    wait_for_app(pg2)
+    assert summary(pg2) == text
+    ctx.close()
+    ctx2.close()
+
+
+def test_filters_persist_when_switching_pages(server, page):
+    page.goto(f"{server.url}/?pillar=environment")
+    wait_for_app(page)
+    page.get_by_test_id("stSidebarNav").get_by_text("Explorer").click()
+    page.wait_for_function("() => location.pathname.endsWith('/explorer')")
+    wait_for_app(page)
+    page.wait_for_function("() => location.search.includes('pillar=environment')")
+    assert summary(page).startswith("Environment and Sustainability")
+
+
+def test_clicking_a_bar_in_the_status_chart_narrows_the_view(server, page):
+    page.goto(f"{server.url}/")
+    wait_for_app(page)
+    chart = page.locator(".stPlotlyChart, [data-testid='stPlotlyChart']").first
+    chart.wait_for()
+    before = summary(page)
+    # the Completed segment of the first (Prosperity) bar
+    bar = chart.locator("g.trace.bars").first.locator("path").first
+    box = bar.bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.wait_for_function("() => location.search.includes('status=')")
+    wait_for_app(page)
+    q = query(page)
+    assert q.get("pillar") and q.get("status")
+    after = summary(page)
+    assert after != before
+    shot(page, "after-bar-click")
