@@ -358,3 +358,55 @@ def figure_alt(table: pd.DataFrame, by: str, label) -> str:
         mix = ", ".join(f"{int(c)} {status_label(s)}" for s, c in zip(part["status"], part["count"]))
         parts.append(f"{label(key)}: {n} {_('initiatives')} ({mix})")
     return "; ".join(parts)
+
+
+def status_flow(flow: pd.DataFrame) -> go.Figure:
+    """Sankey of status changes between two snapshots (``snapshots.Diff.status_flow``)."""
+    title = _("Status changes")
+    if flow.empty:
+        return empty(title, _("No status changed in this period."))
+    pairs = flow.groupby(["before", "after"]).size().reset_index(name="n")
+    left = [s for s in STATUSES.slugs if s in set(pairs["before"])]
+    right = [s for s in STATUSES.slugs if s in set(pairs["after"])]
+    labels = [f"{status_label(s)} ({_('before')})" for s in left] + [f"{status_label(s)} ({_('after')})" for s in right]
+    colors = [STATUS_COLORS[s] for s in left + right]
+    fig = go.Figure(go.Sankey(
+        arrangement="snap",
+        node={"label": labels, "color": colors, "pad": 18, "thickness": 18,
+              "line": {"color": "#333333", "width": 0.5}},
+        link={"source": [left.index(b) for b in pairs["before"]],
+              "target": [len(left) + right.index(a) for a in pairs["after"]],
+              "value": pairs["n"].tolist(), "color": "rgba(0,0,0,0.18)",
+              "hovertemplate": "%{source.label} → %{target.label}: %{value}<extra></extra>"},
+    ))
+    return _layout(fig, title, height=max(260, 80 + 50 * max(len(left), len(right))))
+
+
+def burnup(table: pd.DataFrame) -> go.Figure:
+    """Completed (solid) and total (dotted) initiatives per snapshot date, per pillar
+    (``snapshots.burnup``), with the plan's end marked."""
+    title = _("Burn-up: completed and total initiatives per snapshot")
+    if table.empty:
+        return empty(title)
+    fig = go.Figure()
+    for pillar, part in table.groupby("pillar", sort=False):
+        color = PILLAR_COLORS.get(pillar, "#555555")
+        name = pillar_label(pillar)
+        fig.add_trace(go.Scatter(x=part["date"], y=part["total"], name=f"{name}: {_('total')}",
+                                 mode="lines+markers", line={"color": color, "dash": "dot"},
+                                 marker={"symbol": "circle-open", "size": 8}, legendgroup=pillar,
+                                 hovertemplate=f"{name}<br>%{{x|%Y-%m-%d}}<br>{_('total')}: %{{y}}<extra></extra>"))
+        fig.add_trace(go.Scatter(x=part["date"], y=part["completed"], name=f"{name}: {_('completed')}",
+                                 mode="lines+markers", line={"color": color, "width": 3},
+                                 marker={"symbol": "circle", "size": 8}, legendgroup=pillar,
+                                 hovertemplate=f"{name}<br>%{{x|%Y-%m-%d}}<br>{_('completed')}: %{{y}}<extra></extra>"))
+    end = pd.Timestamp(PLAN_END)
+    fig.add_shape(type="line", x0=end, x1=end, xref="x", y0=0, y1=1, yref="paper",
+                  line={"color": "#555555", "width": 1, "dash": "dot"})
+    fig.add_annotation(x=end, y=1, xref="x", yref="paper", text=_("Plan ends"), showarrow=False,
+                       xanchor="right", yanchor="top", textangle=-90, font={"size": 11})
+    lo = table["date"].min() - pd.Timedelta(days=30)
+    ticks, text = _date_ticks(lo, end + pd.Timedelta(days=30))
+    fig.update_xaxes(type="date", range=[lo, end + pd.Timedelta(days=30)], tickvals=ticks, ticktext=text)
+    fig.update_yaxes(title={"text": _("Initiatives")}, rangemode="tozero", tickformat=",d")
+    return _layout(fig, title, height=460)

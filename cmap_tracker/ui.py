@@ -19,7 +19,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from . import dataset as dataset_mod
-from . import i18n, loader, state
+from . import i18n, loader, snapshots, state
 from .dataset import Dataset
 from .filters import Filters
 from .i18n import _
@@ -77,6 +77,23 @@ def _load_shared(source: str, version: tuple) -> Dataset:
 def load_default() -> Dataset:
     source = data_source()
     return _load_shared(source, _version(source))
+
+
+def _snapshot_version() -> tuple:
+    try:
+        return tuple((p.name, p.stat().st_mtime_ns) for p in sorted(snapshots.SNAPSHOT_DIR.glob("*.csv")))
+    except OSError:
+        return ()
+
+
+@st.cache_resource(max_entries=2, show_spinner=False)
+def _snapshots_shared(version: tuple) -> tuple[snapshots.Snapshot, ...]:
+    return tuple(snapshots.load_snapshots())
+
+
+def all_snapshots() -> tuple[snapshots.Snapshot, ...]:
+    """Every dated snapshot (shared across sessions; reloaded when a file changes)."""
+    return _snapshots_shared(_snapshot_version())
 
 
 def dataset() -> tuple[Dataset, bool]:
@@ -140,9 +157,9 @@ def label_theme(s: str) -> str:
 # ------------------------------------------------------------------ state and URL
 
 
-def _seed_from_url(ds: Dataset, snapshots: list[str]) -> None:
+def _seed_from_url(ds: Dataset, snapshot_dates: list[str]) -> None:
     params = {k: st.query_params.get_all(k) for k in st.query_params}
-    view, notices = state.from_query(params, ds, snapshots)
+    view, notices = state.from_query(params, ds, snapshot_dates)
     _put_filters(view.filters)
     st.session_state[ID_KEY] = view.id
     st.session_state["view_since"] = view.since
@@ -243,7 +260,7 @@ def _sidebar(ds: Dataset) -> None:
 # -------------------------------------------------------------------- the run
 
 
-def start(snapshots: list[str] | None = None) -> Ctx | None:
+def start() -> Ctx | None:
     """Run before the page: language, data, URL seeding, sidebar. Returns the
     context, or None after showing a clear error (the app never shows a traceback)."""
     ss = st.session_state
@@ -268,7 +285,7 @@ def start(snapshots: list[str] | None = None) -> Ctx | None:
         return None
 
     if not ss.get("_seeded"):
-        _seed_from_url(ds, snapshots or [])
+        _seed_from_url(ds, [s.date for s in all_snapshots()])
         ss["_seeded"] = True
     _sidebar(ds)
     view = current_view()
@@ -287,6 +304,7 @@ PAGES = (  # (script, title message id, icon, url path = file name)
     ("pages/timeline.py", "Timeline", ":material/timeline:", "timeline"),
     ("pages/themes.py", "Themes", ":material/category:", "themes"),
     ("pages/explorer.py", "Explorer", ":material/table_view:", "explorer"),
+    ("pages/changes.py", "What changed", ":material/change_history:", "changes"),
     ("pages/data.py", "Data", ":material/dataset:", "data"),
 )
 
@@ -435,3 +453,29 @@ def status_frame() -> pd.DataFrame:
         _("Meaning"): [_(t.definition) for t in STATUSES.terms],
         _("Evidence needed"): [_(t.evidence) for t in STATUSES.terms],
     })
+
+
+def titled_table(title: str, table: pd.DataFrame, caption: str | None = None) -> None:
+    st.subheader(title, anchor=False)
+    if caption:
+        st.caption(caption)
+    if table.empty:
+        st.caption(_("None."))
+    else:
+        st.dataframe(table, hide_index=True, width="stretch")
+
+
+def snapshot_keep(ctx: Ctx):
+    """The sidebar filters as a row filter for snapshots (None when nothing filters)."""
+    return None if ctx.filters.is_empty() else snapshots.keep_from_filters(ctx.filters)
+
+
+def since_last_update(ctx: Ctx) -> str | None:
+    """'Since 1 Jun 2026: +1 completed, 0 delayed, 1 added' for the two newest snapshots."""
+    snaps = [s for s in all_snapshots() if s.result.ok]
+    if len(snaps) < 2 or ctx.uploaded:
+        return None
+    d = snapshots.diff(snaps[-2], snaps[-1], keep=snapshot_keep(ctx))
+    n = snapshots.diff_summary(d)
+    return _("Since {date}: +{completed} completed, {delayed} delayed, {added} added, {slipped} with a later end date.").format(
+        date=i18n.fmt_date(date.fromisoformat(snaps[-2].date)), **{k: i18n.fmt_int(v) for k, v in n.items()})

@@ -15,6 +15,9 @@ c[1].metric(_("Completed"), i18n.fmt_pct(k.completed_share), help=_("Share of in
 c[2].metric(_("Due in 90 days"), i18n.fmt_int(k.due_soon), help=_("End date within the next 90 days, not completed."))
 c[3].metric(_("Overdue"), i18n.fmt_int(k.overdue), help=_("End date passed and not completed or cancelled."))
 c[4].metric(_("Data as of"), i18n.fmt_date(ctx.ds.as_of))
+news = ui.since_last_update(ctx)
+if news:
+    st.page_link("pages/changes.py", label=news, icon=":material/history:")
 
 if ctx.df.empty:
     ui.empty_state()

@@ -1,0 +1,73 @@
+from datetime import date
+
+import streamlit as st
+
+from cmap_tracker import export, figures, i18n, snapshots, ui
+from cmap_tracker.i18n import _
+
+ctx = ui.page()
+st.title(_("What changed"), anchor=False)
+st.caption(_("Each snapshot is the full dataset as it was known on its date. Rows are matched by id; the sidebar filters apply to both sides."))
+
+snaps = {s.date: s for s in ui.all_snapshots()}
+broken = [s for s in snaps.values() if not s.result.ok]
+for s in broken:
+    st.error(_("Snapshot {date} could not be used: {reason}").format(date=s.date, reason=s.result.fatal.text(_)))
+dates = [d for d, s in snaps.items() if s.result.ok]
+if len(dates) < 2:
+    st.info(_("At least two snapshots are needed to compare. Add one by copying data/initiatives.csv to data/snapshots/YYYY-MM-DD.csv."))
+    st.stop()
+
+ss = st.session_state
+if ss.get("view_until") not in dates:
+    ss["view_until"] = dates[-1]
+if ss.get("view_since") not in dates:
+    ss["view_since"] = dates[-2]
+c1, c2 = st.columns(2)
+c1.selectbox(_("Since"), dates, key="view_since", format_func=lambda d: i18n.fmt_date(date.fromisoformat(d)),
+             persist_state="session")
+c2.selectbox(_("Until"), dates, key="view_until", format_func=lambda d: i18n.fmt_date(date.fromisoformat(d)),
+             persist_state="session")
+since, until = ss["view_since"], ss["view_until"]
+if since >= until:
+    st.warning(_("“Since” must be earlier than “Until”."))
+    st.stop()
+
+keep = ui.snapshot_keep(ctx)
+d = snapshots.diff(snaps[since], snaps[until], keep=keep)
+summary = snapshots.diff_summary(d)
+m = st.columns(5)
+m[0].metric(_("Added"), i18n.fmt_int(summary["added"]))
+m[1].metric(_("Removed"), i18n.fmt_int(summary["removed"]))
+m[2].metric(_("Completed"), i18n.fmt_int(summary["completed"]))
+m[3].metric(_("Changed"), i18n.fmt_int(summary["changed"]))
+m[4].metric(_("End dates slipped"), i18n.fmt_int(summary["slipped"]))
+
+if d.is_empty():
+    st.success(_("Nothing changed between these two snapshots for the initiatives in view."))
+else:
+    ui.chart(figures.status_flow(d.status_flow), "status_flow", selectable=False,
+             alt="; ".join(f"{ui.label_status(b)} → {ui.label_status(a)}: {n}" for (b, a), n in
+                           d.status_flow.groupby(["before", "after"]).size().items()) or _("No status changed in this period."),
+             table=d.status_flow.assign(before=d.status_flow["before"].map(ui.label_status),
+                                        after=d.status_flow["after"].map(ui.label_status)))
+    left, right = st.columns(2)
+    with left:
+        ui.titled_table(_("Completed in the period"), d.completions[["id", "title"]])
+        ui.titled_table(_("Added"), d.added[["id", "title"]])
+    with right:
+        ui.titled_table(_("Slippage"), d.slippage, _("End dates that moved later, and by how many days."))
+        ui.titled_table(_("Removed"), d.removed[["id", "title"]])
+    st.subheader(_("Every change"), anchor=False)
+    st.dataframe(d.changes, hide_index=True, width="stretch")
+    st.download_button(_("Download the changes (CSV)"), export.table_csv_bytes(d.changes),
+                       file_name=f"cmap-changes-{since}-to-{until}.csv", mime="text/csv")
+if d.unmatched_rejected:
+    st.warning(_("Rows rejected by the checks in a snapshot are reported here, never counted as removed."))
+    st.dataframe([r.__dict__ for r in d.unmatched_rejected], hide_index=True)
+
+b = snapshots.burnup(list(snaps[x] for x in dates), keep=keep)
+ui.chart(figures.burnup(b), "burnup", selectable=False,
+         alt="; ".join(f"{ui.label_pillar(p)}: {int(g['completed'].iloc[-1])}/{int(g['total'].iloc[-1])}"
+                       for p, g in b.groupby("pillar", sort=False)),
+         table=b.assign(date=b["date"].dt.date, pillar=b["pillar"].map(ui.label_pillar)))

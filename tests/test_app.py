@@ -1,0 +1,149 @@
+"""AppTest: every page, query parameters, bad data and uploads, without a browser."""
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from conftest import ROOT, csv_bytes
+
+PAGES = ["overview", "status", "timeline", "themes", "explorer", "changes", "data"]
+
+
+def run(page: str = "overview", timeout: float = 60, **query) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=timeout)
+    at.switch_page(f"pages/{page}.py")
+    for k, v in query.items():
+        at.query_params[k] = v
+    return at.run()
+
+
+def qp(at: AppTest, key: str) -> list[str]:
+    """A query parameter as the list of its values (AppTest keeps one as a bare string)."""
+    v = at.query_params.get(key, [])
+    return [v] if isinstance(v, str) else list(v)
+
+
+def text_of(at: AppTest) -> str:
+    parts = [m.value for m in at.markdown] + [t.value for t in at.title] + [c.value for c in at.caption]
+    parts += [e.value for e in at.info] + [e.value for e in at.warning] + [e.value for e in at.error]
+    return "\n".join(str(p) for p in parts)
+
+
+def summary(at: AppTest) -> str:
+    return next(m.value for m in at.markdown if "initiatives**" in m.value)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_renders_on_the_bundled_data(page):
+    at = run(page)
+    assert not at.exception, at.exception
+    assert summary(at) == "**51 of 51 initiatives**"
+    assert at.title[0].value  # the page has a heading
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_honours_a_filtered_url(page):
+    at = run(page, pillar=["security"], status=["planned"])
+    assert not at.exception, at.exception
+    assert summary(at).startswith("**Security · Planned · ")
+    assert at.session_state["w_pillar"] == ["security"]
+    assert qp(at, "pillar") == ["security"]
+
+
+@pytest.mark.parametrize("page", ["overview", "status", "timeline", "themes", "explorer"])
+def test_a_filter_that_matches_nothing_shows_the_empty_state(page):
+    at = run(page, q="no initiative has this phrase zzz")
+    assert not at.exception
+    assert summary(at).endswith("0 of 51 initiatives**")
+    assert any("No initiatives match these filters" in i.value for i in at.info)
+
+
+def test_unknown_url_values_are_ignored_with_a_notice():
+    at = run("overview", pillar=["security", "atlantis"], status=["sleeping"], **{"from": "not-a-date"})
+    assert not at.exception
+    warning = " ".join(w.value for w in at.warning)
+    assert "pillar=atlantis" in warning and "status=sleeping" in warning and "from=not-a-date" in warning
+    assert summary(at).startswith("**Security · ")  # the valid value is kept
+
+
+def test_detail_view_is_addressable_by_id():
+    at = run("explorer", id="SE-POL-01")
+    assert not at.exception
+    assert any("SE-POL-01" in h.value for h in at.subheader)
+    assert qp(at, "id") == ["SE-POL-01"]
+
+
+def test_changing_a_sidebar_filter_updates_the_url_and_counts():
+    at = run("status")
+    at.sidebar.multiselect(key="w_status").set_value(["completed"]).run()
+    assert not at.exception
+    assert qp(at, "status") == ["completed"]
+    assert summary(at).startswith("**Completed · 15 of 51")
+
+
+def test_reset_filters_clears_every_filter():
+    at = run("overview", pillar=["security"], q="fentanyl")
+    assert summary(at) != "**51 of 51 initiatives**"
+    at.sidebar.button[0].click().run()
+    assert summary(at) == "**51 of 51 initiatives**"
+    assert "pillar" not in at.query_params and "q" not in at.query_params
+
+
+def test_mixed_file_shows_valid_rows_and_reports_the_rest(tmp_path, monkeypatch):
+    path = tmp_path / "mixed.csv"
+    path.write_bytes(csv_bytes(
+        "A-1,Valid row,security,Policing,planned,2025-09-18,https://example.org/a",
+        "A-2,Bad pillar,outer space,Policing,planned,2025-09-18,https://example.org/b",
+        "A-1,Duplicate id,security,Policing,planned,2025-09-18,https://example.org/c",
+        "A-4,Bad link,prosperity,Trade,planned,2025-09-18,javascript:alert(1)",
+    ))
+    monkeypatch.setenv("DASHBOARD_DATA", str(path))
+    at = run("data")
+    assert not at.exception
+    assert summary(at) == "**1 of 1 initiatives**"
+    report = at.dataframe[0].value
+    assert list(report["line"]) == [3, 4, 5]
+    assert "not a known pillar" in " ".join(report["reason"])
+    assert "already used on line 2" in " ".join(report["reason"])
+    assert "http:// or https://" in " ".join(report["reason"])
+
+
+def test_missing_data_file_gives_a_clear_error_not_a_traceback(tmp_path, monkeypatch):
+    monkeypatch.setenv("DASHBOARD_DATA", str(tmp_path / "nope.csv"))
+    at = run("overview")
+    assert not at.exception
+    assert any("could not be used" in e.value for e in at.error)
+    assert "does not exist" in text_of(at)
+
+
+def test_uploading_a_broken_file_shows_one_clear_error():
+    at = run("data")
+    at.file_uploader[0].set_value(("broken.csv", b"name,colour\nx,blue\n", "text/csv")).run()
+    assert not at.exception
+    errors = [e.value for e in at.error]
+    assert len(errors) == 1
+    assert "Required column(s) missing" in errors[0] and "pillar" in errors[0]
+    assert summary(at) == "**51 of 51 initiatives**"  # the bundled data stays in view
+
+
+def test_uploading_a_valid_file_is_used_in_this_session_only():
+    at = run("data")
+    body = csv_bytes("U-1,Uploaded one,security,Policing,completed,2026-01-01,https://example.org/u")
+    at.file_uploader[0].set_value(("mine.csv", body, "text/csv")).run()
+    assert not at.exception
+    assert summary(at) == "**1 of 1 initiatives**"
+    assert any("mine.csv" in i.value for i in at.info)
+    other = run("data")  # a new session still sees the bundled data
+    assert summary(other) == "**51 of 51 initiatives**"
+
+
+def test_markup_in_data_is_shown_as_text(tmp_path, monkeypatch):
+    path = tmp_path / "evil.csv"
+    path.write_bytes(csv_bytes(
+        'X-1,"<img src=x onerror=alert(1)> [click](javascript:alert(1))",security,"**Bold** sector",planned,2025-09-18,https://example.org/x'))
+    monkeypatch.setenv("DASHBOARD_DATA", str(path))
+    at = run("explorer", id="X-1")
+    assert not at.exception
+    md = "\n".join(m.value for m in at.markdown)
+    assert "\\*\\*Bold\\*\\* sector" in md  # escaped, so Markdown shows the asterisks
+    assert "](javascript:" not in md
