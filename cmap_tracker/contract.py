@@ -95,3 +95,29 @@ def data_dictionary_markdown() -> str:
     lines += ["", "### Confidence", "", "| slug | meaning |", "| --- | --- |"]
     lines += [f"| `{t.slug}` | {t.definition} |" for t in CONFIDENCE.terms]
     return "\n".join(lines) + "\n"
+
+
+START, END = "<!-- dictionary:start -->", "<!-- dictionary:end -->"
+
+
+def refresh_readme(path) -> bool:
+    """Rewrite the generated block of data/README.md; True when it changed."""
+    from pathlib import Path
+
+    p = Path(path)
+    text = p.read_text(encoding="utf-8")
+    head, rest = text.split(START, 1)
+    _old, tail = rest.split(END, 1)
+    new = f"{head}{START}\n{data_dictionary_markdown()}{END}{tail}"
+    if new != text:
+        p.write_text(new, encoding="utf-8")
+    return new != text
+
+
+if __name__ == "__main__":  # python -m cmap_tracker.contract  -> refresh data/README.md
+    import sys
+    from pathlib import Path
+
+    readme = Path(__file__).resolve().parent.parent / "data" / "README.md"
+    print("updated" if refresh_readme(readme) else "up to date", readme)
+    sys.exit(0)
