@@ -3,7 +3,7 @@ import streamlit as st
 
 from cmap_tracker import ui
 
-st.set_page_config(page_title="Canada–Mexico Action Plan Tracker", page_icon="🍁", layout="wide")
+st.set_page_config(page_title="Canada–Mexico Action Plan Tracker", page_icon=":material/handshake:", layout="wide")
 
 ctx = ui.start()
 if ctx is not None:

@@ -10,6 +10,7 @@ import contextvars
 import os
 import re
 from dataclasses import dataclass
+from urllib.parse import urlencode
 from datetime import date
 from functools import partial
 from pathlib import Path
@@ -255,6 +256,19 @@ def _sidebar(ds: Dataset) -> None:
     c2.date_input(_("To"), key=W["date_to"], **keep, format="YYYY-MM-DD")
     sb.text_input(_("Search"), key=W["q"], **keep, placeholder=_("id, title or description"), max_chars=state.MAX_Q)
     sb.button(_("Reset filters"), on_click=reset_filters, width="stretch")
+    link = share_link(current_view())
+    if link:
+        sb.caption(_("Link to this view (use the copy icon):"))
+        sb.code(link, language=None, wrap_lines=True)
+
+
+def share_link(view: View) -> str | None:
+    """Absolute URL of this page with every filter, for pasting into an email."""
+    base = getattr(st.context, "url", None)
+    if not base:
+        return None
+    query = urlencode(view.to_query(), doseq=True)
+    return f"{base}?{query}" if query else base
 
 
 # -------------------------------------------------------------------- the run
@@ -330,17 +344,17 @@ def page() -> Ctx:
     notices = st.session_state.get("_notices") or []
     if notices:
         st.warning(_("Some values in the link were not recognised and were ignored: {items}").format(
-            items=", ".join(f"{n.key}={n.value}" for n in notices)), icon="⚠️")
+            items=", ".join(f"{n.key}={n.value}" for n in notices)), icon=":material/warning:")
     if ctx.uploaded:
         st.info(_("You are exploring your uploaded file “{name}”. It stays in this browser session only.")
-                .format(name=ctx.ds.result.source), icon="📄")
+                .format(name=ctx.ds.result.source), icon=":material/upload_file:")
     st.markdown(f"**{md(ctx.filters.describe(len(ctx.df), len(ctx.ds.frame), _, i18n.fmt_date))}**")
     return ctx
 
 
 def empty_state() -> None:
     st.info(_("No initiatives match these filters. Remove a filter or press “Reset filters” in the sidebar."),
-            icon="🔎")
+            icon=":material/search_off:")
 
 
 def chart(fig: go.Figure, key: str, *, alt: str, table: pd.DataFrame | None = None,
