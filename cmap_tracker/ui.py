@@ -382,7 +382,7 @@ def detail(ctx: Ctx, ident: str) -> None:
     title, fell_back = localized(row, "title")
     desc, desc_fb = localized(row, "description")
     with st.container(border=True):
-        st.subheader(f"{ident} · {title}", anchor=False)
+        st.header(f"{ident} · {title}", anchor=False)
         if fell_back or desc_fb:
             st.caption(_("Not yet translated; shown in the original language."))
         if desc:
@@ -470,7 +470,7 @@ def status_frame() -> pd.DataFrame:
 
 
 def titled_table(title: str, table: pd.DataFrame, caption: str | None = None) -> None:
-    st.subheader(title, anchor=False)
+    st.header(title, anchor=False)
     if caption:
         st.caption(caption)
     if table.empty:

@@ -58,7 +58,7 @@ else:
     with right:
         ui.titled_table(_("Slippage"), d.slippage, _("End dates that moved later, and by how many days."))
         ui.titled_table(_("Removed"), d.removed[["id", "title"]])
-    st.subheader(_("Every change"), anchor=False)
+    st.header(_("Every change"), anchor=False)
     st.dataframe(d.changes, hide_index=True, width="stretch")
     st.download_button(_("Download the changes (CSV)"), export.table_csv_bytes(d.changes),
                        file_name=f"cmap-changes-{since}-to-{until}.csv", mime="text/csv")

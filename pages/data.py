@@ -7,7 +7,7 @@ ctx = ui.page()
 st.title(_("Data"), anchor=False)
 result = ctx.ds.result
 
-st.subheader(_("Where the data comes from"), anchor=False)
+st.header(_("Where the data comes from"), anchor=False)
 if ctx.uploaded:
     st.write(_("Your uploaded file: {name}").format(name=result.source))
     st.button(_("Back to the bundled data"), on_click=ui.clear_upload)
@@ -17,7 +17,7 @@ st.write(_("Data as of {date}. Rows: {rows} in the file, {valid} shown, {rejecte
     date=i18n.fmt_date(ctx.ds.as_of), rows=result.rows_in_file, valid=len(result.frame),
     rejected=result.rejected_rows, corrected=result.corrected_rows))
 
-st.subheader(_("Validation report"), anchor=False)
+st.header(_("Validation report"), anchor=False)
 for note in result.notes:
     st.caption(note.text(_))
 if result.issues:
@@ -26,7 +26,7 @@ if result.issues:
 else:
     st.success(_("Every row passed the checks."))
 
-st.subheader(_("Explore your own CSV"), anchor=False)
+st.header(_("Explore your own CSV"), anchor=False)
 st.caption(_("The file stays in this browser session only: it is never saved on the server. Limit: {mb} MB.").format(mb=contract.MAX_UPLOAD_MB))
 up = st.file_uploader(_("CSV file following the data contract"), type=["csv", "txt"], key="uploader")
 if up is not None and st.session_state.get("_upload_seen") != up.file_id:
@@ -38,7 +38,7 @@ if up is not None and st.session_state.get("_upload_seen") != up.file_id:
 if st.session_state.get("_upload_error") and up is not None:
     st.error(_("This file could not be used: {reason}").format(reason=st.session_state["_upload_error"]))
 
-st.subheader(_("Data dictionary"), anchor=False)
+st.header(_("Data dictionary"), anchor=False)
 st.dataframe(ui.dictionary_frame(), hide_index=True, width="stretch")
 st.markdown(_("Statuses"))
 st.dataframe(ui.status_frame(), hide_index=True, width="stretch")

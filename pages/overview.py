@@ -32,7 +32,7 @@ else:
     st.caption(_("Click a bar or a box to narrow the view to it."))
 
 with st.container(border=True):
-    st.subheader(_("About the plan"), anchor=False)
+    st.header(_("About the plan"), anchor=False)
     cols = st.columns(3)
     for i, fact in enumerate(context.FACTS):
         col = cols[i % 3]

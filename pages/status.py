@@ -21,7 +21,7 @@ ui.chart(figures.completion_by_pillar(ctx.df), "completion_by_pillar",
          table=comp.assign(pillar=comp["pillar"].astype(str).map(ui.label_pillar),
                            share=comp["share"].map(i18n.fmt_pct)))
 
-st.subheader(_("Delayed and overdue"), anchor=False)
+st.header(_("Delayed and overdue"), anchor=False)
 st.caption(_("Delayed: a source says it is behind schedule. Overdue: the end date has passed and it is not marked completed."))
 late = ctx.df[(ctx.df["status"] == "delayed") | metrics.overdue_mask(ctx.df, ctx.today)]
 if late.empty:

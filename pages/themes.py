@@ -17,7 +17,7 @@ ui.chart(figures.theme_matrix(matrix), "theme_matrix", selectable=False,
          table=matrix.rename(index=ui.label_theme, columns=ui.label_pillar).reset_index(names=_("Theme")))
 st.caption(_("To filter by theme, use the Theme filter in the sidebar."))
 
-st.subheader(_("Theme deep-dive"), anchor=False)
+st.header(_("Theme deep-dive"), anchor=False)
 available = ctx.ds.theme_slugs
 defaults = [t for t in ("ip", "energy", "security") if t in available]
 chosen = st.multiselect(_("Themes to compare"), available, default=defaults, format_func=ui.label_theme,

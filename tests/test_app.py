@@ -69,7 +69,7 @@ def test_unknown_url_values_are_ignored_with_a_notice():
 def test_detail_view_is_addressable_by_id():
     at = run("explorer", id="SE-POL-01")
     assert not at.exception
-    assert any("SE-POL-01" in h.value for h in at.subheader)
+    assert any("SE-POL-01" in h.value for h in at.header)
     assert qp(at, "id") == ["SE-POL-01"]
 
 
