@@ -20,7 +20,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from . import dataset as dataset_mod
-from . import i18n, loader, snapshots, state
+from . import export, figures, i18n, loader, metrics, snapshots, state
 from .dataset import Dataset
 from .filters import Filters
 from .i18n import _
@@ -493,3 +493,39 @@ def since_last_update(ctx: Ctx) -> str | None:
     n = snapshots.diff_summary(d)
     return _("Since {date}: +{completed} completed, {delayed} delayed, {added} added, {slipped} with a later end date.").format(
         date=i18n.fmt_date(date.fromisoformat(snaps[-2].date)), **{k: i18n.fmt_int(v) for k, v in n.items()})
+
+
+def _deferred(fn):
+    """A download callable that runs later, on another thread, in this run's
+    context (language and view), so it is only computed when clicked."""
+    frozen = contextvars.copy_context()
+    return lambda: frozen.run(fn)
+
+
+def briefing(ctx: Ctx) -> str:
+    k = metrics.kpis(ctx.df, ctx.today)
+    kpis = [(_("Initiatives in view"), i18n.fmt_int(k.total)), (_("Completed"), i18n.fmt_pct(k.completed_share)),
+            (_("Due in 90 days"), i18n.fmt_int(k.due_soon)), (_("Overdue"), i18n.fmt_int(k.overdue))]
+    figs = [figures.status_by_pillar(ctx.df), figures.timeline(ctx.df, ctx.today)] if len(ctx.df) else []
+    return export.briefing_html(
+        title=_("Canada–Mexico Action Plan 2025–2028"),
+        filters_text=ctx.filters.describe(len(ctx.df), len(ctx.ds.frame), _, i18n.fmt_date),
+        kpis=kpis, figures=figs, table=ctx.df, as_of=i18n.fmt_date(ctx.ds.as_of),
+        link=share_link(ctx.view) or "", lang=i18n.language(), generated=i18n.fmt_date(ctx.today),
+        source_note=_("Sources: each initiative links to its public source. Compiled by the Canada–Mexico Action Plan Tracker."))
+
+
+def downloads(ctx: Ctx) -> None:
+    """CSV, Excel and briefing downloads of the rows in view, built only when clicked."""
+    c1, c2, c3 = st.columns(3)
+    c1.download_button(_("Download CSV"), _deferred(lambda: export.to_csv_bytes(ctx.df)),
+                       file_name=export.filename("cmap-initiatives", "csv", ctx.today), mime="text/csv",
+                       on_click="ignore", icon=":material/download:", width="stretch")
+    c2.download_button(_("Download Excel"), _deferred(lambda: export.to_xlsx_bytes(ctx.df)),
+                       file_name=export.filename("cmap-initiatives", "xlsx", ctx.today),
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                       on_click="ignore", icon=":material/table:", width="stretch")
+    c3.download_button(_("Download briefing (HTML)"), _deferred(lambda: briefing(ctx)),
+                       file_name=export.filename("cmap-briefing", "html", ctx.today), mime="text/html",
+                       on_click="ignore", icon=":material/description:", width="stretch",
+                       help=_("One file with the filters, key figures, charts and sources. Opens offline."))

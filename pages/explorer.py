@@ -11,6 +11,7 @@ if ctx.df.empty:
     ui.empty_state()
     st.stop()
 
+ui.downloads(ctx)
 ui.initiative_table(ctx.df, key="explorer", select=True)
 ident = st.session_state.get(ui.ID_KEY)
 if ident:
