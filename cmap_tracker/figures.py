@@ -16,7 +16,7 @@ import plotly.graph_objects as go
 
 from . import metrics
 from .contract import PLAN_END
-from .i18n import _, fmt_date, month_names
+from .i18n import _, fmt_date, language, month_names
 from .vocab import PILLARS, STATUSES, THEMES, humanize
 
 STATUS_COLORS = STATUSES.colors()
@@ -135,6 +135,7 @@ def hierarchy(df: pd.DataFrame) -> go.Figure:
     if df.empty:
         return empty(title)
     ids, labels, parents, values, colors, custom, hover = [], [], [], [], [], [], []
+    df = df.assign(_title=local_titles(df))
     for pillar, pdf in df.groupby("pillar", observed=True, sort=False):
         pid = f"pillar/{pillar}"
         ids.append(pid); labels.append(pillar_label(pillar)); parents.append("")
@@ -145,7 +146,7 @@ def hierarchy(df: pd.DataFrame) -> go.Figure:
             ids.append(sid); labels.append(sector); parents.append(pid); values.append(len(sdf))
             colors.append(PILLAR_COLORS[pillar]); custom.append(["sector", sector]); hover.append(f"{len(sdf)}")
             for _i, row in sdf.iterrows() if len(df) <= GANTT_MAX_BARS else []:
-                ids.append(f"{sid}/{row['id']}"); labels.append(_short(row["title"], 40)); parents.append(sid)
+                ids.append(f"{sid}/{row['id']}"); labels.append(_short(row["_title"], 40)); parents.append(sid)
                 values.append(1); colors.append(STATUS_COLORS[row["status"]]); custom.append(["id", row["id"]])
                 hover.append(status_label(row["status"]))
     fig = go.Figure(go.Treemap(
@@ -156,6 +157,20 @@ def hierarchy(df: pd.DataFrame) -> go.Figure:
         pathbar={"visible": True}, maxdepth=2,
     ))
     return _layout(fig, title, height=460)
+
+
+def count_initiatives(n: int) -> str:
+    """'1 initiative' / '3 initiatives' (English, French and Spanish share this rule for n >= 1)."""
+    return _("1 initiative") if n == 1 else _("{n} initiatives").format(n=n)
+
+
+def local_titles(df: pd.DataFrame) -> pd.Series:
+    """Titles in the current language where the CSV has them, else the original."""
+    col = f"title_{language()}"
+    if col in df and language() != "en":
+        alt = df[col].fillna("")
+        return alt.where(alt != "", df["title"])
+    return df["title"]
 
 
 def _short(text: str, n: int) -> str:
@@ -205,7 +220,7 @@ def timeline(df: pd.DataFrame, today: date, *, title: str | None = None) -> go.F
         _o=df["pillar"].cat.codes,
         _kind="id",
     ).sort_values(["_o", "start_date", "id"])
-    d["_y"] = [f"{_short(t, 34)} · {i}" for t, i in zip(d["title"], d["id"])]
+    d["_y"] = [f"{_short(t, 34)} · {i}" for t, i in zip(local_titles(d), d["id"])]
     d["_status"] = d["status"].astype(str).map(status_label)
     d["_pillar"] = d["pillar"].astype(str).map(pillar_label)
     d["_when"] = [fmt_date(s.date()) if p else f"{fmt_date(s.date())} – {fmt_date(e.date()) if not o else _('open-ended')}"
@@ -303,10 +318,11 @@ def timeline_by_sector(df: pd.DataFrame, today: date, *, title: str | None = Non
     end = df["end_date"].fillna(plan_end)
     g = df.assign(_end=end).groupby(["pillar", "sector"], observed=True)
     span = g.agg(start=("start_date", "min"), end=("_end", "max"), n=("id", "size")).reset_index()
-    mix = df.groupby(["sector", "status"], observed=True).size().unstack(fill_value=0)
-    span["mix"] = [", ".join(f"{status_label(s)} {int(mix.loc[sec, s])}" for s in mix.columns if mix.loc[sec, s])
-                   for sec in span["sector"]]
-    span["_y"] = [f"{s} ({n})" for s, n in zip(span["sector"], span["n"])]
+    mix = df.groupby(["pillar", "sector", "status"], observed=True).size().unstack(fill_value=0)
+    span["mix"] = [", ".join(f"{status_label(s)} {int(mix.loc[(p, sec), s])}" for s in mix.columns
+                             if mix.loc[(p, sec), s])
+                   for p, sec in zip(span["pillar"], span["sector"])]
+    span["_y"] = [f"{s} · {_short(pillar_label(p), 14)} ({n})" for s, p, n in zip(span["sector"], span["pillar"], span["n"])]
     span["_pillar"] = span["pillar"].astype(str).map(pillar_label)
     span["_kind"] = "sector"
     fig = px.timeline(span, x_start="start", x_end="end", y="_y", color="pillar",
@@ -356,7 +372,7 @@ def figure_alt(table: pd.DataFrame, by: str, label) -> str:
     for key, part in table.groupby(by, sort=False, observed=True):
         n = int(part["count"].sum())
         mix = ", ".join(f"{int(c)} {status_label(s)}" for s, c in zip(part["status"], part["count"]))
-        parts.append(f"{label(key)}: {n} {_('initiatives')} ({mix})")
+        parts.append(f"{label(key)}: {count_initiatives(n)} ({mix})")
     return "; ".join(parts)
 
 

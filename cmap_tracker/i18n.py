@@ -56,6 +56,11 @@ def gettext(message: str) -> str:
 _ = gettext
 
 
+def N_(message: str) -> str:
+    """Mark a message id for extraction where it is translated later, at use."""
+    return message
+
+
 def negotiate(accept: str | None) -> str:
     """Pick en/fr/es from a browser locale such as 'fr-CA' or 'es-MX'."""
     if not accept:

@@ -161,42 +161,43 @@ def _parse_fast(text: str, sep: str) -> tuple[pd.DataFrame, np.ndarray] | None:
 
 
 def _parse_careful(text: str, sep: str) -> tuple[pd.DataFrame, np.ndarray, list[Issue]]:
-    """csv-module parse that knows each record's first line and reports ragged rows."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
+    """csv-module parse that knows each record's first line, reports ragged
+    rows, and survives a broken quote: the record where it starts is reported
+    and reading resumes on the next line, so no later row is swallowed."""
+    lines = text.split("\n")
     issues: list[Issue] = []
     try:
-        header = next(reader)
-    except StopIteration:
-        raise LoadError("The file is empty.") from None
-    except csv.Error as exc:
-        raise LoadError("The header line could not be read: {error}", error=str(exc)) from None
+        header = next(csv.reader(io.StringIO(lines[0]), delimiter=sep))
+    except (StopIteration, csv.Error):
+        raise LoadError("The header line could not be read.") from None
     width = len(header)
     rows: list[list[str]] = []
-    lines: list[int] = []
-    prev = reader.line_num
-    while True:
+    starts: list[int] = []
+    pos = 1  # index in ``lines`` where the current reader begins (line number pos + 1)
+    while pos < len(lines):
+        reader = csv.reader(io.StringIO("\n".join(lines[pos:]), newline=""), delimiter=sep, strict=True)
+        prev = 0
         try:
-            rec = next(reader)
-        except StopIteration:
+            for rec in reader:
+                start = pos + prev + 1
+                prev = reader.line_num
+                if not rec:
+                    continue  # a blank line is not a row
+                if len(rec) > width and any(v.strip() for v in rec[width:]):
+                    issues.append(Issue(start, None, sep.join(rec)[:200],
+                                        "This row has {n} fields but the header has {m}.", REJECTED,
+                                        (("n", len(rec)), ("m", width))))
+                    continue
+                rows.append((rec + [""] * width)[:width])
+                starts.append(start)
             break
-        except csv.Error as exc:
-            line = prev + 1
-            issues.append(Issue(line, None, "", "This line could not be read as CSV: {error}",
-                                REJECTED, (("error", str(exc)),)))
-            break
-        start = prev + 1
-        prev = reader.line_num
-        if not rec:  # a blank line is not a row
-            continue
-        if len(rec) > width and any(v.strip() for v in rec[width:]):
-            issues.append(Issue(start, None, sep.join(rec)[:200],
-                                "This row has {n} fields but the header has {m}.", REJECTED,
-                                (("n", len(rec)), ("m", width))))
-            continue
-        rec = (rec + [""] * width)[:width]
-        rows.append(rec)
-        lines.append(start)
-    return pd.DataFrame(rows, columns=header, dtype=str), np.array(lines, dtype=int), issues
+        except csv.Error:
+            bad = pos + prev  # index of the line where the unreadable record starts
+            issues.append(Issue(bad + 1, None, lines[bad][:200],
+                                "This line could not be read as CSV (a quote is not closed or is misplaced).",
+                                REJECTED))
+            pos = bad + 1
+    return pd.DataFrame(rows, columns=header, dtype=str), np.array(starts, dtype=int), issues
 
 
 # ----------------------------------------------------------------- value parsers
@@ -225,11 +226,23 @@ def parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     return full, bad, widened
 
 
+_LOOKUPS: dict[int, tuple[object, dict[str, str]]] = {}
+
+
+def _lookup(vocabulary) -> dict[str, str]:
+    """``vocabulary.lookup``, built once per vocabulary object (the property
+    folds every alias on each access; vocabularies are frozen)."""
+    hit = _LOOKUPS.get(id(vocabulary))
+    if hit is None or hit[0] is not vocabulary:
+        hit = _LOOKUPS[id(vocabulary)] = (vocabulary, vocabulary.lookup)
+    return hit[1]
+
+
 def theme_slug(raw: str) -> str:
     key = fold(raw)
     if not key:
         return ""
-    known = THEMES.lookup.get(key)
+    known = _lookup(THEMES).get(key)
     return known or key.replace(" ", "_")
 
 
@@ -276,8 +289,19 @@ def _load(data: bytes, label: str) -> LoadResult:
     notes = []
     if encoding not in ("UTF-8", "UTF-8 (BOM)"):
         notes.append(Issue(None, None, "", "The file was read as {encoding} text.", FILE, (("encoding", encoding),)))
-    if sep != ",":
-        notes.append(Issue(None, None, "", "Columns are separated by '{sep}'.", FILE, (("sep", sep if sep != "\t" else "tab"),)))
+    if sep == "\t":
+        notes.append(Issue(None, None, "", "Columns are separated by tabs.", FILE))
+    elif sep != ",":
+        notes.append(Issue(None, None, "", "Columns are separated by '{sep}'.", FILE, (("sep", sep),)))
+
+    try:
+        first = next(csv.reader(io.StringIO(text.split("\n", 1)[0]), delimiter=sep))
+    except (StopIteration, csv.Error):
+        first = []
+    names = [normalise_header(c) for c in first]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise LoadError("The header repeats the column(s): {columns}.", columns=", ".join(dupes))
 
     fast = _parse_fast(text, sep)
     if fast is not None:
@@ -398,7 +422,7 @@ class _Checker:
         self.flag(backwards, "end_date", "The end date {end} is before the start date {start}.",
                   params=lambda i: {"end": raw["end_date"].iat[i], "start": raw["start_date"].iat[i]})
 
-        ms = raw["milestone"].str.lower()
+        ms = _map_unique(raw["milestone"], fold)
         truthy = ms.isin(TRUE_WORDS)
         self.flag(~truthy & ~ms.isin(FALSE_WORDS), "milestone",
                   "'{value}' is not true or false; it was read as false.", CORRECTED,

@@ -23,7 +23,7 @@ from . import dataset as dataset_mod
 from . import export, figures, i18n, loader, metrics, snapshots, state
 from .dataset import Dataset
 from .filters import Filters
-from .i18n import _
+from .i18n import N_, _
 from .state import View
 from .vocab import PILLARS, STATUSES, THEMES, humanize
 
@@ -285,6 +285,8 @@ def start() -> Ctx | None:
             ss[LANG_KEY] = lang_q
             ss["_lang_chosen"] = True
     i18n.set_language(ss[LANG_KEY])
+    st.set_page_config(page_title=_("Canada–Mexico Action Plan Tracker"), page_icon=":material/handshake:",
+                       layout="wide")
 
     try:
         ds, uploaded = dataset()
@@ -301,7 +303,8 @@ def start() -> Ctx | None:
     if not ss.get("_seeded"):
         _seed_from_url(ds, [s.date for s in all_snapshots()])
         ss["_seeded"] = True
-    _sidebar(ds)
+    if not embedded():
+        _sidebar(ds)
     view = current_view()
     ctx = Ctx(ds, view, view.filters.apply(ds), date.today(), uploaded)
     _ctx.set(ctx)
@@ -323,8 +326,13 @@ PAGES = (  # (script, title message id, icon, url path = file name)
 )
 
 
+def embedded() -> bool:
+    """True under Streamlit's ``?embed=true``: no sidebar, no page menu, filters from the link."""
+    return bool(getattr(st.context, "is_embedded", False))
+
+
 def navigation():
-    return st.navigation([
+    return st.navigation(position="hidden" if embedded() else "sidebar", pages=[
         st.Page(str(ROOT / script), title=_(title), icon=icon, default=i == 0)
         for i, (script, title, icon, path) in enumerate(PAGES)
     ])
@@ -370,7 +378,7 @@ def chart(fig: go.Figure, key: str, *, alt: str, table: pd.DataFrame | None = No
         st.plotly_chart(fig, key=key, alt=alt, config=config, width="stretch")
     if table is not None:
         with st.expander(_("Show as table")):
-            st.dataframe(table, hide_index=True, width="stretch")
+            st.dataframe(labelled(table), hide_index=True, width="stretch")
 
 
 def detail(ctx: Ctx, ident: str) -> None:
@@ -409,11 +417,7 @@ def detail(ctx: Ctx, ident: str) -> None:
 
 def display_frame(df: pd.DataFrame) -> pd.DataFrame:
     """Rows as people read them: labels, not slugs; titles in the current language."""
-    lang = i18n.language()
-    title = df["title"]
-    if lang != "en" and f"title_{lang}" in df:
-        alt = df[f"title_{lang}"].fillna("")
-        title = alt.where(alt != "", df["title"])
+    title = figures.local_titles(df)
     return pd.DataFrame({
         "id": df["id"],
         _("Title"): title,
@@ -476,7 +480,7 @@ def titled_table(title: str, table: pd.DataFrame, caption: str | None = None) ->
     if table.empty:
         st.caption(_("None."))
     else:
-        st.dataframe(table, hide_index=True, width="stretch")
+        st.dataframe(labelled(table), hide_index=True, width="stretch")
 
 
 def snapshot_keep(ctx: Ctx):
@@ -521,7 +525,7 @@ def downloads(ctx: Ctx) -> None:
     c1.download_button(_("Download CSV"), _deferred(lambda: export.to_csv_bytes(ctx.df)),
                        file_name=export.filename("cmap-initiatives", "csv", ctx.today), mime="text/csv",
                        on_click="ignore", icon=":material/download:", width="stretch")
-    c2.download_button(_("Download Excel"), _deferred(lambda: export.to_xlsx_bytes(ctx.df)),
+    c2.download_button(_("Download Excel"), _deferred(lambda: export.to_xlsx_bytes(ctx.df, sheet_name=_("Initiatives"))),
                        file_name=export.filename("cmap-initiatives", "xlsx", ctx.today),
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        on_click="ignore", icon=":material/table:", width="stretch")
@@ -529,3 +533,32 @@ def downloads(ctx: Ctx) -> None:
                        file_name=export.filename("cmap-briefing", "html", ctx.today), mime="text/html",
                        on_click="ignore", icon=":material/description:", width="stretch",
                        help=_("One file with the filters, key figures, charts and sources. Opens offline."))
+
+
+COLUMN_LABELS = {  # raw table column -> message id (see labelled())
+    "pillar": N_("Pillar"), "status": N_("Status"), "count": N_("Initiatives"), "sector": N_("Sector"),
+    "theme": N_("Theme"), "total": N_("Total"), "completed": N_("Completed"), "share": N_("Share completed"),
+    "title": N_("Title"), "before": N_("Before"), "after": N_("After"), "field": N_("Field"),
+    "date": N_("Date"), "line": N_("Line"), "reason": N_("Reason"), "column": N_("Column"),
+    "value": N_("Value"), "outcome": N_("Outcome"), "days": N_("Days later"),
+    "before_end": N_("End date before"), "after_end": N_("End date after"),
+    "start_date": N_("Start"), "end_date": N_("End"),
+}
+OUTCOMES = {"rejected": N_("Rejected"), "corrected": N_("Corrected"), "file": N_("File")}
+
+
+def labelled(table: pd.DataFrame) -> pd.DataFrame:
+    """A table as people read it: translated headers, labels instead of slugs.
+    Every 'Show as table' and report table goes through here."""
+    out = table.copy()
+    for col, fn in (("pillar", label_pillar), ("status", label_status), ("theme", label_theme),
+                    ("before", label_status), ("after", label_status)):
+        if col in out and (col not in ("before", "after") or "field" not in out):
+            out[col] = out[col].astype(str).map(fn)
+    if "outcome" in out:
+        out["outcome"] = out["outcome"].map(lambda v: _(OUTCOMES.get(v, v)))
+    if "field" in out:
+        out["field"] = out["field"].map(lambda v: _(COLUMN_LABELS.get(v, v.replace("_", " ").capitalize())))
+    if "share" in out:
+        out["share"] = out["share"].map(i18n.fmt_pct)
+    return out.rename(columns={c: _(m) for c, m in COLUMN_LABELS.items()})

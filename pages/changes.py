@@ -1,5 +1,6 @@
 from datetime import date
 
+import pandas as pd
 import streamlit as st
 
 from cmap_tracker import export, figures, i18n, snapshots, ui
@@ -49,8 +50,7 @@ else:
     ui.chart(figures.status_flow(d.status_flow), "status_flow", selectable=False,
              alt="; ".join(f"{ui.label_status(b)} → {ui.label_status(a)}: {n}" for (b, a), n in
                            d.status_flow.groupby(["before", "after"]).size().items()) or _("No status changed in this period."),
-             table=d.status_flow.assign(before=d.status_flow["before"].map(ui.label_status),
-                                        after=d.status_flow["after"].map(ui.label_status)))
+             table=d.status_flow)
     left, right = st.columns(2)
     with left:
         ui.titled_table(_("Completed in the period"), d.completions[["id", "title"]])
@@ -59,15 +59,15 @@ else:
         ui.titled_table(_("Slippage"), d.slippage, _("End dates that moved later, and by how many days."))
         ui.titled_table(_("Removed"), d.removed[["id", "title"]])
     st.header(_("Every change"), anchor=False)
-    st.dataframe(d.changes, hide_index=True, width="stretch")
+    st.dataframe(ui.labelled(d.changes), hide_index=True, width="stretch")
     st.download_button(_("Download the changes (CSV)"), export.table_csv_bytes(d.changes),
                        file_name=f"cmap-changes-{since}-to-{until}.csv", mime="text/csv")
 if d.unmatched_rejected:
     st.warning(_("Rows rejected by the checks in a snapshot are reported here, never counted as removed."))
-    st.dataframe([r.__dict__ for r in d.unmatched_rejected], hide_index=True)
+    st.dataframe(ui.labelled(pd.DataFrame([r.__dict__ for r in d.unmatched_rejected])), hide_index=True)
 
 b = snapshots.burnup(list(snaps[x] for x in dates), keep=keep)
 ui.chart(figures.burnup(b), "burnup", selectable=False,
          alt="; ".join(f"{ui.label_pillar(p)}: {int(g['completed'].iloc[-1])}/{int(g['total'].iloc[-1])}"
                        for p, g in b.groupby("pillar", sort=False)),
-         table=b.assign(date=b["date"].dt.date, pillar=b["pillar"].map(ui.label_pillar)))
+         table=b.assign(date=b["date"].dt.date))

@@ -21,8 +21,8 @@ st.header(_("Validation report"), anchor=False)
 for note in result.notes:
     st.caption(note.text(_))
 if result.issues:
-    st.dataframe(result.issues_frame(_), hide_index=True, width="stretch",
-                 column_config={"line": st.column_config.NumberColumn(_("Line"), format="%d")})
+    st.dataframe(ui.labelled(result.issues_frame(_)), hide_index=True, width="stretch",
+                 column_config={_("Line"): st.column_config.NumberColumn(_("Line"), format="%d")})
 else:
     st.success(_("Every row passed the checks."))
 

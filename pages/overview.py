@@ -25,8 +25,7 @@ else:
     table = metrics.counts(ctx.df, "pillar")
     ui.chart(figures.status_by_pillar(ctx.df), "status_by_pillar",
              alt=figures.figure_alt(table, "pillar", ui.label_pillar),
-             table=table.assign(pillar=table["pillar"].astype(str).map(ui.label_pillar),
-                                status=table["status"].astype(str).map(ui.label_status)))
+             table=table)
     ui.chart(figures.hierarchy(ctx.df), "hierarchy",
              alt=_("Treemap of {n} initiatives by pillar and sector.").format(n=len(ctx.df)))
     st.caption(_("Click a bar or a box to narrow the view to it."))
@@ -46,4 +45,4 @@ with st.container(border=True):
             value = i18n.fmt_int(fact.value)
         col.metric(_(fact.label), value, label_visibility="collapsed")
         col.caption(_(fact.label))
-        col.markdown(f"[{ui.md(_('Source'))}: {ui.md(fact.source_name)}]({fact.source_url})")
+        col.markdown(f"[{ui.md(_('Source: {name}').format(name=_(fact.source_name)))}]({fact.source_url})")

@@ -1,6 +1,6 @@
 import streamlit as st
 
-from cmap_tracker import figures, i18n, metrics, ui
+from cmap_tracker import figures, metrics, ui
 from cmap_tracker.i18n import _
 
 ctx = ui.page()
@@ -13,13 +13,12 @@ if ctx.df.empty:
 table = metrics.counts(ctx.df, "sector")
 ui.chart(figures.status_by_sector(ctx.df), "status_by_sector",
          alt=figures.figure_alt(table, "sector", str),
-         table=table.assign(status=table["status"].astype(str).map(ui.label_status)))
+         table=table)
 
 comp = metrics.completion(ctx.df)
 ui.chart(figures.completion_by_pillar(ctx.df), "completion_by_pillar",
          alt="; ".join(f"{ui.label_pillar(p)}: {c}/{n}" for p, c, n in zip(comp["pillar"], comp["completed"], comp["total"])),
-         table=comp.assign(pillar=comp["pillar"].astype(str).map(ui.label_pillar),
-                           share=comp["share"].map(i18n.fmt_pct)))
+         table=comp)
 
 st.header(_("Delayed and overdue"), anchor=False)
 st.caption(_("Delayed: a source says it is behind schedule. Overdue: the end date has passed and it is not marked completed."))

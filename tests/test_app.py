@@ -102,10 +102,11 @@ def test_mixed_file_shows_valid_rows_and_reports_the_rest(tmp_path, monkeypatch)
     assert not at.exception
     assert summary(at) == "**1 of 1 initiatives**"
     report = at.dataframe[0].value
-    assert list(report["line"]) == [3, 4, 5]
-    assert "not a known pillar" in " ".join(report["reason"])
-    assert "already used on line 2" in " ".join(report["reason"])
-    assert "http:// or https://" in " ".join(report["reason"])
+    assert list(report["Line"]) == [3, 4, 5]
+    reasons = " ".join(report["Reason"])
+    assert "not a known pillar" in reasons
+    assert "already used on line 2" in reasons
+    assert "http:// or https://" in reasons
 
 
 def test_missing_data_file_gives_a_clear_error_not_a_traceback(tmp_path, monkeypatch):
