@@ -161,9 +161,12 @@ def _byte_fold_chunk(offsets: np.ndarray, data: np.ndarray) -> tuple[np.ndarray,
         starts = offsets[:-1]
         drop[starts[starts < len(t)]] = True
     keep = ~(sp & drop)
-    kept = np.zeros(len(t) + 1, dtype=np.int64)
-    np.cumsum(keep, out=kept[1:])
-    new_off = kept[offsets]
+    # kept bytes per value = its length minus its dropped bytes (few: no cumsum over every byte)
+    dropped = np.flatnonzero(~keep)
+    owner = np.searchsorted(offsets, dropped, side="right") - 1
+    lengths = np.diff(offsets) - np.bincount(owner, minlength=len(offsets) - 1)
+    new_off = np.zeros(len(offsets), dtype=np.int64)
+    np.cumsum(lengths, out=new_off[1:])
     out = t[keep]
     # a value whose last byte is a space kept exactly one space for that run: its last byte
     ends = offsets[1:]
@@ -210,7 +213,7 @@ def _search_arrow(frame: pd.DataFrame, text_cols: list[str]) -> pd.Series:
         arr, b = _decompose(arr)
         parts.append(arr)
         bad |= b
-    joined = pc.binary_join_element_wise(*parts, " ") if len(parts) > 1 else parts[0]
+    joined = pc.binary_join_element_wise(*parts, pa.scalar(" ", pa.large_string())) if len(parts) > 1 else parts[0]
     joined = joined.cast(pa.large_string())
     if isinstance(joined, pa.ChunkedArray):
         joined = joined.combine_chunks()

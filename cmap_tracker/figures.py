@@ -77,16 +77,17 @@ def _stacked_status(table: pd.DataFrame, by: str, label, title: str, axis_title:
         fig.add_trace(go.Bar(
             orientation="h",
             name=status_label(status),
-            y=[label(v) for v in part[by]],
+            y=[_wrap(label(v), 24) for v in part[by]],
             x=part["count"],
             marker={"color": STATUS_COLORS[status], "line": {"color": "#ffffff", "width": 1},
                     "pattern": {"shape": STATUS_PATTERNS[status], "fillmode": "overlay",
                                 "fgcolor": "rgba(255,255,255,0.75)", "size": 7, "solidity": 0.3}},
             customdata=[[by, v, "status", status] for v in part[by]],
-            hovertemplate="%{y}<br>" + status_label(status) + ": %{x}<extra></extra>",
+            text=[label(v) for v in part[by]], textposition="none",
+            hovertemplate="%{text}<br>" + status_label(status) + ": %{x}<extra></extra>",
         ))
     fig.update_layout(barmode="stack")
-    fig.update_yaxes(categoryorder="array", categoryarray=[label(c) for c in reversed(cats)],
+    fig.update_yaxes(categoryorder="array", categoryarray=[_wrap(label(c), 24) for c in reversed(cats)],
                      title={"text": ""}, automargin=True)
     fig.update_xaxes(title={"text": _("Initiatives")}, tickformat=",d", rangemode="tozero")
     return _layout(fig, title, height=max(260, 150 + 36 * len(cats)))

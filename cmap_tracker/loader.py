@@ -160,10 +160,19 @@ def _parse_fast(text: str, sep: str) -> tuple[pd.DataFrame, np.ndarray] | None:
     return df, np.arange(2, len(df) + 2)
 
 
+MAX_RECORD_LINES = 50  # a quoted cell may span this many lines before the quote counts as broken
+
+
+class _RunawayQuote(Exception):
+    """A quoted cell ran past MAX_RECORD_LINES: treat its first line as unreadable."""
+
+
 def _parse_careful(text: str, sep: str) -> tuple[pd.DataFrame, np.ndarray, list[Issue]]:
     """csv-module parse that knows each record's first line, reports ragged
-    rows, and survives a broken quote: the record where it starts is reported
-    and reading resumes on the next line, so no later row is swallowed."""
+    rows, and survives a broken quote: the line where it opens is reported and
+    reading resumes on the next line, so no later row is swallowed. A record
+    may span at most MAX_RECORD_LINES lines, so each line is read a bounded
+    number of times (no quadratic blow-up on files full of stray quotes)."""
     lines = text.split("\n")
     issues: list[Issue] = []
     try:
@@ -173,29 +182,47 @@ def _parse_careful(text: str, sep: str) -> tuple[pd.DataFrame, np.ndarray, list[
     width = len(header)
     rows: list[list[str]] = []
     starts: list[int] = []
-    pos = 1  # index in ``lines`` where the current reader begins (line number pos + 1)
+
+    def keep(rec: list[str], start: int) -> None:
+        if not rec:
+            return  # a blank line is not a row
+        if len(rec) > width and any(v.strip() for v in rec[width:]):
+            issues.append(Issue(start, None, sep.join(rec)[:200],
+                                "This row has {n} fields but the header has {m}.", REJECTED,
+                                (("n", len(rec)), ("m", width))))
+            return
+        rows.append((rec + [""] * width)[:width])
+        starts.append(start)
+
+    pos = 1  # index in ``lines`` where the current record starts (line number pos + 1)
     while pos < len(lines):
-        reader = csv.reader(io.StringIO("\n".join(lines[pos:]), newline=""), delimiter=sep, strict=True)
-        prev = 0
+        begin = pos
+
+        def feed():
+            for i in range(begin, len(lines)):
+                if i - state["record_start"] >= MAX_RECORD_LINES:
+                    raise _RunawayQuote
+                yield lines[i] + "\n"
+
+        state = {"record_start": begin}
+        reader = csv.reader(feed(), delimiter=sep, strict=True)
         try:
             for rec in reader:
-                start = pos + prev + 1
-                prev = reader.line_num
-                if not rec:
-                    continue  # a blank line is not a row
-                if len(rec) > width and any(v.strip() for v in rec[width:]):
-                    issues.append(Issue(start, None, sep.join(rec)[:200],
-                                        "This row has {n} fields but the header has {m}.", REJECTED,
-                                        (("n", len(rec)), ("m", width))))
-                    continue
-                rows.append((rec + [""] * width)[:width])
-                starts.append(start)
+                start = state["record_start"]
+                state["record_start"] = begin + reader.line_num
+                keep(rec, start + 1)
             break
-        except csv.Error:
-            bad = pos + prev  # index of the line where the unreadable record starts
-            issues.append(Issue(bad + 1, None, lines[bad][:200],
-                                "This line could not be read as CSV (a quote is not closed or is misplaced).",
-                                REJECTED))
+        except (csv.Error, _RunawayQuote):
+            bad = state["record_start"]
+            # the lenient reader may still read this line on its own, as pyarrow does ('"Title" extra')
+            lone = lines[bad]
+            lenient = list(csv.reader([lone], delimiter=sep))
+            if lone.count('"') % 2 == 0 and len(lenient) == 1:
+                keep(lenient[0], bad + 1)
+            else:
+                issues.append(Issue(bad + 1, None, lone[:200],
+                                    "This line could not be read as CSV (a quote is not closed or is misplaced).",
+                                    REJECTED))
             pos = bad + 1
     return pd.DataFrame(rows, columns=header, dtype=str), np.array(starts, dtype=int), issues
 
@@ -449,6 +476,23 @@ def theme_index(frame: pd.DataFrame) -> pd.DataFrame:
     """Long (row, theme) table so theme filters and counts are vectorised.
 
     Multi-theme rows appear once per theme."""
+    try:  # Arrow split: ~10x faster than a Python split per row
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        col = frame["themes"]
+        if pd.api.types.is_string_dtype(col.dtype) and col.dtype != object:
+            arr = pa.array(col)
+            lists = pc.split_pattern(arr, ";")
+            flat = pc.list_flatten(lists)
+            parent = pc.list_parent_indices(lists).to_numpy()
+            keep = pc.fill_null(pc.not_equal(flat, ""), False).to_numpy(zero_copy_only=False)
+            theme = pc.filter(flat, pa.array(keep))
+            return pd.DataFrame({"row": frame.index.to_numpy()[parent[keep]],
+                                 "theme": pd.array(theme, dtype=col.dtype) if len(theme) else
+                                 np.array([], dtype=object)})
+    except (ImportError, TypeError, ValueError, NotImplementedError):
+        pass
     exploded = frame["themes"].str.split(";").explode()
     exploded = exploded[exploded.notna() & (exploded != "")]
     return pd.DataFrame({"row": exploded.index.to_numpy(), "theme": exploded.to_numpy()})

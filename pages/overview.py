@@ -17,7 +17,8 @@ c[3].metric(_("Overdue"), i18n.fmt_int(k.overdue), help=_("End date passed and n
 c[4].metric(_("Data as of"), i18n.fmt_date(ctx.ds.as_of))
 news = ui.since_last_update(ctx)
 if news:
-    st.page_link("pages/changes.py", label=news, icon=":material/history:")
+    st.caption(news)
+    st.page_link("pages/changes.py", label=_("See what changed"), icon=":material/history:")
 
 if ctx.df.empty:
     ui.empty_state()

@@ -329,6 +329,42 @@ def test_unclosed_quote_is_reported_as_a_csv_problem():
     assert set(r.frame["id"]) == {"A-1", "A-3", "A-4"}  # reading resumes after the broken line
 
 
+def test_many_broken_quotes_load_in_linear_time(monkeypatch):
+    """Counts the characters the CSV readers pull rather than timing, so it cannot flake."""
+    import csv as _csv
+
+    fed = [0]
+    real_reader = _csv.reader
+
+    def counting_reader(source, *args, **kwargs):
+        if isinstance(source, str):
+            source = [source]
+        elif hasattr(source, "read"):
+            source = source.read().splitlines(keepends=True)
+
+        def counted():
+            for line in source:
+                fed[0] += len(line)
+                yield line
+        return real_reader(counted(), *args, **kwargs)
+
+    monkeypatch.setattr(loader.csv, "reader", counting_reader)
+    n = 4000  # re-reading to the end after each broken line would read the file ~n/2 = 2000 times
+    rows = [f'B-{i},"Broken,security,S,done,2026-01-01,{URL}' for i in range(n)]
+    data = csv_bytes(*rows, good("A-1"))
+    r = load(data)
+    assert r.rejected_rows == n and kept_ids(r) == ["A-1"]
+    assert fed[0] <= 100 * len(data), f"read {fed[0] / len(data):.0f}x the file's size"
+
+
+def test_row_outcome_does_not_depend_on_an_unrelated_blank_line():
+    rows = [good("A-1", title='"Title" extra'), good("A-2")]
+    fast = load(csv_bytes(*rows))
+    careful = load(csv_bytes(rows[0], "", rows[1]))
+    assert kept_ids(careful) == kept_ids(fast)
+    assert careful.frame["title"].tolist() == fast.frame["title"].tolist()
+
+
 # ------------------------------------------------------------------ file-level errors
 
 def fatal_text(result) -> str:
