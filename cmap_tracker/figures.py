@@ -41,6 +41,11 @@ def pillar_label(slug: str) -> str:
     return _(PILLARS.label(slug))
 
 
+def sector_label(name: str) -> str:
+    """Sector names are data; the bundled ones have translations in the catalogue."""
+    return _(name)
+
+
 def theme_label(slug: str) -> str:
     return _(THEMES.label(slug)) if slug in THEMES else humanize(slug)
 
@@ -107,7 +112,7 @@ def status_by_sector(df: pd.DataFrame) -> go.Figure:
     table = metrics.counts(df, "sector")
     totals = table.groupby("sector")["count"].sum().sort_values(ascending=False, kind="stable")
     table = table.set_index("sector").loc[totals.index].reset_index()
-    return _stacked_status(table, "sector", str, title, _("Sector"))
+    return _stacked_status(table, "sector", sector_label, title, _("Sector"))
 
 
 def completion_by_pillar(df: pd.DataFrame) -> go.Figure:
@@ -144,7 +149,7 @@ def hierarchy(df: pd.DataFrame) -> go.Figure:
         hover.append(f"{len(pdf)}")
         for sector, sdf in pdf.groupby("sector", sort=True):
             sid = f"{pid}/{sector}"
-            ids.append(sid); labels.append(sector); parents.append(pid); values.append(len(sdf))
+            ids.append(sid); labels.append(sector_label(sector)); parents.append(pid); values.append(len(sdf))
             colors.append(PILLAR_COLORS[pillar]); custom.append(["sector", sector]); hover.append(f"{len(sdf)}")
             for _i, row in sdf.iterrows() if len(df) <= GANTT_MAX_BARS else []:
                 ids.append(f"{sid}/{row['id']}"); labels.append(_short(row["_title"], 40)); parents.append(sid)
@@ -323,7 +328,8 @@ def timeline_by_sector(df: pd.DataFrame, today: date, *, title: str | None = Non
     span["mix"] = [", ".join(f"{status_label(s)} {int(mix.loc[(p, sec), s])}" for s in mix.columns
                              if mix.loc[(p, sec), s])
                    for p, sec in zip(span["pillar"], span["sector"])]
-    span["_y"] = [f"{s} · {_short(pillar_label(p), 14)} ({n})" for s, p, n in zip(span["sector"], span["pillar"], span["n"])]
+    span["_y"] = [f"{sector_label(s)} · {_short(pillar_label(p), 14)} ({n})"
+                  for s, p, n in zip(span["sector"], span["pillar"], span["n"])]
     span["_pillar"] = span["pillar"].astype(str).map(pillar_label)
     span["_kind"] = "sector"
     fig = px.timeline(span, x_start="start", x_end="end", y="_y", color="pillar",

@@ -246,7 +246,8 @@ def _sidebar(ds: Dataset) -> None:
     sb.header(_("Filters"))
     sb.multiselect(_("Pillar"), PILLARS.slugs, key=W["pillar"], **keep, format_func=label_pillar,
                    placeholder=_("All pillars"))
-    sb.multiselect(_("Sector"), ds.sectors, key=W["sector"], **keep, placeholder=_("All sectors"))
+    sb.multiselect(_("Sector"), ds.sectors, key=W["sector"], **keep, format_func=figures.sector_label,
+                   placeholder=_("All sectors"))
     sb.multiselect(_("Status"), STATUSES.slugs, key=W["status"], **keep, format_func=label_status,
                    placeholder=_("All statuses"))
     themes = list(dict.fromkeys([*ds.theme_slugs, *st.session_state.get(W["theme"], [])]))
@@ -397,7 +398,7 @@ def detail(ctx: Ctx, ident: str) -> None:
             st.text(desc)
         c1, c2, c3 = st.columns(3)
         c1.markdown(f"**{_('Pillar')}**  \n{md(label_pillar(row['pillar']))}")
-        c1.markdown(f"**{_('Sector')}**  \n{md(row['sector'])}")
+        c1.markdown(f"**{_('Sector')}**  \n{md(figures.sector_label(row['sector']))}")
         c2.markdown(f"**{_('Status')}**  \n{md(label_status(row['status']))}")
         start = i18n.fmt_date(row["start_date"].date())
         end = i18n.fmt_date(row["end_date"].date()) if pd.notna(row["end_date"]) else _("open-ended")
@@ -422,7 +423,7 @@ def display_frame(df: pd.DataFrame) -> pd.DataFrame:
         "id": df["id"],
         _("Title"): title,
         _("Pillar"): df["pillar"].astype(str).map(label_pillar),
-        _("Sector"): df["sector"],
+        _("Sector"): df["sector"].map(figures.sector_label),
         _("Status"): df["status"].astype(str).map(label_status),
         _("Start"): df["start_date"].dt.date,
         _("End"): df["end_date"].dt.date,
@@ -552,6 +553,7 @@ def labelled(table: pd.DataFrame) -> pd.DataFrame:
     Every 'Show as table' and report table goes through here."""
     out = table.copy()
     for col, fn in (("pillar", label_pillar), ("status", label_status), ("theme", label_theme),
+                    ("sector", figures.sector_label),
                     ("before", label_status), ("after", label_status)):
         if col in out and (col not in ("before", "after") or "field" not in out):
             out[col] = out[col].astype(str).map(fn)

@@ -158,7 +158,18 @@ def collect_declared() -> list[Found]:
             out.append(Found(f.source_name, "cmap_tracker/context.py", None, "about-the-plan fact: source name"))
     out.extend(_figure_labels())
     out.extend(_page_titles())
+    out.extend(bundled_sectors())
     return out
+
+
+def bundled_sectors() -> list[Found]:
+    """Sector names of the bundled dataset: data, but a closed list worth translating.
+    Sectors of other files fall back to their own text."""
+    import csv
+
+    with (ROOT / "data" / "initiatives.csv").open(encoding="utf-8-sig", newline="") as fh:
+        names = sorted({row["sector"].strip() for row in csv.DictReader(fh) if row.get("sector", "").strip()})
+    return [Found(n, "data/initiatives.csv", None, "sector name in the bundled data") for n in names]
 
 
 def _assigned(path: Path, name: str) -> ast.expr | None:
