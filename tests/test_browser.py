@@ -102,3 +102,33 @@ def test_clicking_a_bar_in_the_status_chart_narrows_the_view(server, page):
     after = summary(page)
     assert after != before
     shot(page, "after-bar-click")
+
+
+def test_clicking_a_timeline_bar_opens_that_initiative(server, page):
+    page.goto(f"{server.url}/timeline?pillar=security")
+    wait_for_app(page)
+    chart = page.locator("[data-testid='stPlotlyChart']").first
+    chart.wait_for()
+    bar = chart.locator("g.trace.bars").first.locator("path").first
+    box = bar.bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.wait_for_function("() => location.search.includes('id=SE-')")
+    wait_for_app(page)
+    ident = query(page)["id"][0]
+    assert page.get_by_test_id("stHeading").filter(has_text=ident).count() == 1
+    assert page.get_by_test_id("stLinkButton").count() >= 1  # the source link of the detail card
+    shot(page, "timeline-detail")
+
+
+def test_selecting_an_explorer_row_opens_its_detail_and_link(server, page):
+    page.goto(f"{server.url}/explorer?pillar=environment")
+    wait_for_app(page)
+    grid = page.get_by_test_id("stDataFrame").first
+    grid.wait_for()
+    box = grid.bounding_box()
+    # the row-selection checkbox column sits at the left edge; first data row below the header
+    page.mouse.click(box["x"] + 16, box["y"] + 35 + 18)
+    page.wait_for_function("() => location.search.includes('id=EN-')")
+    wait_for_app(page)
+    ident = query(page)["id"][0]
+    assert page.get_by_test_id("stHeading").filter(has_text=ident).count() == 1
