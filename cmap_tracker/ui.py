@@ -339,8 +339,9 @@ def navigation():
     ])
 
 
-def page() -> Ctx:
-    """Called by each page: shows the filter summary and notices, returns the context."""
+def page(title: str, caption: str | None = None, *, needs_rows: bool = False) -> Ctx:
+    """Every page starts here: its heading, the filters in words, any notices.
+    With ``needs_rows``, an empty view shows the empty state and stops the page."""
     try:
         ctx = _ctx.get()
     except LookupError:
@@ -350,6 +351,9 @@ def page() -> Ctx:
         # navigation switches the process to st.navigation; rerun through it.
         navigation()
         st.rerun()
+    st.title(title, anchor=False)
+    if caption:
+        st.caption(caption)
     notices = st.session_state.get("_notices") or []
     if notices:
         st.warning(_("Some values in the link were not recognised and were ignored: {items}").format(
@@ -358,6 +362,9 @@ def page() -> Ctx:
         st.info(_("You are exploring your uploaded file “{name}”. It stays in this browser session only.")
                 .format(name=ctx.ds.result.source), icon=":material/upload_file:")
     st.markdown(f"**{md(ctx.filters.describe(len(ctx.df), len(ctx.ds.frame), _, i18n.fmt_date))}**")
+    if needs_rows and ctx.df.empty:
+        empty_state()
+        st.stop()
     return ctx
 
 
@@ -382,8 +389,12 @@ def chart(fig: go.Figure, key: str, *, alt: str, table: pd.DataFrame | None = No
             st.dataframe(labelled(table), hide_index=True, width="stretch")
 
 
-def detail(ctx: Ctx, ident: str) -> None:
-    """The detail card of one initiative (everything shown as text)."""
+def detail(ctx: Ctx, ident: str | None = None) -> None:
+    """The detail card of one initiative (everything shown as text); by default
+    the one selected by a click, a table row or ``?id=``."""
+    ident = ident or st.session_state.get(ID_KEY)
+    if not ident:
+        return
     rows = ctx.ds.frame[ctx.ds.frame["id"] == ident]
     if rows.empty:
         return

@@ -6,9 +6,7 @@ import streamlit as st
 from cmap_tracker import export, figures, i18n, snapshots, ui
 from cmap_tracker.i18n import _
 
-ctx = ui.page()
-st.title(_("What changed"), anchor=False)
-st.caption(_("Each snapshot is the full dataset as it was known on its date. Rows are matched by id; the sidebar filters apply to both sides."))
+ctx = ui.page(_("What changed"), _("Each snapshot is the full dataset as it was known on its date. Rows are matched by id; the sidebar filters apply to both sides."))
 
 snaps = {s.date: s for s in ui.all_snapshots()}
 broken = [s for s in snaps.values() if not s.result.ok]

@@ -3,8 +3,7 @@ import streamlit as st
 from cmap_tracker import contract, i18n, ui
 from cmap_tracker.i18n import _
 
-ctx = ui.page()
-st.title(_("Data"), anchor=False)
+ctx = ui.page(_("Data"))
 result = ctx.ds.result
 
 st.header(_("Where the data comes from"), anchor=False)

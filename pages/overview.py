@@ -5,8 +5,7 @@ import streamlit as st
 from cmap_tracker import context, figures, i18n, metrics, ui
 from cmap_tracker.i18n import _
 
-ctx = ui.page()
-st.title(_("Canada–Mexico Action Plan 2025–2028"), anchor=False)
+ctx = ui.page(_("Canada–Mexico Action Plan 2025–2028"))
 
 k = metrics.kpis(ctx.df, ctx.today)
 c = st.columns([1, 1, 1, 1, 1.5])

@@ -3,12 +3,7 @@ import streamlit as st
 from cmap_tracker import figures, metrics, ui
 from cmap_tracker.i18n import _
 
-ctx = ui.page()
-st.title(_("Status"), anchor=False)
-
-if ctx.df.empty:
-    ui.empty_state()
-    st.stop()
+ctx = ui.page(_("Status"), needs_rows=True)
 
 table = metrics.counts(ctx.df, "sector")
 ui.chart(figures.status_by_sector(ctx.df), "status_by_sector",

@@ -3,13 +3,8 @@ import streamlit as st
 from cmap_tracker import figures, metrics, ui
 from cmap_tracker.i18n import _
 
-ctx = ui.page()
-st.title(_("Themes"), anchor=False)
-st.caption(_("An initiative with several themes counts once in each of them, so theme totals can add up to more than the number of initiatives."))
-
-if ctx.df.empty:
-    ui.empty_state()
-    st.stop()
+ctx = ui.page(_("Themes"), _("An initiative with several themes counts once in each of them, so theme totals can add up to more than the number of initiatives."),
+              needs_rows=True)
 
 matrix = metrics.theme_pillar(ctx.df, ctx.ds.themes)
 ui.chart(figures.theme_matrix(matrix), "theme_matrix", selectable=False,

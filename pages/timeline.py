@@ -3,23 +3,16 @@ import streamlit as st
 from cmap_tracker import figures, ui
 from cmap_tracker.i18n import _
 
-ctx = ui.page()
-st.title(_("Timeline"), anchor=False)
-
-if ctx.df.empty:
-    ui.empty_state()
-    st.stop()
+ctx = ui.page(_("Timeline"), _("Hatched bars are open-ended and drawn to the plan's end; diamonds are one-day events. Click a bar for details."),
+              needs_rows=True)
 
 if len(ctx.df) > figures.GANTT_MAX_BARS:
     st.info(_("{n} initiatives are too many to draw one by one: each bar is a sector. Click a bar to drill down to that sector.")
             .format(n=len(ctx.df)))
-st.caption(_("Hatched bars are open-ended and drawn to the plan's end; diamonds are one-day events. Click a bar for details."))
 fig = figures.timeline(ctx.df, ctx.today)
 counts = ctx.df.groupby("pillar", observed=True).size()
 ui.chart(fig, "timeline",
          alt=_("Timeline of {n} initiatives from {start} to the plan's end in September 2028.").format(
              n=len(ctx.df), start=ctx.df["start_date"].min().date().isoformat())
          + " " + "; ".join(f"{ui.label_pillar(p)}: {c}" for p, c in counts.items()))
-ident = st.session_state.get(ui.ID_KEY)
-if ident:
-    ui.detail(ctx, ident)
+ui.detail(ctx)
