@@ -432,4 +432,5 @@ def burnup(table: pd.DataFrame) -> go.Figure:
     ticks, text = _date_ticks(lo, end + pd.Timedelta(days=30))
     fig.update_xaxes(type="date", range=[lo, end + pd.Timedelta(days=30)], tickvals=ticks, ticktext=text)
     fig.update_yaxes(title={"text": _("Initiatives")}, rangemode="tozero", tickformat=",d")
-    return _layout(fig, title, height=460)
+    return _layout(fig, title, height=520, margin={"l": 8, "r": 8, "t": 56, "b": 8},
+                   legend={"orientation": "h", "yanchor": "top", "y": -0.08, "x": 0, "title": {"text": ""}})

@@ -568,6 +568,11 @@ def labelled(table: pd.DataFrame) -> pd.DataFrame:
                     ("before", label_status), ("after", label_status)):
         if col in out and (col not in ("before", "after") or "field" not in out):
             out[col] = out[col].astype(str).map(fn)
+    if "field" in out and {"before", "after"} <= set(out.columns):  # a diff: label values by their field
+        for field, fn in (("status", label_status), ("pillar", label_pillar), ("sector", figures.sector_label)):
+            rows = out["field"] == field
+            for col in ("before", "after"):
+                out.loc[rows, col] = out.loc[rows, col].map(lambda v, fn=fn: fn(v) if v else "")
     if "outcome" in out:
         out["outcome"] = out["outcome"].map(lambda v: _(OUTCOMES.get(v, v)))
     if "field" in out:
