@@ -15,6 +15,7 @@ from datetime import date
 from functools import partial
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
@@ -427,18 +428,26 @@ def detail(ctx: Ctx, ident: str | None = None) -> None:
             st.caption(md(row["source_note"]))
 
 
+def _by_value(series: pd.Series, fn) -> pd.Series:
+    """Map a column through ``fn`` once per distinct value (fast on large frames)."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        return series.cat.rename_categories([fn(c) for c in series.cat.categories]).astype(str)
+    codes, uniques = pd.factorize(series)
+    labels = np.array([fn(u) for u in uniques] + [""], dtype=object)
+    return pd.Series(labels[codes], index=series.index)
+
+
 def display_frame(df: pd.DataFrame) -> pd.DataFrame:
     """Rows as people read them: labels, not slugs; titles in the current language."""
-    title = figures.local_titles(df)
     return pd.DataFrame({
         "id": df["id"],
-        _("Title"): title,
-        _("Pillar"): df["pillar"].astype(str).map(label_pillar),
-        _("Sector"): df["sector"].map(figures.sector_label),
-        _("Status"): df["status"].astype(str).map(label_status),
+        _("Title"): figures.local_titles(df),
+        _("Pillar"): _by_value(df["pillar"], label_pillar),
+        _("Sector"): _by_value(df["sector"], figures.sector_label),
+        _("Status"): _by_value(df["status"], label_status),
         _("Start"): df["start_date"].dt.date,
         _("End"): df["end_date"].dt.date,
-        _("Themes"): df["themes"].map(lambda t: ", ".join(label_theme(x) for x in t.split(";") if x)),
+        _("Themes"): _by_value(df["themes"], lambda t: ", ".join(label_theme(x) for x in t.split(";") if x)),
         _("Lead (Canada)"): df["lead_canada"],
         _("Lead (Mexico)"): df["lead_mexico"],
         _("Source"): df["source_url"].where(df["source_url"].str.match(r"^https?://", case=False), None),
@@ -450,6 +459,9 @@ def _on_row_select(key: str, ids: list[str]) -> None:
     st.session_state[ID_KEY] = ids[rows[0]] if rows else ""
 
 
+LAZY_ROWS = 5_000  # above this, tables stream rows on demand (no row selection then)
+
+
 def initiative_table(df: pd.DataFrame, *, key: str, select: bool = False) -> None:
     view = display_frame(df)
     config = {
@@ -458,11 +470,16 @@ def initiative_table(df: pd.DataFrame, *, key: str, select: bool = False) -> Non
         _("End"): st.column_config.DateColumn(_("End")),
         _("Title"): st.column_config.TextColumn(_("Title"), width="large"),
     }
+    lazy = len(view) > LAZY_ROWS
     kw = {}
-    if select:
+    if select and not lazy:
         kw = {"on_select": partial(_on_row_select, key, df["id"].tolist()), "selection_mode": "single-row"}
+    elif select:
+        st.caption(_("{n} rows: the table loads them as you scroll. Narrow the filters to select a row, or open one with ?id= in the link.")
+                   .format(n=i18n.fmt_int(len(view))))
     st.dataframe(view, key=key, hide_index=True, width="stretch", column_config=config,
-                 height=min(38 + 35 * len(view), 560), **kw)
+                 height=min(38 + 35 * len(view), 560), lazy=lazy,
+                 alt=_("Table of {n} initiatives").format(n=i18n.fmt_int(len(view))), **kw)
 
 
 def dictionary_frame() -> pd.DataFrame:
