@@ -50,21 +50,20 @@ class Dataset:
 #
 # ``search`` holds ``fold(" ".join(text columns))`` for each row. Folding row by
 # row in Python costs ~1 minute per million rows, so it is vectorised with the
-# same result, character for character:
+# same result, character for character (tests/test_scale.py checks every code
+# point against vocab.fold):
 #
 # * fold = NFKD, drop combining marks (canonical combining class != 0), lower,
-#   every run of characters outside [a-z0-9] -> one space, strip. After NFKD
-#   and dropping marks no non-ASCII character lower-cases to [a-z0-9] (checked
-#   for every code point in tests/test_scale.py), so the last three steps only
-#   need ASCII rules and run on UTF-8 bytes with numpy (``_byte_fold``): a
-#   non-ASCII character's bytes all become spaces, which collapse anyway.
-# * NFKD decomposes character by character; canonical reordering only moves
-#   combining marks, which are dropped. So NFKD + dropping marks can run per
-#   column (Arrow's utf8_normalize), and only on values that are not ASCII.
-# * Arrow's Unicode tables may be newer or older than Python's: each distinct
-#   non-ASCII character is checked against ``unicodedata`` first, and a row
-#   holding a character they disagree on (or one unassigned in Python's table)
-#   is folded by ``vocab.fold`` itself.
+#   every run of characters outside [a-z0-9] -> one space, strip. NFKD works
+#   character by character (canonical reordering only moves combining marks,
+#   which are dropped), so what fold does to a non-ASCII character depends on
+#   that character alone (``_char_action``): it vanishes, becomes one ASCII
+#   letter or digit ('é' -> 'e'), or holds no ASCII letter or digit and only
+#   separates words (no non-ASCII character lower-cases into [a-z0-9]).
+# * So the rows are joined in Arrow and folded as UTF-8 bytes with numpy
+#   (``_fold_chunk``): each distinct non-ASCII character is looked up once with
+#   Python's ``unicodedata``; the rare one NFKD turns into several ASCII
+#   characters ('ﬁ' -> 'fi') sends its row to ``vocab.fold`` itself.
 # * Small frames skip all this: ``_fold_text`` (== vocab.fold) per distinct value.
 
 _SMALL = 5_000  # rows; below this the plain path is as fast and has no set-up cost
@@ -93,11 +92,18 @@ def _fold_text(text: str) -> str:
     return b" ".join(data.translate(_BYTE_FOLD).split()).decode("ascii")
 
 
+def _text_values(values: pd.Series) -> list:
+    """The column as Python values, missing ones as '' (what fillna("") gives " ".join)."""
+    return ["" if not isinstance(v, str) and pd.isna(v) else v for v in values.tolist()]
+
+
 def _search_small(frame: pd.DataFrame, text_cols: list[str]) -> pd.Series:
-    cols = [frame[c].fillna("").astype(str) for c in text_cols]
-    joined = cols[0].str.cat(cols[1:], sep=" ") if len(cols) > 1 else cols[0]
-    uniq = joined.unique()
-    return pd.Series(joined.map(dict(zip(uniq, map(_fold_text, uniq)))).to_numpy(), index=frame.index)
+    """Plain Python: for a small frame (a snapshot filtered on every rerun) pandas'
+    per-call overhead costs more than the folding itself."""
+    rows = [" ".join(vals) for vals in zip(*(_text_values(frame[c]) for c in text_cols))]
+    seen: dict[str, str] = {}
+    folded = [seen[r] if r in seen else seen.setdefault(r, _fold_text(r)) for r in rows]
+    return pd.Series(folded, index=frame.index, dtype=object)
 
 
 def _utf8(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
@@ -108,66 +114,88 @@ def _utf8(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     return offsets - offsets[0], data
 
 
-def _code_points(data: np.ndarray) -> np.ndarray:
-    """Distinct non-ASCII code points in valid UTF-8 bytes."""
-    out = []
-    for width, mask, lead_bits in ((2, 0xE0, 0x1F), (3, 0xF0, 0x0F), (4, 0xF8, 0x07)):
-        lead = {2: 0xC0, 3: 0xE0, 4: 0xF0}[width]
-        idx = np.flatnonzero((data & mask) == lead)
-        cp = (data[idx] & lead_bits).astype(np.int64)
-        for k in range(1, width):
-            cp = (cp << 6) | (data[idx + k] & 0x3F)
-        out.append(cp)
-    return np.unique(np.concatenate(out))
+_SPACE_LIKE, _DROP, _ONE_BYTE, _COMPLEX = 0, 1, 2, 3
+_CHAR_ACTIONS: dict[int, tuple[int, int]] = {}  # code point -> (action, ASCII byte for _ONE_BYTE)
 
 
-def _re2_class(cps) -> str:
-    return "[" + "".join(f"\\x{{{c:x}}}" for c in cps) + "]"
+def _char_action(cp: int) -> tuple[int, int]:
+    """What fold does to one non-ASCII character (NFKD, then combining marks dropped):
+    nothing left (_DROP), exactly one ASCII letter or digit (_ONE_BYTE), no ASCII
+    letter or digit (_SPACE_LIKE: it only separates words), else _COMPLEX ('ﬁ' -> 'fi')."""
+    hit = _CHAR_ACTIONS.get(cp)
+    if hit is None:
+        rest = "".join(ch for ch in unicodedata.normalize("NFKD", chr(cp)) if not unicodedata.combining(ch))
+        alnum = [ch for ch in rest if ch.isascii() and ch.isalnum()]
+        if not rest:
+            hit = (_DROP, 0)
+        elif not alnum:
+            hit = (_SPACE_LIKE, 0)
+        elif len(rest) == 1:
+            hit = (_ONE_BYTE, ord(rest))
+        else:
+            hit = (_COMPLEX, 0)
+        _CHAR_ACTIONS[cp] = hit
+    return hit
 
 
-def _decompose(arr: pa.Array) -> tuple[pa.Array, np.ndarray]:
-    """NFKD without combining marks for the non-ASCII values of ``arr`` (ASCII
-    values need none), and a mask of values Arrow can't be trusted with."""
-    n = len(arr)
-    bad = np.zeros(n, dtype=bool)
-    non_ascii = pc.invert(pc.string_is_ascii(arr))
-    if not pc.any(non_ascii).as_py():
-        return arr, bad
-    sub = pc.filter(arr, non_ascii)
-    if isinstance(sub, pa.ChunkedArray):
-        sub = sub.combine_chunks()
-    chars = [chr(c) for c in _code_points(_utf8(sub)[1])]
-    py = [unicodedata.normalize("NFKD", c) for c in chars]
-    ar = pc.utf8_normalize(pa.array(chars, pa.large_string()), "NFKD").to_pylist()
-    unsafe = [c for c, p, a in zip(chars, py, ar) if p != a or unicodedata.category(c) == "Cn"]
-    marks = sorted({ord(m) for p in py for m in p if unicodedata.combining(m)})
-    if unsafe:
-        hit = pc.match_substring_regex(sub, _re2_class(sorted(map(ord, unsafe)))).to_numpy(zero_copy_only=False)
-        bad[np.flatnonzero(non_ascii.to_numpy(zero_copy_only=False))[hit]] = True
-    sub = pc.utf8_normalize(sub, "NFKD")
-    if marks:
-        sub = pc.replace_substring_regex(sub, _re2_class(marks), "")
-    return pc.replace_with_mask(arr, non_ascii, sub.cast(pa.large_string())), bad
+def _fold_chunk(offsets: np.ndarray, data: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """fold() of UTF-8 values -> (new offsets, folded bytes, values fold must redo in Python)."""
+    n = len(offsets) - 1
+    t = np.frombuffer(bytearray(memoryview(data)).translate(_BYTE_FOLD), dtype=np.uint8)  # non-ASCII bytes -> space
+    redo = np.zeros(n, dtype=bool)
+    lead = np.flatnonzero(data >= 0xC0)  # first byte of each non-ASCII character
+    if len(lead):
+        first = data[lead]
+        width = np.where(first >= 0xF0, 4, np.where(first >= 0xE0, 3, 2))
+        cp = (first & np.where(width == 2, 0x1F, np.where(width == 3, 0x0F, 0x07))).astype(np.int64)
+        for k in range(1, 4):
+            more = width > k
+            cp[more] = (cp[more] << 6) | (data[lead[more] + k] & 0x3F)
+        uniq, inverse = np.unique(cp, return_inverse=True)
+        acts = np.array([_char_action(int(c)) for c in uniq], dtype=np.int64).reshape(-1, 2)
+        action, byte = acts[inverse, 0], acts[inverse, 1]
+        one = action == _ONE_BYTE
+        if one.any():
+            t[lead[one]] = _BYTE_LUT[byte[one]]
+        gone = (action == _DROP) | one
+        if (action == _COMPLEX).any():
+            redo[np.searchsorted(offsets, lead[action == _COMPLEX], side="right") - 1] = True
+        if gone.any():  # drop the marks, and the continuation bytes of replaced characters
+            keep = np.ones(len(t), dtype=bool)
+            drop_start = np.where(one, lead + 1, lead)[gone]
+            drop_len = np.where(one, width - 1, width)[gone]
+            for k in range(4):
+                sel = drop_len > k
+                keep[drop_start[sel] + k] = False
+            dropped = np.flatnonzero(~keep)  # few: count them per value
+            owner = np.searchsorted(offsets, dropped, side="right") - 1
+            kept = np.diff(offsets) - np.bincount(owner, minlength=n)
+            offsets = np.zeros(n + 1, dtype=np.int64)
+            np.cumsum(kept, out=offsets[1:])
+            t = t[keep]
+    new_off, out = _collapse(offsets, t)
+    return new_off, out, redo
 
 
-def _byte_fold_chunk(offsets: np.ndarray, data: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """ASCII fold of UTF-8 values: lower, non-[a-z0-9] runs -> one space, strip."""
-    t = _BYTE_LUT[data]
+def _collapse(offsets: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Folded bytes (a-z, 0-9, space) -> one space between words, none at the ends."""
     sp = t == _SPACE
-    drop = np.empty(len(t), dtype=bool)  # "previous byte is a space or the value starts here"
+    keep = np.empty(len(t), dtype=bool)  # first: "previous byte is a space or the value starts here"
     if len(t):
-        drop[0] = True
-        drop[1:] = sp[:-1]
+        keep[0] = True
+        keep[1:] = sp[:-1]
         starts = offsets[:-1]
-        drop[starts[starts < len(t)]] = True
-    keep = ~(sp & drop)
-    # kept bytes per value = its length minus its dropped bytes (few: no cumsum over every byte)
-    dropped = np.flatnonzero(~keep)
-    owner = np.searchsorted(offsets, dropped, side="right") - 1
-    lengths = np.diff(offsets) - np.bincount(owner, minlength=len(offsets) - 1)
-    new_off = np.zeros(len(offsets), dtype=np.int64)
-    np.cumsum(lengths, out=new_off[1:])
+        keep[starts[starts < len(t)]] = True
+    np.logical_and(keep, sp, out=keep)
+    np.logical_not(keep, out=keep)
     out = t[keep]
+    lengths = np.diff(offsets)
+    full = lengths > 0
+    kept = np.zeros(len(lengths), dtype=np.int64)
+    if full.any():  # reduceat over the starts of non-empty values: each sum ends where the value ends
+        kept[full] = np.add.reduceat(keep, offsets[:-1][full], dtype=np.int64)
+    new_off = np.zeros(len(offsets), dtype=np.int64)
+    np.cumsum(kept, out=new_off[1:])
     # a value whose last byte is a space kept exactly one space for that run: its last byte
     ends = offsets[1:]
     nonempty = ends > offsets[:-1]
@@ -183,46 +211,44 @@ def _byte_fold_chunk(offsets: np.ndarray, data: np.ndarray) -> tuple[np.ndarray,
     return new_off, out
 
 
-def _byte_fold(arr: pa.Array) -> pa.Array:
+def _fold_array(arr: pa.Array) -> tuple[pa.Array, np.ndarray]:
+    """fold() of every value of a large_string array (no nulls), in chunks of
+    about _CHUNK_BYTES; and a mask of the values left for vocab.fold."""
     offsets, data = _utf8(arr)
-    pieces_off, pieces = [np.zeros(1, dtype=np.int64)], []
-    base, total, row = 0, 0, 0
-    n = len(arr)
-    while row < n:  # rows in chunks of about _CHUNK_BYTES bytes
+    pieces_off, pieces, redo = [np.zeros(1, dtype=np.int64)], [], []
+    total, row, n = 0, 0, len(arr)
+    while row < n:
         stop = int(np.searchsorted(offsets, offsets[row] + _CHUNK_BYTES, side="right"))
         stop = min(max(stop - 1, row + 1), n)
         off = offsets[row: stop + 1]
-        new_off, out = _byte_fold_chunk(off - off[0], data[off[0]: off[-1]])
+        new_off, out, again = _fold_chunk(off - off[0], data[off[0]: off[-1]])
         pieces_off.append(new_off[1:] + total)
         pieces.append(out)
+        redo.append(again)
         total += len(out)
         row = stop
     flat_off = np.concatenate(pieces_off)
     flat = np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.uint8)
-    return pa.LargeStringArray.from_buffers(n, pa.py_buffer(flat_off), pa.py_buffer(flat))
+    mask = np.concatenate(redo) if redo else np.zeros(0, dtype=bool)
+    return pa.LargeStringArray.from_buffers(n, pa.py_buffer(flat_off), pa.py_buffer(flat)), mask
 
 
 def _search_arrow(frame: pd.DataFrame, text_cols: list[str]) -> pd.Series:
-    parts, bad = [], np.zeros(len(frame), dtype=bool)
+    if not all(pd.api.types.is_string_dtype(frame[c]) for c in text_cols):
+        return _search_small(frame, text_cols)  # not all text: it fails there as " ".join would
+    parts = []
     for c in text_cols:
-        arr = pa.array(frame[c].fillna("").astype(str), type=pa.large_string())
-        if isinstance(arr, pa.ChunkedArray):
-            arr = arr.combine_chunks()
-        if arr.null_count:
-            arr = pc.fill_null(arr, "")
-        arr, b = _decompose(arr)
-        parts.append(arr)
-        bad |= b
+        arr = pa.array(frame[c].fillna(""), type=pa.large_string())
+        parts.append(pc.fill_null(arr, "") if arr.null_count else arr)
     joined = pc.binary_join_element_wise(*parts, pa.scalar(" ", pa.large_string())) if len(parts) > 1 else parts[0]
-    joined = joined.cast(pa.large_string())
     if isinstance(joined, pa.ChunkedArray):
         joined = joined.combine_chunks()
-    folded = _byte_fold(joined)
+    folded, redo = _fold_array(joined.cast(pa.large_string()))
     out = pd.Series(pd.array(folded, dtype=pd.StringDtype("pyarrow", na_value=np.nan)), index=frame.index)
-    if bad.any():
-        rows = frame.loc[bad, text_cols].fillna("").astype(str)
+    if redo.any():  # a character NFKD turns into several ('ﬁ' -> 'fi'): vocab.fold itself
+        again = [fold(s) for s in pc.filter(joined, pa.array(redo)).to_pylist()]
         out = out.astype(object)
-        out[bad] = [fold(" ".join(r)) for r in rows.itertuples(index=False, name=None)]
+        out[redo] = again
     return out
 
 

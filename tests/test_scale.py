@@ -1,0 +1,157 @@
+"""At scale (20k synthetic rows from bench/gen.py), no browser: what large data
+changes must still hold, and the vectorised paths agree with plain Python."""
+from __future__ import annotations
+
+import sys
+import unicodedata
+from datetime import date
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import ROOT
+
+sys.path.insert(0, str(ROOT))
+
+from bench import gen  # noqa: E402
+from cmap_tracker import dataset, figures, loader  # noqa: E402
+from cmap_tracker.filters import Filters  # noqa: E402
+from cmap_tracker.vocab import fold  # noqa: E402
+
+ROWS = 20_000
+TEXT = ["id", "title", "title_fr", "title_es", "description", "description_fr", "description_es"]
+
+
+@pytest.fixture(scope="module")
+def ds():
+    result = loader.load(gen.csv_bytes(ROWS), name="synthetic")
+    assert result.ok and len(result.frame) == ROWS and not result.issues
+    return dataset.build(result)
+
+
+def test_the_generator_follows_the_contract(ds):
+    df = ds.frame
+    assert df["id"].is_unique
+    assert 20 <= df["sector"].nunique() <= 30
+    assert set(df["pillar"].astype(str)) == {"prosperity", "mobility", "security", "environment"}
+    per_row = df["themes"].str.count(";") + 1
+    assert per_row.between(1, 3).all()
+    assert df["end_date"].isna().mean() > 0.1 and df["milestone"].sum() > 0
+    assert df["start_date"].min() >= pd.Timestamp("2025-09-01")
+    assert df["start_date"].max() <= pd.Timestamp("2028-09-30")
+
+
+def test_timeline_draws_one_bar_per_sector_past_the_limit(ds):
+    df = ds.frame
+    assert len(df) > figures.GANTT_MAX_BARS
+    fig = figures.timeline(df, date(2026, 11, 25))
+    bars = [tr for tr in fig.data if tr.type == "bar"]
+    labels = [y for tr in bars for y in tr.y]
+    assert len(labels) == df.groupby(["pillar", "sector"], observed=True).ngroups == df["sector"].nunique()
+    assert len(labels) <= figures.GANTT_MAX_BARS
+    assert {row[0] for tr in bars for row in tr.customdata} == {"sector"}
+    counts = df["sector"].value_counts()
+    drawn = {row[1]: int(row[4]) for tr in bars for row in tr.customdata}
+    assert drawn == counts.to_dict()  # each bar carries its sector's row count
+
+
+@pytest.mark.parametrize("themes", [("ip",), ("energy", "climate"), ("critical_minerals", "health", "culture"),
+                                    ("no_such_theme",)])
+def test_theme_filter_matches_a_naive_per_row_check(ds, themes):
+    naive = np.array([any(t in str(v).split(";") for t in themes) for v in ds.frame["themes"]])
+    f = Filters(theme=themes)
+    assert (f.mask(ds) == naive).all()
+    assert f.apply(ds)["id"].tolist() == ds.frame.loc[naive, "id"].tolist()
+
+
+def test_combined_filters_match_a_naive_check(ds):
+    f = Filters(pillar=("security", "environment"), status=("planned", "delayed"), theme=("climate",),
+                date_from=date(2026, 6, 1), date_to=date(2027, 6, 30))
+    df = ds.frame
+    end = ds.span_end
+    naive = [(p in f.pillar and s in f.status and "climate" in t.split(";")
+              and st <= pd.Timestamp(f.date_to) and e >= pd.Timestamp(f.date_from))
+             for p, s, t, st, e in zip(df["pillar"], df["status"], df["themes"], df["start_date"], end)]
+    assert (f.mask(ds) == np.array(naive)).all()
+
+
+def test_unfiltered_view_is_the_shared_frame_not_a_copy(ds):
+    assert Filters().apply(ds) is ds.frame
+    assert Filters(q="   ").is_empty() is False  # a blank search is a filter value, but matches all rows
+    assert len(Filters(q="   ").apply(ds)) == ROWS
+
+
+def test_search_text_equals_fold_of_the_joined_row(ds):
+    """dataset.build folds 20k rows with the vectorised Arrow path: same result as vocab.fold per row."""
+    assert ROWS >= dataset._SMALL
+    cols = [c for c in TEXT if c in ds.frame]
+    joined = [" ".join(v) for v in zip(*(ds.frame[c].fillna("").tolist() for c in cols))]
+    assert ds.search.tolist() == [fold(j) for j in joined]
+    assert ds.search.dtype == pd.Series(["x"]).astype(str).dtype
+
+
+def test_search_finds_accented_text_without_accents(ds):
+    hits = Filters(q="cooperacion tecnica").apply(ds)
+    assert len(hits) and hits["title"].str.contains("Cooperación técnica").all()
+
+
+def _frame(**cols) -> pd.DataFrame:
+    n = len(next(iter(cols.values())))
+    df = pd.DataFrame(cols, dtype=str)
+    df["start_date"] = pd.NaT
+    df["end_date"] = pd.NaT
+    df["milestone"] = np.zeros(n, dtype=bool)
+    df["themes"] = ""
+    return df
+
+
+def _assigned() -> list[int]:
+    return [cp for cp in range(0x80, sys.maxunicode + 1)
+            if not 0xD800 <= cp <= 0xDFFF and unicodedata.category(chr(cp)) != "Cn"]
+
+
+def test_no_character_lowercases_into_ascii_after_nfkd():
+    """Why the search fold may lower-case with ASCII rules only (dataset._char_action)."""
+    for cp in range(0x80, sys.maxunicode + 1):
+        for ch in unicodedata.normalize("NFKD", chr(cp)):
+            if ord(ch) > 127 and not unicodedata.combining(ch):
+                assert not any("a" <= x <= "z" or "0" <= x <= "9" for x in ch.lower()), hex(cp)
+
+
+def test_every_code_point_folds_like_vocab_fold():
+    """Both fast paths (per value, and Arrow per column) agree with vocab.fold on
+    every character, between ASCII letters and doubled (so runs and marks mix)."""
+    assigned = _assigned()
+    cps = assigned + list(range(0x80, sys.maxunicode + 1, 997))  # and a sample of unassigned ones
+    cps = [cp for cp in cps if not 0xD800 <= cp <= 0xDFFF]
+    texts = [f"a{chr(cp)}B" for cp in cps]
+    assert [dataset._fold_text(t) for t in texts] == [fold(t) for t in texts]
+    sample = assigned + [0x558, 0x1CCD6, 0x10FFFF]  # every assigned one + some unknown to Python
+    df = _frame(id=[f"r{i}" for i in range(len(sample))], title=[f"x{chr(cp)}{chr(cp)}Y-é" for cp in sample],
+                description=[f"\u0301{chr(cp)} ok" for cp in sample])
+    got = dataset._search_arrow(df, ["id", "title", "description"])
+    want = [fold(" ".join(v)) for v in zip(df["id"], df["title"], df["description"])]
+    assert got.tolist() == want
+
+
+@pytest.mark.parametrize("values", [
+    ["", "", ""], ["  ", "a  b", "-x-"], ["ÉCOLE", "naïve café", "Ærøskøbing ﬁ"], ["中文", "😀 ok", "Σίσυφος"],
+])
+def test_arrow_search_path_handles_empty_and_odd_values(values):
+    n = len(values)
+    df = _frame(id=[str(i) for i in range(n)], title=values, description=list(reversed(values)))
+    df.loc[0, "description"] = None
+    got = dataset._search_arrow(df, ["id", "title", "description"])
+    want = [fold(" ".join(v)) for v in zip(df["id"], df["title"], df["description"].fillna(""))]
+    assert got.tolist() == want
+    assert dataset._search_small(df, ["id", "title", "description"]).tolist() == want
+
+
+def test_theme_index_matches_a_python_explode(ds):
+    frame = ds.frame
+    want = frame["themes"].str.split(";").explode()
+    want = want[want.notna() & (want != "")]
+    got = loader.theme_index(frame)
+    assert got["row"].tolist() == want.index.tolist()
+    assert got["theme"].tolist() == want.tolist()
