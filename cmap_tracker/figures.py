@@ -226,7 +226,8 @@ def timeline(df: pd.DataFrame, today: date, *, title: str | None = None) -> go.F
         _o=df["pillar"].cat.codes,
         _kind="id",
     ).sort_values(["_o", "start_date", "id"])
-    d["_y"] = [f"{_short(t, 34)} · {i}" for t, i in zip(local_titles(d), d["id"])]
+    # two short lines (title, then id) keep the axis narrow enough for a phone
+    d["_y"] = [f"{_short(t, 26)}<br>{i}" for t, i in zip(local_titles(d), d["id"])]
     d["_status"] = d["status"].astype(str).map(status_label)
     d["_pillar"] = d["pillar"].astype(str).map(pillar_label)
     d["_when"] = [fmt_date(s.date()) if p else f"{fmt_date(s.date())} – {fmt_date(e.date()) if not o else _('open-ended')}"
@@ -273,10 +274,10 @@ def timeline(df: pd.DataFrame, today: date, *, title: str | None = None) -> go.F
     fig.update_xaxes(type="date", range=[lo, hi], tickvals=ticks, ticktext=text, title={"text": ""},
                      side="top", showgrid=True, gridcolor="rgba(0,0,0,0.08)")
     fig.update_yaxes(categoryorder="array", categoryarray=list(reversed(order)), title={"text": ""},
-                     automargin=True, tickfont={"size": 12})
-    return _layout(fig, title, height=max(320, 170 + 24 * len(d)), barmode="overlay",
+                     automargin=True, tickfont={"size": 11})
+    return _layout(fig, title, height=max(320, 170 + 34 * len(d)), barmode="overlay",
                    legend={"orientation": "h", "yanchor": "top", "y": -0.005, "x": 0, "title": {"text": ""}},
-                   margin={"l": 8, "r": 120, "t": 80, "b": 40})
+                   margin={"l": 8, "r": 100, "t": 80, "b": 40})
 
 
 def _pillar_bands(fig: go.Figure, d: pd.DataFrame) -> None:
@@ -290,7 +291,7 @@ def _pillar_bands(fig: go.Figure, d: pd.DataFrame) -> None:
         y0 = y1 - k
         fig.add_shape(type="rect", xref="paper", x0=0, x1=1, yref="y", y0=y0, y1=y1,
                       fillcolor=PILLAR_COLORS[pillar], opacity=0.07, line={"width": 0}, layer="below")
-        fig.add_annotation(xref="paper", x=1.005, yref="y", y=(y0 + y1) / 2, text=_wrap(pillar_label(pillar), 16),
+        fig.add_annotation(xref="paper", x=1.005, yref="y", y=(y0 + y1) / 2, text=_wrap(pillar_label(pillar), 13),
                            showarrow=False, xanchor="left", font={"size": 12, "color": "#333333"})
         pos += k
 
