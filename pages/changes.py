@@ -67,5 +67,5 @@ if d.unmatched_rejected:
 b = snapshots.burnup(list(snaps[x] for x in dates), keep=keep)
 ui.chart(figures.burnup(b), "burnup", selectable=False,
          alt="; ".join(f"{ui.label_pillar(p)}: {int(g['completed'].iloc[-1])}/{int(g['total'].iloc[-1])}"
-                       for p, g in b.groupby("pillar", sort=False)),
+                       for p, g in b.groupby("pillar", sort=False)) or _("No initiatives match these filters."),
          table=b.assign(date=b["date"].dt.date))
