@@ -8,12 +8,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+import numpy as np
 import pandas as pd
 
 from .vocab import PILLARS, STATUSES
 
 DUE_SOON_DAYS = 90
 DONE = {"completed", "cancelled"}
+ORDERS = {"pillar": PILLARS.slugs, "status": STATUSES.slugs}
 
 
 @dataclass(frozen=True)
@@ -47,34 +49,84 @@ def kpis(df: pd.DataFrame, today: date) -> Kpis:
     )
 
 
+def codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(integer code per row, the distinct values in display order); missing -> -1.
+
+    Categorical columns (pillar, status) keep their vocabulary order and cost
+    nothing; other columns are factorised and sorted. Counting on these codes
+    with ``np.bincount`` is what keeps the charts fast at a million rows."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return values.cat.codes.to_numpy(), np.asarray(values.cat.categories, dtype=object)
+    order = ORDERS.get(str(values.name))
+    if order is not None:  # vocabulary order, unknown values after it
+        seen = set(values.dropna().unique().tolist())
+        cats = [s for s in order if s in seen] + sorted(seen - set(order))
+        return pd.Categorical(values, categories=cats).codes, np.asarray(cats, dtype=object)
+    c, uniques = pd.factorize(values, sort=True)
+    return np.asarray(c), np.asarray(uniques, dtype=object)
+
+
+def crosstab(a: pd.Series, b: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(values of a, values of b, counts[len(a values), len(b values)])."""
+    ac, av = codes(a)
+    bc, bv = codes(b)
+    ok = (ac >= 0) & (bc >= 0)
+    if not ok.all():
+        ac, bc = ac[ok], bc[ok]
+    n = np.bincount(ac.astype(np.int64) * len(bv) + bc, minlength=len(av) * len(bv)).reshape(len(av), len(bv))
+    return av, bv, n
+
+
 def counts(df: pd.DataFrame, by: str, *, stack: str = "status") -> pd.DataFrame:
-    """Counts of ``by`` x ``stack``, long format, zero rows dropped, in vocabulary order."""
+    """Counts of ``by`` x ``stack``, long format, zero rows dropped, in vocabulary order
+    (pillars and statuses in plan order, anything else alphabetical)."""
     if df.empty:
         return pd.DataFrame(columns=[by, stack, "count"])
-    out = df.groupby([by, stack], observed=True).size().reset_index(name="count")
-    out = out[out["count"] > 0]
-    order = {s: i for i, s in enumerate(STATUSES.slugs)}
-    porder = {s: i for i, s in enumerate(PILLARS.slugs)}
-    out = out.assign(_o1=out[by].map(lambda v: porder.get(v, 99)).astype(int),
-                     _o2=out[stack].map(lambda v: order.get(v, 99)).astype(int))
-    return out.sort_values(["_o1", by, "_o2"]).drop(columns=["_o1", "_o2"]).reset_index(drop=True)
+    av, bv, n = crosstab(df[by], df[stack])
+    i, j = np.nonzero(n)  # row-major: by, then stack
+    return pd.DataFrame({by: av[i], stack: bv[j], "count": n[i, j].astype(np.int64)})
 
 
 def completion(df: pd.DataFrame) -> pd.DataFrame:
     """Per pillar: total, completed and the completed share."""
-    g = df.groupby("pillar", observed=True)["status"]
-    out = pd.DataFrame({"total": g.size(), "completed": g.apply(lambda s: int((s == "completed").sum()))})
-    out = out[out["total"] > 0].reset_index()
+    pv, sv, n = crosstab(df["pillar"], df["status"])
+    total = n.sum(axis=1)
+    done = n[:, list(sv).index("completed")] if "completed" in list(sv) else np.zeros(len(pv), dtype=np.int64)
+    keep = total > 0
+    out = pd.DataFrame({"pillar": pv[keep], "total": total[keep].astype(np.int64),
+                        "completed": done[keep].astype(np.int64)})
     out["share"] = out["completed"] / out["total"]
     return out
+
+
+def _theme_rows(df: pd.DataFrame, themes: pd.DataFrame) -> tuple[np.ndarray, pd.Series]:
+    """Positions (into ``df``) and theme of every (row, theme) pair of the rows in ``df``.
+    ``themes`` is the dataset's long (row, theme) index; ``df`` a subset of its frame."""
+    rows = themes["row"].to_numpy()
+    size = int(max(rows.max(initial=-1), df.index.max() if len(df) else -1)) + 1
+    where = np.full(size, -1, dtype=np.int64)
+    where[df.index.to_numpy()] = np.arange(len(df))
+    pos = where[rows]
+    sel = pos >= 0
+    return pos[sel], themes["theme"][sel]
 
 
 def theme_pillar(df: pd.DataFrame, themes: pd.DataFrame) -> pd.DataFrame:
     """theme x pillar counts; a row with several themes counts once in each."""
     if df.empty:
         return pd.DataFrame()
-    t = themes[themes["row"].isin(df.index)]
-    joined = t.assign(pillar=df.loc[t["row"], "pillar"].to_numpy())
-    table = joined.groupby(["theme", "pillar"], observed=False).size().unstack(fill_value=0)
-    table = table.reindex(columns=[p for p in PILLARS.slugs if p in table.columns])
-    return table.loc[table.sum(axis=1).sort_values(ascending=False).index]
+    pos, theme = _theme_rows(df, themes)
+    tv, pv, n = crosstab(theme.reset_index(drop=True), df["pillar"].take(pos).reset_index(drop=True))
+    table = pd.DataFrame(n, index=pd.Index(tv, name="theme"), columns=pd.Index(pv, name="pillar"))
+    table = table.loc[table.sum(axis=1) > 0, table.sum(axis=0) > 0]  # only pillars and themes in view
+    return table.loc[table.sum(axis=1).sort_values(ascending=False, kind="stable").index]
+
+
+def theme_status(df: pd.DataFrame, themes: pd.DataFrame, selected: list[str]) -> pd.DataFrame:
+    """Long (theme, status, count) for the rows in ``df`` carrying the ``selected`` themes."""
+    if df.empty or not selected:
+        return pd.DataFrame(columns=["theme", "status", "count"])
+    pos, theme = _theme_rows(df, themes)
+    keep = theme.isin(selected).to_numpy()
+    joined = pd.DataFrame({"theme": theme[keep].to_numpy(), "status": df["status"].take(pos[keep]).to_numpy()})
+    return counts(joined, "theme")
