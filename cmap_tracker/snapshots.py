@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date as _date
 from pathlib import Path
 from typing import Callable, Iterable
@@ -217,6 +218,16 @@ class Diff:
         counted, so two identical files with the same bad row diff empty."""
         return self.added.empty and self.removed.empty and self.changes.empty
 
+    def only(self, ids: set[str]) -> "Diff":
+        """The same comparison restricted to rows whose id is in ``ids``
+        (rejected rows are always reported)."""
+        def pick(frame: pd.DataFrame) -> pd.DataFrame:
+            return frame[frame["id"].isin(ids).to_numpy()].reset_index(drop=True)
+
+        return Diff(self.since, self.until, pick(self.added), pick(self.removed), pick(self.changes),
+                    pick(self.status_flow), pick(self.slippage), pick(self.completions),
+                    list(self.unmatched_rejected))
+
 
 def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
     """The FIELDS of ``frame`` as plain strings, indexed by id."""
@@ -243,9 +254,26 @@ def diff(a: Snapshot, b: Snapshot, keep: Keep | None = None) -> Diff:
     filters): it gets each snapshot's frame and returns one bool per row. See
     ``Diff`` for the rules. Raises ``ValueError`` if either snapshot failed to
     load (``result.fatal``).
+
+    The comparison of every row is computed once per pair of snapshots and
+    cached; ``keep`` then only selects ids from it. A row takes part when it
+    is kept in either snapshot, so that selection is the same as filtering
+    first (ids are unique within a loaded snapshot).
     """
+    full = _diff_all(a, b)
+    if keep is None:
+        return full
     fa, fb = _usable(a), _usable(b)
-    ka, kb = _kept(fa, keep), _kept(fb, keep)
+    ids = set(fa["id"][_kept(fa, keep)].tolist()) | set(fb["id"][_kept(fb, keep)].tolist())
+    return full.only(ids)
+
+
+@lru_cache(maxsize=32)
+def _diff_all(a: Snapshot, b: Snapshot) -> Diff:
+    """Every row of ``a`` against every row of ``b`` (snapshots are immutable
+    and hashed by identity; a reloaded file is a new Snapshot)."""
+    fa, fb = _usable(a), _usable(b)
+    ka, kb = _kept(fa, None), _kept(fb, None)
     rej_a, rej_b = a.rejected_rows(), b.rejected_rows()
     rej_ids_a = {r.id for r in rej_a if r.id}
     rej_ids_b = {r.id for r in rej_b if r.id}
@@ -337,23 +365,25 @@ def burnup(snapshots: Iterable[Snapshot], keep: Keep | None = None) -> pd.DataFr
     if not snaps:
         return pd.DataFrame({"date": pd.Series(dtype="datetime64[ns]"), "pillar": pd.Series(dtype=object),
                              "total": pd.Series(dtype=int), "completed": pd.Series(dtype=int)})[cols]
-    parts = []
+    per: list[tuple[dict, dict]] = []  # per snapshot: pillar -> total, pillar -> completed
     for s in snaps:
         f = _usable(s)
-        f = f[_kept(f, keep)]
-        parts.append(pd.DataFrame({"date": s.date, "pillar": f["pillar"].astype(str).to_numpy(),
-                                   "done": (f["status"] == "completed").to_numpy()}))
-    rows = pd.concat(parts, ignore_index=True)
+        m = _kept(f, keep)
+        pillars = f["pillar"].astype(str).to_numpy()[m]
+        done = (f["status"] == "completed").to_numpy()[m]
+        names, inv = np.unique(pillars, return_inverse=True)
+        total = np.bincount(inv, minlength=len(names))
+        completed = np.bincount(inv, weights=done, minlength=len(names))
+        per.append((dict(zip(names.tolist(), total.tolist())), dict(zip(names.tolist(), completed.tolist()))))
+    seen = set().union(*(t for t, _c in per))
+    pillars = [p for p in PILLARS.slugs if p in seen] + sorted(seen - set(PILLARS.slugs))
     dates = [s.date for s in snaps]
-    pillars = [p for p in PILLARS.slugs if p in set(rows["pillar"])]
-    pillars += sorted(set(rows["pillar"]) - set(pillars))
-    grid = pd.MultiIndex.from_product([dates, pillars], names=["date", "pillar"])
-    counts = rows.groupby(["date", "pillar"])["done"].agg(total="size", completed="sum")
-    out = counts.reindex(grid, fill_value=0).reset_index()
-    out["date"] = pd.to_datetime(out["date"])
-    out["total"] = out["total"].astype(int)
-    out["completed"] = out["completed"].astype(int)
-    return out[cols]
+    return pd.DataFrame({
+        "date": pd.to_datetime([d for d in dates for _p in pillars]),
+        "pillar": [p for _d in dates for p in pillars],
+        "total": np.array([t.get(p, 0) for t, _c in per for p in pillars], dtype=int),
+        "completed": np.array([int(c.get(p, 0)) for _t, c in per for p in pillars], dtype=int),
+    })[cols]
 
 
 # ------------------------------------------------------------------ filters
@@ -362,10 +392,26 @@ def burnup(snapshots: Iterable[Snapshot], keep: Keep | None = None) -> pd.DataFr
 def keep_from_filters(filters) -> Keep:
     """A ``keep`` callable applying a ``filters.Filters`` to a snapshot frame,
     so the dashboard's current filters can narrow a diff or a burnup."""
-    from .dataset import build
-
     def keep(frame: pd.DataFrame) -> np.ndarray:
-        frame = frame.reset_index(drop=True)
-        return filters.mask(build(LoadResult(frame, [], len(frame), "snapshot")))
+        return filters.mask(_dataset_of(frame))
 
     return keep
+
+
+_DATASETS: dict[int, tuple[pd.DataFrame, object]] = {}
+
+
+def _dataset_of(frame: pd.DataFrame):
+    """The filter indexes of a snapshot frame, built once per frame object
+    (snapshot frames are shared and never modified)."""
+    from .dataset import build
+
+    hit = _DATASETS.get(id(frame))
+    if hit is not None and hit[0] is frame:
+        return hit[1]
+    flat = frame.reset_index(drop=True)
+    ds = build(LoadResult(flat, [], len(flat), "snapshot"))
+    if len(_DATASETS) >= 64:
+        _DATASETS.clear()
+    _DATASETS[id(frame)] = (frame, ds)
+    return ds

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
+from types import MappingProxyType
 
 
 def fold(text: str) -> str:
@@ -44,18 +47,19 @@ class Vocabulary:
     def __contains__(self, slug: object) -> bool:
         return slug in self._by_slug
 
-    @property
+    # A vocabulary is frozen, so its indexes are built once, on first use.
+    @cached_property
     def _by_slug(self) -> dict[str, Term]:
         return {t.slug: t for t in self.terms}
 
-    @property
-    def lookup(self) -> dict[str, str]:
+    @cached_property
+    def lookup(self) -> Mapping[str, str]:
         """Folded alias -> slug. Slugs, labels and aliases all resolve."""
         table: dict[str, str] = {}
         for t in self.terms:
             for name in (t.slug, t.label, *t.aliases):
                 table[fold(name)] = t.slug
-        return table
+        return MappingProxyType(table)
 
     def colors(self) -> dict[str, str]:
         return {t.slug: t.color for t in self.terms}
