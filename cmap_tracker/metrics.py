@@ -6,7 +6,7 @@ alternative shows the same table, so the two can never disagree.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 import numpy as np
 import pandas as pd
@@ -30,23 +30,32 @@ class Kpis:
         return self.completed / self.total if self.total else 0.0
 
 
+def _late_and_soon(df: pd.DataFrame, today: date, days: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(overdue, due soon, completed) as numpy masks, from one pass over the columns."""
+    sc, sv = codes(df["status"])
+    done = np.isin(sc, [i for i, s in enumerate(sv) if s in DONE])
+    end = df["end_date"].to_numpy(dtype="datetime64[us]")
+    t = np.datetime64(pd.Timestamp(today).to_datetime64(), "us")
+    open_ = ~done & ~np.isnat(end)
+    overdue = open_ & (end < t)
+    soon = open_ & (end >= t) & (end <= t + np.timedelta64(days, "D"))
+    completed = np.isin(sc, [i for i, s in enumerate(sv) if s == "completed"])
+    return overdue, soon, completed
+
+
 def overdue_mask(df: pd.DataFrame, today: date) -> pd.Series:
     """End date passed and not completed (or cancelled)."""
-    return df["end_date"].notna() & (df["end_date"] < pd.Timestamp(today)) & ~df["status"].isin(DONE)
+    return pd.Series(_late_and_soon(df, today, DUE_SOON_DAYS)[0], index=df.index)
 
 
 def due_soon_mask(df: pd.DataFrame, today: date, days: int = DUE_SOON_DAYS) -> pd.Series:
-    t = pd.Timestamp(today)
-    return (df["end_date"] >= t) & (df["end_date"] <= t + timedelta(days=days)) & ~df["status"].isin(DONE)
+    """End date within ``days`` days from today (inclusive) and not completed (or cancelled)."""
+    return pd.Series(_late_and_soon(df, today, days)[1], index=df.index)
 
 
 def kpis(df: pd.DataFrame, today: date) -> Kpis:
-    return Kpis(
-        total=len(df),
-        completed=int((df["status"] == "completed").sum()),
-        due_soon=int(due_soon_mask(df, today).sum()),
-        overdue=int(overdue_mask(df, today).sum()),
-    )
+    overdue, soon, completed = _late_and_soon(df, today, DUE_SOON_DAYS)
+    return Kpis(total=len(df), completed=int(completed.sum()), due_soon=int(soon.sum()), overdue=int(overdue.sum()))
 
 
 def codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:

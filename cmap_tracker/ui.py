@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 from datetime import date
 from functools import partial
 from pathlib import Path
+from typing import NoReturn
 
 import numpy as np
 import pandas as pd
@@ -126,6 +127,16 @@ _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 def md(text: object) -> str:
     """Escape data so Markdown shows it as text, never as markup or a link."""
     return _MD_SPECIAL.sub(r"\\\1", str(text))
+
+
+def as_text(table: pd.DataFrame) -> pd.DataFrame:
+    """A table for st.table, which reads every cell and header as Markdown:
+    text cells and headers escaped, so data is shown as text."""
+    out = table.rename(columns=lambda c: md(c))
+    for c in out.columns:
+        if out[c].dtype == object or pd.api.types.is_string_dtype(out[c]):
+            out[c] = out[c].map(lambda v: md(v) if isinstance(v, str) else v)
+    return out
 
 
 def safe_url(url: object) -> str | None:
@@ -277,7 +288,7 @@ def share_link(view: View) -> str | None:
 
 
 def start() -> Ctx | None:
-    """Run before the page: language, data, URL seeding, sidebar. Returns the
+    """Run before the page: language, data, URL seeding, the rows in view. Returns the
     context, or None after showing a clear error (the app never shows a traceback)."""
     ss = st.session_state
     if LANG_KEY not in ss:
@@ -305,16 +316,34 @@ def start() -> Ctx | None:
     if not ss.get("_seeded"):
         _seed_from_url(ds, [s.date for s in all_snapshots()])
         ss["_seeded"] = True
-    if not embedded():
-        _sidebar(ds)
+    # The widgets' values are in session state before the widgets are drawn
+    # (seeded from the URL, or sent by the browser with this run), so the
+    # sidebar is drawn by finish(), after the page: the browser gets the
+    # page's content, and its first chart, first.
     view = current_view()
     ctx = Ctx(ds, view, view.filters.apply(ds), date.today(), uploaded)
     _ctx.set(ctx)
+    _finished.set(False)
     return ctx
 
 
+_finished: contextvars.ContextVar[bool] = contextvars.ContextVar("finished", default=False)
+
+
 def finish(ctx: Ctx) -> None:
+    """After the page: the sidebar (filters, language, share link) and the URL. Once per run."""
+    if _finished.get():
+        return
+    _finished.set(True)
+    if not embedded():
+        _sidebar(ctx.ds)
     write_url(current_view())
+
+
+def stop() -> NoReturn:
+    """End the page early (st.stop) with the sidebar and URL still in place."""
+    finish(_ctx.get())
+    st.stop()
 
 
 PAGES = (  # (script, title message id, icon, url path = file name)
@@ -365,7 +394,7 @@ def page(title: str, caption: str | None = None, *, needs_rows: bool = False) ->
     st.markdown(f"**{md(ctx.filters.describe(len(ctx.df), len(ctx.ds.frame), _, i18n.fmt_date))}**")
     if needs_rows and ctx.df.empty:
         empty_state()
-        st.stop()
+        stop()
     return ctx
 
 
@@ -385,9 +414,9 @@ def chart(fig: go.Figure, key: str, *, alt: str, table: pd.DataFrame | None = No
                         alt=alt, config=config, width="stretch")
     else:
         st.plotly_chart(fig, key=key, alt=alt, config=config, width="stretch")
-    if table is not None:
+    if table is not None:  # a plain HTML table: read by screen readers, and light to load
         with st.expander(_("Show as table")):
-            st.dataframe(labelled(table), hide_index=True, width="stretch")
+            st.table(as_text(labelled(table)), hide_index=True)
 
 
 def detail(ctx: Ctx, ident: str | None = None) -> None:

@@ -15,7 +15,7 @@ for s in broken:
 dates = [d for d, s in snaps.items() if s.result.ok]
 if len(dates) < 2:
     st.info(_("At least two snapshots are needed to compare. Add one by copying data/initiatives.csv to data/snapshots/YYYY-MM-DD.csv."))
-    st.stop()
+    ui.stop()
 
 ss = st.session_state
 if ss.get("view_until") not in dates:
@@ -30,7 +30,7 @@ c2.selectbox(_("Until"), dates, key="view_until", format_func=lambda d: i18n.fmt
 since, until = ss["view_since"], ss["view_until"]
 if since >= until:
     st.warning(_("“Since” must be earlier than “Until”."))
-    st.stop()
+    ui.stop()
 
 keep = ui.snapshot_keep(ctx)
 d = snapshots.diff(snaps[since], snaps[until], keep=keep)

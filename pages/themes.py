@@ -19,7 +19,7 @@ chosen = st.multiselect(_("Themes to compare"), available, default=defaults, for
                         key="deep_themes")
 if not chosen:
     st.info(_("Pick at least one theme."))
-    st.stop()
+    ui.stop()
 
 ui.chart(figures.theme_status_mix(ctx.df, ctx.ds.themes, chosen), "theme_status_mix",
          alt=_("Status mix for {themes}.").format(themes=", ".join(map(ui.label_theme, chosen))))
