@@ -7,6 +7,7 @@ the only module in the package that imports Streamlit.
 from __future__ import annotations
 
 import contextvars
+import dataclasses
 import os
 import re
 from dataclasses import dataclass
@@ -127,6 +128,21 @@ _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 def md(text: object) -> str:
     """Escape data so Markdown shows it as text, never as markup or a link."""
     return _MD_SPECIAL.sub(r"\\\1", str(text))
+
+
+def public_source(source: str) -> str:
+    """What a viewer may see of a data source: a file's name, never the server's
+    directories; a URL without its query string (which may carry a token)."""
+    text = str(source)
+    if re.match(r"^https?://", text, re.I):
+        return text.split("?", 1)[0].split("#", 1)[0]
+    return Path(text).name or text
+
+
+def public_text(issue: loader.Issue) -> str:
+    """An issue's message with any file path shortened by public_source()."""
+    params = tuple((k, public_source(v) if k == "source" else v) for k, v in issue.params)
+    return dataclasses.replace(issue, params=params).text(_)
 
 
 def as_text(table: pd.DataFrame) -> pd.DataFrame:
@@ -308,9 +324,9 @@ def start() -> Ctx | None:
         return None
     if not ds.result.ok:
         st.error(_("The data file could not be used."))
-        st.write(ds.result.fatal.text(_))
+        st.write(public_text(ds.result.fatal))
         st.caption(_("Source: {source}. The dashboard will use the file as soon as it is fixed; reload the page.")
-                   .format(source=ds.result.source))
+                   .format(source=public_source(ds.result.source)))
         return None
 
     if not ss.get("_seeded"):

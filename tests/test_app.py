@@ -115,6 +115,8 @@ def test_missing_data_file_gives_a_clear_error_not_a_traceback(tmp_path, monkeyp
     assert not at.exception
     assert any("could not be used" in e.value for e in at.error)
     assert "does not exist" in text_of(at)
+    assert "nope.csv" in text_of(at)
+    assert str(tmp_path) not in text_of(at), "the error page shows the server's directories"
 
 
 def test_uploading_a_broken_file_shows_one_clear_error():
