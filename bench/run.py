@@ -31,19 +31,17 @@ import os
 import platform
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import time
-import urllib.request
 from datetime import date, datetime, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import gen  # noqa: E402
+from bench import gen, server  # noqa: E402
 from bench.load import PAGES, rss_mb, run_load  # noqa: E402
 
 WORK = ROOT / "bench" / "work"
@@ -183,52 +181,27 @@ def bench_rerun(rows: int, pages: list[str], repeats: int = 5) -> dict:
 # --------------------------------------------------------------------------- live servers
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class App:
-    """``python -m streamlit run <script>`` on 127.0.0.1, like conftest.Server."""
+    """``python -m streamlit run <script>`` on 127.0.0.1 (bench/server.py, as the tests start theirs)."""
 
     def __init__(self, script: Path, data: Path | None):
-        self.script, self.data, self.port, self.proc = script, data, free_port(), None
+        self.script, self.data, self.port, self.proc = script, data, server.free_port(), None
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
     def __enter__(self) -> "App":
-        env = {**os.environ, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
+        env = dict(os.environ)
         env.pop("DASHBOARD_DATA", None)
         if self.data:
             env["DASHBOARD_DATA"] = str(self.data)
-        WORK.mkdir(parents=True, exist_ok=True)
-        self.logf = open(WORK / f"server-{self.script.stem}-{self.port}.log", "wb")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(self.script), "--server.headless=true",
-             f"--server.port={self.port}", "--server.address=127.0.0.1"],
-            cwd=ROOT, env=env, stdout=self.logf, stderr=subprocess.STDOUT)
-        deadline = time.time() + 90
-        while time.time() < deadline:
-            try:
-                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        return self
-            except OSError:
-                time.sleep(0.3)
-        self.__exit__()
-        raise RuntimeError(f"{self.script.name} did not start")
+        self.proc = server.start(self.script, self.port, env=env,
+                                 log_path=WORK / f"server-{self.script.stem}-{self.port}.log")
+        return self
 
     def __exit__(self, *exc) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-        self.logf.close()
+        server.stop(self.proc)
 
     def rss(self) -> float | None:
         return rss_mb(self.proc.pid)

@@ -2,16 +2,16 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from bench import server as server_proc  # noqa: E402  (start/stop shared with bench/run.py)
+
 DATA = ROOT / "data" / "initiatives.csv"
 ARTIFACTS = ROOT / "tests" / "artifacts"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -35,16 +35,13 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+free_port = server_proc.free_port
 
 
 class Server:
     def __init__(self, env: dict | None = None, args: tuple[str, ...] = (), port: int | None = None):
         self.port = port or free_port()
-        self.env = {**os.environ, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false", **(env or {})}
+        self.env = {**os.environ, **(env or {})}
         self.args = args
         self.proc: subprocess.Popen | None = None
         self.base_path = ""
@@ -57,31 +54,13 @@ class Server:
         return f"http://127.0.0.1:{self.port}{self.base_path}"
 
     def start(self) -> "Server":
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        log = open(ARTIFACTS / f"server-{self.port}.log", "wb")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard.py"),
-             f"--server.port={self.port}", "--server.address=127.0.0.1", "--server.headless=true",
-             *self.args],
-            cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            try:
-                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        return self
-            except OSError:
-                time.sleep(0.3)
-        self.stop()
-        raise RuntimeError(f"streamlit did not start on port {self.port}")
+        self.proc = server_proc.start(ROOT / "dashboard.py", self.port, env=self.env, args=self.args,
+                                      log_path=ARTIFACTS / f"server-{self.port}.log", base_path=self.base_path,
+                                      timeout=60)
+        return self
 
     def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
+        server_proc.stop(self.proc, timeout=10)
 
 
 @pytest.fixture(scope="session")
