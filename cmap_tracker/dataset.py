@@ -1,13 +1,15 @@
 """A loaded dataset: the typed frame plus the indexes the filters need.
 
 Built once per data version and shared read-only by every session, so a rerun
-never reloads, re-validates or copies the frame.
+never reloads, re-validates or copies the frame. The text-search index is
+built on first use (``Dataset.search``).
 """
 from __future__ import annotations
 
 import codecs
+import dataclasses
+import threading
 import unicodedata
-from dataclasses import dataclass, field
 from datetime import date
 
 import numpy as np
@@ -20,12 +22,62 @@ from .loader import LoadResult, theme_index
 from .vocab import fold
 
 
-@dataclass(frozen=True, eq=False)
 class Dataset:
-    result: LoadResult
-    themes: pd.DataFrame = field(repr=False)  # long (row, theme)
-    search: pd.Series = field(repr=False)  # folded id + titles + descriptions
-    span_end: pd.Series = field(repr=False)  # end date, else start for milestones, else plan end
+    """The loaded data, shared read-only by every session (and thread).
+
+    ``search`` (the folded id + titles + descriptions, one string per row) is
+    built on first use: only a text query needs it, and at a million rows it
+    costs several seconds. It is built once, under a lock, whichever session
+    asks first; the others wait for it and get the same Series.
+
+    Immutable from the outside, like the frozen dataclass it replaces, and
+    constructed the same way: ``Dataset(result, themes, search, span_end)``
+    (``search`` may be None: built when first read).
+    """
+
+    __slots__ = ("result", "themes", "span_end", "_search", "_lock")
+
+    def __init__(self, result: LoadResult, themes: pd.DataFrame, search: pd.Series | None = None,
+                 span_end: pd.Series | None = None) -> None:
+        if span_end is None:
+            span_end = _span_end(result.frame)
+        for name, value in (("result", result), ("themes", themes), ("span_end", span_end),
+                            ("_search", search), ("_lock", threading.Lock())):
+            object.__setattr__(self, name, value)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise dataclasses.FrozenInstanceError(f"cannot assign to field {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise dataclasses.FrozenInstanceError(f"cannot delete field {name!r}")
+
+    def __repr__(self) -> str:
+        return f"Dataset(result={self.result!r})"
+
+    def __getstate__(self) -> dict:  # a lock cannot be pickled or copied: a fresh one is made
+        return {"result": self.result, "themes": self.themes, "span_end": self.span_end, "_search": self._search}
+
+    def __setstate__(self, state: dict) -> None:
+        for name in ("result", "themes", "span_end", "_search"):
+            object.__setattr__(self, name, state[name])
+        object.__setattr__(self, "_lock", threading.Lock())
+
+    @property
+    def search(self) -> pd.Series:
+        """Folded id + titles + descriptions of each row (``vocab.fold`` of the joined text)."""
+        folded = self._search
+        if folded is None:
+            with self._lock:
+                folded = self._search
+                if folded is None:
+                    folded = search_index(self.frame)
+                    object.__setattr__(self, "_search", folded)
+        return folded
+
+    @property
+    def search_ready(self) -> bool:
+        """Whether ``search`` has been built (for tests and diagnostics)."""
+        return self._search is not None
 
     @property
     def frame(self) -> pd.DataFrame:
@@ -264,20 +316,32 @@ def search_text(frame: pd.DataFrame, text_cols: list[str]) -> pd.Series:
     return _search_small(frame, text_cols)
 
 
-def build(result: LoadResult) -> Dataset:
-    frame = result.frame
-    text_cols = [c for c in ("id", "title", "title_fr", "title_es", "description",
-                             "description_fr", "description_es") if c in frame]
+TEXT_COLUMNS = ("id", "title", "title_fr", "title_es", "description", "description_fr", "description_es")
+
+
+def search_index(frame: pd.DataFrame) -> pd.Series:
+    """``Dataset.search``: fold(" ".join(text columns)) per row, as ``str``."""
+    text_cols = [c for c in TEXT_COLUMNS if c in frame]
     if len(frame):
         folded = search_text(frame, text_cols)
     else:
         joined = pd.Series([], dtype=str)
         uniq = pd.Series(joined.unique())
         folded = joined.map(dict(zip(uniq, uniq.map(fold))))
+    return folded.astype(str)
+
+
+def _span_end(frame: pd.DataFrame) -> pd.Series:
+    """End date, else start for milestones, else plan end."""
     end = frame["end_date"].copy()
     end = end.where(end.notna(), frame["start_date"].where(frame["milestone"]))
-    end = end.fillna(pd.Timestamp(PLAN_END))
-    return Dataset(result, theme_index(frame), folded.astype(str), end)
+    return end.fillna(pd.Timestamp(PLAN_END))
+
+
+def build(result: LoadResult) -> Dataset:
+    """The dataset of a load result. The search index is left for first use (``Dataset.search``)."""
+    frame = result.frame
+    return Dataset(result, theme_index(frame), None, _span_end(frame))
 
 
 def row_mask(ds: Dataset, theme: set[str] | frozenset[str]) -> np.ndarray:

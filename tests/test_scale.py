@@ -155,3 +155,56 @@ def test_theme_index_matches_a_python_explode(ds):
     got = loader.theme_index(frame)
     assert got["row"].tolist() == want.index.tolist()
     assert got["theme"].tolist() == want.tolist()
+
+
+# ------------------------------------------------------------ lazy search index
+
+
+def test_search_index_is_built_on_first_use_and_once_under_concurrent_access(monkeypatch):
+    """Sessions share one Dataset: the first text query builds the index, every
+    other thread waits for that one build and gets the same Series."""
+    import threading
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    result = loader.load(gen.csv_bytes(6_000), name="synthetic")  # above dataset._SMALL: the Arrow path
+    calls = []
+    real = dataset.search_index
+
+    def slow(frame):
+        calls.append(threading.get_ident())
+        time.sleep(0.2)  # long enough for every thread to arrive while it runs
+        return real(frame)
+
+    monkeypatch.setattr(dataset, "search_index", slow)
+    ds = dataset.build(result)
+    assert not ds.search_ready and calls == []
+    barrier = threading.Barrier(8)
+
+    def read(_):
+        barrier.wait()
+        return ds.search
+
+    with ThreadPoolExecutor(8) as pool:
+        got = list(pool.map(read, range(8)))
+    assert len(calls) == 1 and all(g is got[0] for g in got) and ds.search_ready
+    cols = [c for c in TEXT if c in result.frame]
+    eager = dataset.search_text(result.frame, cols).astype(str)  # what build() used to store
+    pd.testing.assert_series_equal(got[0], eager)
+    assert Filters(q="cooperacion tecnica").apply(ds)["title"].str.contains("Cooperación técnica").all()
+
+
+def test_dataset_stays_read_only_and_keeps_its_constructor(ds):
+    import dataclasses
+    import pickle
+
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        ds.themes = None
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        ds.search = None
+    given = dataset.Dataset(ds.result, ds.themes, ds.search, ds.span_end)  # positional, as before
+    assert given.search_ready and given.search is ds.search
+    assert dataset.Dataset(ds.result, ds.themes).span_end.equals(ds.span_end)
+    again = pickle.loads(pickle.dumps(given))  # the lock is not pickled; a new one is made
+    pd.testing.assert_series_equal(again.search, ds.search)
+    pd.testing.assert_frame_equal(again.frame, ds.frame)
