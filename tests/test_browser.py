@@ -85,16 +85,19 @@ def test_filters_persist_when_switching_pages(server, page):
     assert summary(page).startswith("Environment and Sustainability")
 
 
+def click_first_bar(page) -> None:
+    """Click the middle of the first bar of the page's first chart, as a person would."""
+    chart = page.locator("[data-testid='stPlotlyChart']").first
+    chart.wait_for()
+    box = chart.locator("g.trace.bars").first.locator("path").first.bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+
+
 def test_clicking_a_bar_in_the_status_chart_narrows_the_view(server, page):
     page.goto(f"{server.url}/")
     wait_for_app(page)
-    chart = page.locator(".stPlotlyChart, [data-testid='stPlotlyChart']").first
-    chart.wait_for()
     before = summary(page)
-    # the Completed segment of the first (Prosperity) bar
-    bar = chart.locator("g.trace.bars").first.locator("path").first
-    box = bar.bounding_box()
-    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    click_first_bar(page)  # the Completed segment of the first (Prosperity) bar
     page.wait_for_function("() => location.search.includes('status=')")
     wait_for_app(page)
     q = query(page)
@@ -107,11 +110,7 @@ def test_clicking_a_bar_in_the_status_chart_narrows_the_view(server, page):
 def test_clicking_a_timeline_bar_opens_that_initiative(server, page):
     page.goto(f"{server.url}/timeline?pillar=security")
     wait_for_app(page)
-    chart = page.locator("[data-testid='stPlotlyChart']").first
-    chart.wait_for()
-    bar = chart.locator("g.trace.bars").first.locator("path").first
-    box = bar.bounding_box()
-    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    click_first_bar(page)
     page.wait_for_function("() => location.search.includes('id=SE-')")
     wait_for_app(page)
     ident = query(page)["id"][0]
