@@ -286,9 +286,10 @@ def _sidebar(ds: Dataset) -> None:
     sb.text_input(_("Search"), key=W["q"], **keep, placeholder=_("id, title or description"), max_chars=state.MAX_Q)
     sb.button(_("Reset filters"), on_click=reset_filters, width="stretch")
     link = share_link(current_view())
-    if link:
-        sb.caption(_("Link to this view (use the copy icon):"))
-        sb.code(link, language=None, wrap_lines=True)
+    if link:  # in a popover: its content (and the code block's script) loads only when opened
+        with sb.popover(_("Share this view"), icon=":material/link:", width="stretch"):
+            st.caption(_("Link to this view (use the copy icon):"))
+            st.code(link, language=None, wrap_lines=True)
 
 
 def share_link(view: View) -> str | None:

@@ -30,11 +30,10 @@ else:
              alt=_("Treemap of {n} initiatives by pillar and sector.").format(n=len(ctx.df)))
     st.caption(_("Click a bar or a box to narrow the view to it."))
 
-with st.container(border=True):
+with st.container(border=True):  # one text block per column: light to render
     st.header(_("About the plan"), anchor=False)
-    cols = st.columns(3)
+    blocks: list[list[str]] = [[], [], []]
     for i, fact in enumerate(context.FACTS):
-        col = cols[i % 3]
         if fact.kind == "date":
             value = i18n.fmt_date(date.fromisoformat(fact.when))
         elif fact.kind == "cad_billion":
@@ -43,6 +42,7 @@ with st.container(border=True):
             value = _("C${n} M").format(n=i18n.fmt_int(fact.value))
         else:
             value = i18n.fmt_int(fact.value)
-        col.metric(_(fact.label), value, label_visibility="collapsed")
-        col.caption(_(fact.label))
-        col.markdown(f"[{ui.md(_('Source: {name}').format(name=_(fact.source_name)))}]({fact.source_url})")
+        source = ui.md(_("Source: {name}").format(name=_(fact.source_name)))
+        blocks[i % 3].append(f"**{ui.md(value)}**  \n{ui.md(_(fact.label))}  \n[{source}]({fact.source_url})")
+    for col, parts in zip(st.columns(3), blocks):
+        col.markdown("\n\n".join(parts))

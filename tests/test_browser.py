@@ -75,6 +75,23 @@ def test_a_copied_link_restores_page_and_filters(server, browser):
     ctx2.close()
 
 
+def test_share_popover_gives_the_link_of_this_exact_view(server, page):
+    page.goto(f"{server.url}/timeline?status=planned")
+    wait_for_app(page)
+    pick(page, "Pillar", "Security")
+    page.keyboard.press("Escape")
+    page.wait_for_function("() => location.search.includes('pillar=security')")
+    wait_for_app(page)
+    page.get_by_test_id("stSidebar").get_by_role("button", name=re.compile("Share this view")).click()
+    code = page.get_by_test_id("stCode").first
+    code.wait_for()
+    link = code.inner_text().strip()
+    assert urlparse(link).path.endswith("/timeline")
+    assert parse_qs(urlparse(link).query) == {"pillar": ["security"], "status": ["planned"]}
+    assert parse_qs(urlparse(link).query) == query(page)  # the same view as the address bar
+    shot(page, "share-popover")
+
+
 def test_filters_persist_when_switching_pages(server, page):
     page.goto(f"{server.url}/?pillar=environment")
     wait_for_app(page)
