@@ -752,6 +752,16 @@ class _Checker:
             flat = self._flat[column] = self.cols[column].combine_chunks()
         return flat[int(i)].as_py()
 
+    def mapped(self, column: str, results: pd.Series, rows: np.ndarray | None) -> pd.Series:
+        """``results`` (one per distinct value) at the kept ``rows``. When every
+        result is its value unchanged (already a slug, already canonical) the
+        column itself is that: no new strings are made."""
+        codes, uniques = self.encoded(column)
+        if results.dtype == uniques.dtype and results.equals(uniques):
+            col = self.text(column)
+            return _to_pandas_text(col if rows is None else col.take(pa.array(rows)))
+        return _take(results, codes if rows is None else codes[rows])
+
     def duplicated(self, column: str) -> tuple[np.ndarray, np.ndarray | None]:
         """(rows whose value an earlier row already has, index of the first such row per row)."""
         col = self.cols[column]
@@ -889,11 +899,11 @@ class _Checker:
         out["status"] = pd.Categorical.from_codes(
             pd.Index(STATUSES.slugs).get_indexer(status.fillna("unknown"))[kept(status_codes)],
             categories=STATUSES.slugs)
-        out["confidence"] = _take(confidence.fillna(""), kept(confidence_codes))
+        out["confidence"] = self.mapped("confidence", confidence.fillna(""), rows)
         for c, (codes, values) in dates.items():
             out[c] = _take(values, kept(codes))
         out["milestone"] = truthy[kept(ms_codes)]
-        out["themes"] = _take(themes, kept(theme_codes))
+        out["themes"] = self.mapped("themes", themes, rows)
         out["line"] = self.lines if rows is None else self.lines[rows]
         return pd.DataFrame(out, copy=False)
 
