@@ -35,14 +35,14 @@ class Dataset:
     (``search`` may be None: built when first read).
     """
 
-    __slots__ = ("result", "themes", "span_end", "_search", "_lock")
+    __slots__ = ("result", "themes", "span_end", "_search", "_lock", "_memo")
 
     def __init__(self, result: LoadResult, themes: pd.DataFrame, search: pd.Series | None = None,
                  span_end: pd.Series | None = None) -> None:
         if span_end is None:
             span_end = _span_end(result.frame)
         for name, value in (("result", result), ("themes", themes), ("span_end", span_end),
-                            ("_search", search), ("_lock", threading.Lock())):
+                            ("_search", search), ("_lock", threading.Lock()), ("_memo", {})):
             object.__setattr__(self, name, value)
 
     def __setattr__(self, name: str, value: object) -> None:
@@ -61,6 +61,7 @@ class Dataset:
         for name in ("result", "themes", "span_end", "_search"):
             object.__setattr__(self, name, state[name])
         object.__setattr__(self, "_lock", threading.Lock())
+        object.__setattr__(self, "_memo", {})
 
     @property
     def search(self) -> pd.Series:
@@ -83,19 +84,29 @@ class Dataset:
     def frame(self) -> pd.DataFrame:
         return self.result.frame
 
+    def _once(self, name: str, compute):
+        """A value derived from the (immutable) data, computed on first use and kept:
+        the sidebar asks for these on every rerun."""
+        memo = self._memo
+        if name not in memo:
+            memo.setdefault(name, compute())
+        return memo[name]
+
     @property
     def sectors(self) -> list[str]:
-        return sorted(self.frame["sector"].unique().tolist())
+        return list(self._once("sectors", lambda: tuple(sorted(self.frame["sector"].unique().tolist()))))
 
     @property
     def theme_slugs(self) -> list[str]:
-        counts = self.themes["theme"].value_counts()
-        return counts.index.tolist()
+        """Themes present, most frequent first."""
+        return list(self._once("theme_slugs", lambda: tuple(self.themes["theme"].value_counts().index.tolist())))
 
     @property
     def as_of(self) -> date | None:
-        lu = self.frame["last_updated"].dropna()
-        return lu.max().date() if len(lu) else None
+        def latest():
+            lu = self.frame["last_updated"].dropna()
+            return lu.max().date() if len(lu) else None
+        return self._once("as_of", latest)
 
 
 # ------------------------------------------------------------ search text
