@@ -361,3 +361,8 @@ def row_mask(ds: Dataset, theme: set[str] | frozenset[str]) -> np.ndarray:
     mask = np.zeros(len(ds.frame), dtype=bool)
     mask[rows] = True
     return mask
+
+
+def with_themes(ds: Dataset, df: pd.DataFrame, themes) -> pd.DataFrame:
+    """The rows of ``df`` (rows of ``ds.frame``, with its index) carrying any of ``themes``."""
+    return df[row_mask(ds, frozenset(themes))[df.index.to_numpy()]]

@@ -925,15 +925,20 @@ def theme_index(frame: pd.DataFrame) -> pd.DataFrame:
             flat = pc.list_flatten(lists)
             parent = pc.list_parent_indices(lists).to_numpy()
             keep = pc.fill_null(pc.not_equal(flat, ""), False).to_numpy(zero_copy_only=False)
-            theme = pc.filter(flat, pa.array(keep))
-            return pd.DataFrame({"row": frame.index.to_numpy()[parent[keep]],
-                                 "theme": pd.array(theme, dtype=col.dtype) if len(theme) else
-                                 np.array([], dtype=object)})
+            theme = pc.filter(flat, pa.array(keep)).to_numpy(zero_copy_only=False)
+            return pd.DataFrame({"row": frame.index.to_numpy()[parent[keep]], "theme": _categories(theme, col.dtype)})
     except (ImportError, TypeError, ValueError, NotImplementedError):
         pass
     exploded = frame["themes"].str.split(";").explode()
     exploded = exploded[exploded.notna() & (exploded != "")]
-    return pd.DataFrame({"row": exploded.index.to_numpy(), "theme": exploded.to_numpy()})
+    return pd.DataFrame({"row": exploded.index.to_numpy(),
+                         "theme": _categories(exploded.to_numpy(dtype=object), frame["themes"].dtype)})
+
+
+def _categories(values: np.ndarray, dtype) -> pd.Categorical:
+    """Theme names as a categorical with sorted categories (the same from every path)."""
+    codes, names = pd.factorize(values, sort=True)
+    return pd.Categorical.from_codes(codes, categories=pd.Index(names, dtype=dtype if dtype != object else None))
 
 
 def _theme_index_coded(arr: pa.Array | pa.ChunkedArray, index: np.ndarray, dtype) -> pd.DataFrame:
@@ -950,6 +955,7 @@ def _theme_index_coded(arr: pa.Array | pa.ChunkedArray, index: np.ndarray, dtype
     first_out = np.cumsum(per_row) - per_row
     total = int(per_row.sum())
     which = np.repeat(first_piece[codes] - first_out, per_row) + np.arange(total)
-    theme = pieces.take(pa.array(which))
-    return pd.DataFrame({"row": np.repeat(index, per_row),
-                         "theme": pd.array(theme, dtype=dtype) if total else np.array([], dtype=object)})
+    # a categorical over the distinct themes: integer codes, no string copied per row
+    piece_codes, names = pd.factorize(pieces.to_numpy(zero_copy_only=False), sort=True)
+    theme = pd.Categorical.from_codes(piece_codes[which], categories=pd.Index(names, dtype=dtype))
+    return pd.DataFrame({"row": np.repeat(index, per_row), "theme": theme})

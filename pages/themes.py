@@ -1,6 +1,6 @@
 import streamlit as st
 
-from cmap_tracker import figures, metrics, ui
+from cmap_tracker import dataset, figures, metrics, ui
 from cmap_tracker.i18n import _
 
 ctx = ui.page(_("Themes"), _("An initiative with several themes counts once in each of them, so theme totals can add up to more than the number of initiatives."),
@@ -23,8 +23,7 @@ if not chosen:
 
 ui.chart(figures.theme_status_mix(ctx.df, ctx.ds.themes, chosen), "theme_status_mix",
          alt=_("Status mix for {themes}.").format(themes=", ".join(map(ui.label_theme, chosen))))
-rows = ctx.ds.themes.loc[ctx.ds.themes["theme"].isin(chosen), "row"]
-in_theme = ctx.df[ctx.df.index.isin(rows)]
+in_theme = dataset.with_themes(ctx.ds, ctx.df, chosen)
 ui.chart(figures.timeline(in_theme, ctx.today, title=_("Timeline of the chosen themes")), "theme_timeline",
          alt=_("Timeline of {n} initiatives in the chosen themes.").format(n=len(in_theme)))
 ui.initiative_table(in_theme, key="theme_table")

@@ -238,4 +238,5 @@ def test_theme_index_by_distinct_values_matches_the_row_by_row_split():
     want = frame["themes"].str.split(";").explode()
     want = want[want.notna() & (want != "")]
     assert got["row"].tolist() == want.index.tolist() and got["theme"].tolist() == want.tolist()
-    assert got["theme"].dtype == frame["themes"].dtype
+    assert isinstance(got["theme"].dtype, pd.CategoricalDtype)  # codes, not a string copied per row
+    assert list(got["theme"].cat.categories) == sorted(set(want))
