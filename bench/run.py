@@ -502,18 +502,13 @@ def table(results: dict) -> str:
         if r.get("first_search_index_s") is not None:
             lines.append(f"| first text search, {r['rows']:,} rows (builds the search index once, shared) | "
                          f"{r['first_search_index_s']} s | — | — | — | (info) |")
-    rr = results.get("rerun")
-    if rr:
-        for page, r in rr["pages"].items():
-            lines.append(f"| rerun after filter change, {page}, {rr['rows']:,} rows (live server) | {r.get('median_s')} s | "
-                         f"bare app {r.get('bare_median_s')} s | {r.get('ratio')}× | ≤ {TARGETS['rerun']}× | "
+    for key, how in (("rerun", "live server"), ("rerun_apptest", "AppTest, script only")):
+        rr = results.get(key) or {}
+        for page, r in rr.get("pages", {}).items():  # live samples carry their own interleaved bare median
+            bare = r.get("bare_median_s", rr.get("bare_median_s"))
+            lines.append(f"| rerun after filter change, {page}, {rr['rows']:,} rows ({how}) | {r.get('median_s')} s | "
+                         f"bare app {bare} s | {r.get('ratio')}× | ≤ {TARGETS['rerun']}× | "
                          f"{met(r.get('ratio'), TARGETS['rerun'])} |")
-    ra = results.get("rerun_apptest")
-    if ra:
-        for page, r in ra["pages"].items():
-            lines.append(f"| rerun after filter change, {page}, {ra['rows']:,} rows (AppTest, script only) | "
-                         f"{r.get('median_s')} s | bare app {ra['bare_median_s']} s | {r.get('ratio')}× | "
-                         f"≤ {TARGETS['rerun']}× | {met(r.get('ratio'), TARGETS['rerun'])} |")
     for label, r in (results.get("first_chart") or {}).items():
         lines.append(f"| first chart visible, overview, {label} | {r['dashboard']['median_s']} s | bare app "
                      f"{r['bare']['median_s']} s | {r['ratio']}× | ≤ {TARGETS['first']}× | {met(r['ratio'], TARGETS['first'])} |")
