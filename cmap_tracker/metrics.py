@@ -137,5 +137,6 @@ def theme_status(df: pd.DataFrame, themes: pd.DataFrame, selected: list[str]) ->
         return pd.DataFrame(columns=["theme", "status", "count"])
     pos, theme = _theme_rows(df, themes)
     keep = theme.isin(selected).to_numpy()
-    joined = pd.DataFrame({"theme": theme[keep].to_numpy(), "status": df["status"].take(pos[keep]).to_numpy()})
-    return counts(joined, "theme")
+    tv, sv, n = crosstab(theme[keep].reset_index(drop=True), df["status"].take(pos[keep]).reset_index(drop=True))
+    i, j = np.nonzero(n)
+    return pd.DataFrame({"theme": tv[i], "status": sv[j], "count": n[i, j].astype(np.int64)})

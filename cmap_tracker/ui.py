@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlencode
 from datetime import date
-from functools import partial
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import NoReturn
 
@@ -475,12 +475,23 @@ def detail(ctx: Ctx, ident: str | None = None) -> None:
 
 
 def _by_value(series: pd.Series, fn) -> pd.Series:
-    """Map a column through ``fn`` once per distinct value (fast on large frames)."""
+    """Map a column through ``fn`` once per distinct value, as a categorical
+    (integer codes: no string is built per row, so it stays fast at 1M rows)."""
     if isinstance(series.dtype, pd.CategoricalDtype):
-        return series.cat.rename_categories([fn(c) for c in series.cat.categories]).astype(str)
-    codes, uniques = pd.factorize(series)
-    labels = np.array([fn(u) for u in uniques] + [""], dtype=object)
-    return pd.Series(labels[codes], index=series.index)
+        codes, values = series.cat.codes.to_numpy(), list(series.cat.categories)
+    else:
+        codes, values = pd.factorize(series)
+    labels = [fn(v) for v in values]
+    if len(set(labels)) == len(labels):
+        return pd.Series(pd.Categorical.from_codes(codes, categories=labels), index=series.index)
+    return pd.Series(np.array(labels + [""], dtype=object)[codes], index=series.index, dtype=object)
+
+
+@lru_cache(maxsize=1 << 16)
+def _themes_text(themes: str, lang: str) -> str:
+    """'ip;energy' -> 'IP and innovation, Energy' in ``lang`` (the current language:
+    it is part of the key so each language is cached apart)."""
+    return ", ".join(label_theme(x) for x in themes.split(";") if x)
 
 
 def display_frame(df: pd.DataFrame) -> pd.DataFrame:
@@ -491,9 +502,9 @@ def display_frame(df: pd.DataFrame) -> pd.DataFrame:
         _("Pillar"): _by_value(df["pillar"], label_pillar),
         _("Sector"): _by_value(df["sector"], figures.sector_label),
         _("Status"): _by_value(df["status"], label_status),
-        _("Start"): df["start_date"].dt.date,
-        _("End"): df["end_date"].dt.date,
-        _("Themes"): _by_value(df["themes"], lambda t: ", ".join(label_theme(x) for x in t.split(";") if x)),
+        _("Start"): df["start_date"],  # shown as dates by the DateColumn config
+        _("End"): df["end_date"],
+        _("Themes"): _by_value(df["themes"], lambda t: _themes_text(t, i18n.language())),
         _("Lead (Canada)"): df["lead_canada"],
         _("Lead (Mexico)"): df["lead_mexico"],
         _("Source"): df["source_url"].where(df["source_url"].str.match(r"^https?://", case=False), None),
