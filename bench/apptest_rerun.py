@@ -5,6 +5,7 @@ cold, and DASHBOARD_DATA is read once):
 
     python bench/apptest_rerun.py --app dashboard --page status --repeats 5
     python bench/apptest_rerun.py --app bare --repeats 5
+    python bench/apptest_rerun.py --app both --page status --repeats 5   # samples alternate
 
 Prints one JSON object. The first run of a page warms the shared data cache and
 the imports; only the runs after it are timed. Each timed run changes the
@@ -27,41 +28,58 @@ PILLAR_VALUES = (["security"], ["prosperity"], ["mobility", "environment"], ["en
 STATUS_VALUES = ("completed", "in_progress", "planned", "all", "delayed", "ongoing", "cancelled")
 
 
+def _start(app: str, page: str, timeout: float):
+    from streamlit.testing.v1 import AppTest
+
+    if app == "dashboard":
+        at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=timeout)
+        at.switch_page(f"pages/{page}.py")
+    else:
+        at = AppTest.from_file(str(ROOT / "bench" / "bare_app.py"), default_timeout=timeout)
+    t = time.perf_counter()
+    at.run()
+    return at, time.perf_counter() - t
+
+
+def _change(at, app: str, i: int) -> float:
+    t = time.perf_counter()
+    if app == "dashboard":
+        at.sidebar.multiselect(key="w_pillar").set_value(PILLAR_VALUES[i % len(PILLAR_VALUES)]).run()
+    else:
+        at.selectbox(key="status").set_value(STATUS_VALUES[i % len(STATUS_VALUES)]).run()
+    return time.perf_counter() - t
+
+
+def _error(at) -> str | None:
+    return str(at.exception[0].message)[:300] if at.exception else None
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--app", choices=["dashboard", "bare"], default="dashboard")
+    ap.add_argument("--app", choices=["dashboard", "bare", "both"], default="dashboard")
     ap.add_argument("--page", default="overview")
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--timeout", type=float, default=300)
     args = ap.parse_args()
     warnings.simplefilter("ignore")
     sys.path.insert(0, str(ROOT))
-    from streamlit.testing.v1 import AppTest
-
-    if args.app == "dashboard":
-        at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=args.timeout)
-        at.switch_page(f"pages/{args.page}.py")
-    else:
-        at = AppTest.from_file(str(ROOT / "bench" / "bare_app.py"), default_timeout=args.timeout)
-    t = time.perf_counter()
-    at.run()
-    first = time.perf_counter() - t
-    if at.exception:
-        print(json.dumps({"error": str(at.exception[0].message)[:300]}))
-        return
-    times = []
-    for i in range(args.repeats):
-        t = time.perf_counter()
-        if args.app == "dashboard":
-            at.sidebar.multiselect(key="w_pillar").set_value(PILLAR_VALUES[i % len(PILLAR_VALUES)]).run()
-        else:
-            at.selectbox(key="status").set_value(STATUS_VALUES[i % len(STATUS_VALUES)]).run()
-        times.append(time.perf_counter() - t)
-        if at.exception:
-            print(json.dumps({"error": str(at.exception[0].message)[:300]}))
+    apps = ["dashboard", "bare"] if args.app == "both" else [args.app]
+    tests, out = {}, {}
+    for app in apps:
+        tests[app], first = _start(app, args.page, args.timeout)
+        out[app] = {"first_s": round(first, 4), "times_s": []}
+        if _error(tests[app]):
+            print(json.dumps({"error": _error(tests[app])}))
             return
-    print(json.dumps({"first_s": round(first, 4), "times_s": [round(x, 4) for x in times],
-                      "median_s": round(statistics.median(times), 4)}))
+    for i in range(args.repeats):  # with both apps, their samples alternate
+        for app in apps:
+            out[app]["times_s"].append(round(_change(tests[app], app, i), 4))
+            if _error(tests[app]):
+                print(json.dumps({"error": _error(tests[app])}))
+                return
+    for v in out.values():
+        v["median_s"] = round(statistics.median(v["times_s"]), 4)
+    print(json.dumps(out if args.app == "both" else out[args.app]))
 
 
 if __name__ == "__main__":
