@@ -150,3 +150,15 @@ def test_markup_in_data_is_shown_as_text(tmp_path, monkeypatch):
     md = "\n".join(m.value for m in at.markdown)
     assert "\\*\\*Bold\\*\\* sector" in md  # escaped, so Markdown shows the asterisks
     assert "](javascript:" not in md
+
+
+def test_show_as_table_escapes_markup_in_data(tmp_path, monkeypatch):
+    """st.table reads cells as Markdown: the chart tables must carry data as text."""
+    path = tmp_path / "evil.csv"
+    path.write_bytes(csv_bytes('X-1,Title,security,"**Bold** [x](javascript:alert(1))",planned,2025-09-18,https://example.org/x'))
+    monkeypatch.setenv("DASHBOARD_DATA", str(path))
+    at = run("status")
+    assert not at.exception
+    cells = [str(v) for t in at.table for v in t.value.to_numpy().ravel()]
+    assert any("\\*\\*Bold\\*\\*" in c for c in cells), cells
+    assert not any("**Bold**" in c or "](javascript:" in c for c in cells), cells
