@@ -519,9 +519,11 @@ def table(results: dict) -> str:
             lines.append(f"| rerun after filter change, {page}, {rr['rows']:,} rows ({how}) | {r.get('median_s')} s | "
                          f"bare app {bare} s | {r.get('ratio')}× | ≤ {TARGETS['rerun']}× | "
                          f"{met(r.get('ratio'), TARGETS['rerun'])} |")
-    for label, r in (results.get("first_chart") or {}).items():
+    for label, r in (results.get("first_chart") or {}).items():  # the target is on the bundled data; 100k is reported
+        target, verdict = (f"≤ {TARGETS['first']}×", met(r['ratio'], TARGETS['first'])) if label == "bundled" else \
+            ("report", "(info)")
         lines.append(f"| first chart visible, overview, {label} | {r['dashboard']['median_s']} s | bare app "
-                     f"{r['bare']['median_s']} s | {r['ratio']}× | ≤ {TARGETS['first']}× | {met(r['ratio'], TARGETS['first'])} |")
+                     f"{r['bare']['median_s']} s | {r['ratio']}× | {target} | {verdict} |")
     m = results.get("memory")
     if m:
         v = m["mb_per_extra_session"]
