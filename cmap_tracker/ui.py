@@ -569,6 +569,17 @@ def titled_table(title: str, table: pd.DataFrame, caption: str | None = None) ->
         st.dataframe(labelled(table), hide_index=True, width="stretch")
 
 
+def titles_in_language(table: pd.DataFrame, *frames: pd.DataFrame) -> pd.DataFrame:
+    """``table`` (with ``id`` and ``title``) with titles in the current language, looked up
+    by id in ``frames`` (newest first), where the CSV has them; otherwise unchanged."""
+    if i18n.language() == "en" or table.empty or "title" not in table:
+        return table
+    names: dict = {}
+    for frame in reversed(frames):  # the newest frame has the last word
+        names.update(zip(frame["id"], figures.local_titles(frame)))
+    return table.assign(title=table["id"].map(names).fillna(table["title"]))
+
+
 def snapshot_keep(ctx: Ctx):
     """The sidebar filters as a row filter for snapshots (None when nothing filters)."""
     return None if ctx.filters.is_empty() else snapshots.keep_from_filters(ctx.filters)

@@ -34,6 +34,12 @@ if since >= until:
 
 keep = ui.snapshot_keep(ctx)
 d = snapshots.diff(snaps[since], snaps[until], keep=keep)
+
+
+def local(table):
+    return ui.titles_in_language(table, snaps[until].frame, snaps[since].frame)
+
+
 summary = snapshots.diff_summary(d)
 m = st.columns(5)
 m[0].metric(_("Added"), i18n.fmt_int(summary["added"]))
@@ -51,13 +57,13 @@ else:
              table=d.status_flow)
     left, right = st.columns(2)
     with left:
-        ui.titled_table(_("Completed in the period"), d.completions[["id", "title"]])
-        ui.titled_table(_("Added"), d.added[["id", "title"]])
+        ui.titled_table(_("Completed in the period"), local(d.completions[["id", "title"]]))
+        ui.titled_table(_("Added"), local(d.added[["id", "title"]]))
     with right:
-        ui.titled_table(_("Slippage"), d.slippage, _("End dates that moved later, and by how many days."))
-        ui.titled_table(_("Removed"), d.removed[["id", "title"]])
+        ui.titled_table(_("Slippage"), local(d.slippage), _("End dates that moved later, and by how many days."))
+        ui.titled_table(_("Removed"), local(d.removed[["id", "title"]]))
     st.header(_("Every change"), anchor=False)
-    st.dataframe(ui.labelled(d.changes), hide_index=True, width="stretch")
+    st.dataframe(ui.labelled(local(d.changes)), hide_index=True, width="stretch")
     st.download_button(_("Download the changes (CSV)"), export.table_csv_bytes(d.changes),
                        file_name=f"cmap-changes-{since}-to-{until}.csv", mime="text/csv")
 if d.unmatched_rejected:

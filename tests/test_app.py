@@ -162,3 +162,15 @@ def test_show_as_table_escapes_markup_in_data(tmp_path, monkeypatch):
     cells = [str(v) for t in at.table for v in t.value.to_numpy().ravel()]
     assert any("\\*\\*Bold\\*\\*" in c for c in cells), cells
     assert not any("**Bold**" in c or "](javascript:" in c for c in cells), cells
+
+
+def test_what_changed_lists_titles_in_the_reader_s_language():
+    at = run("changes", lang="fr")
+    assert not at.exception
+    shown = " ".join(str(v) for t in at.dataframe for v in t.value.to_numpy().ravel())
+    assert "Coorganisation et célébration commune de la Coupe du monde de la FIFA 2026" in shown  # completed
+    assert "Appel de propositions pour la collaboration académique" in shown  # added
+    assert "2026 FIFA World Cup: co-hosting" not in shown
+    at = run("changes")
+    shown = " ".join(str(v) for t in at.dataframe for v in t.value.to_numpy().ravel())
+    assert "2026 FIFA World Cup: co-hosting and joint celebration" in shown
