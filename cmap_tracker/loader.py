@@ -296,23 +296,11 @@ def parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     return full, bad, widened
 
 
-_LOOKUPS: dict[int, tuple[object, dict[str, str]]] = {}
-
-
-def _lookup(vocabulary) -> dict[str, str]:
-    """``vocabulary.lookup``, built once per vocabulary object (the property
-    folds every alias on each access; vocabularies are frozen)."""
-    hit = _LOOKUPS.get(id(vocabulary))
-    if hit is None or hit[0] is not vocabulary:
-        hit = _LOOKUPS[id(vocabulary)] = (vocabulary, vocabulary.lookup)
-    return hit[1]
-
-
 def theme_slug(raw: str) -> str:
     key = fold(raw)
     if not key:
         return ""
-    known = _lookup(THEMES).get(key)
+    known = THEMES.lookup.get(key)
     return known or key.replace(" ", "_")
 
 
