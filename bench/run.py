@@ -47,9 +47,7 @@ from bench.load import PAGES, rss_mb, run_load  # noqa: E402
 
 WORK = ROOT / "bench" / "work"
 RESULTS = ROOT / "bench" / "results"
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage", "--no-first-run"]
+CHROMIUM = server.CHROMIUM
 BUNDLED = ROOT / "data" / "initiatives.csv"
 TARGETS = {"load": 2.0, "rerun": 2.0, "first": 1.3, "memory_mb_per_session": 5.0}
 
@@ -279,10 +277,6 @@ def bench_rerun_live(rows: int, pages: list[str], repeats: int = 7) -> dict:
     return out
 
 
-def _browser(p):
-    return p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-
-
 def _first_chart(browser, url: str, timeout_ms: int = 180_000) -> tuple[float, int]:
     """Seconds from navigation to a visible Plotly chart in a fresh context, and websocket bytes received."""
     ctx = browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-CA")
@@ -348,7 +342,7 @@ def bench_first_chart(datasets: dict[str, Path | None], repeats: int = 5, ws_pag
 
     out = {}
     with sync_playwright() as p:
-        browser = _browser(p)
+        browser = server.launch_chromium(p)
         try:
             for label, data in datasets.items():
                 with App(ROOT / "dashboard.py", data) as ours, App(ROOT / "bench" / "bare_app.py", data) as bare:
@@ -390,7 +384,7 @@ def bench_memory(data: Path, sessions: int = 20, warm: int = 2) -> dict:
 
     with App(ROOT / "dashboard.py", data) as app, sync_playwright() as p:
         rss0 = settle(app, 1.0)
-        browser = _browser(p)
+        browser = server.launch_chromium(p)
         ctxs = []
         try:
             def open_one():

@@ -1,4 +1,5 @@
-"""Start and stop ``streamlit run`` on 127.0.0.1: shared by the benchmark and the tests.
+"""Start and stop ``streamlit run`` on 127.0.0.1, and launch Chromium: shared by the
+benchmark and the tests.
 
 One place knows how a server is started (headless, loopback only, usage
 statistics off) and when it counts as up (``/_stcore/health`` answers 200).
@@ -14,6 +15,15 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")  # Debian's; `playwright install` cannot download here
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run",
+                 "--disable-dev-shm-usage"]
+
+
+def launch_chromium(playwright):
+    """Headless Chromium with the flags every test and benchmark uses."""
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
 
 
 def free_port() -> int:

@@ -14,10 +14,7 @@ from bench import server as server_proc  # noqa: E402  (start/stop shared with b
 
 DATA = ROOT / "data" / "initiatives.csv"
 ARTIFACTS = ROOT / "tests" / "artifacts"
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run",
-                 "--disable-dev-shm-usage"]
+CHROMIUM = server_proc.CHROMIUM
 
 HEADER = "id,title,pillar,sector,status,start_date,source_url"
 
@@ -77,7 +74,7 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        b = server_proc.launch_chromium(p)
         yield b
         b.close()
 
