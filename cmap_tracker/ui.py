@@ -535,7 +535,7 @@ def initiative_table(df: pd.DataFrame, *, key: str, select: bool = False) -> Non
         st.caption(_("{n} rows: the table loads them as you scroll. Narrow the filters to select a row, or open one with ?id= in the link.")
                    .format(n=i18n.fmt_int(len(view))))
     st.dataframe(view, key=key, hide_index=True, width="stretch", column_config=config,
-                 height=min(38 + 35 * len(view), 560), lazy=lazy,
+                 height=min(38 + 35 * len(view), 560), lazy=lazy, placeholder="—",
                  alt=_("Table of {n} initiatives").format(n=i18n.fmt_int(len(view))), **kw)
 
 

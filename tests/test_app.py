@@ -174,3 +174,9 @@ def test_what_changed_lists_titles_in_the_reader_s_language():
     at = run("changes")
     shown = " ".join(str(v) for t in at.dataframe for v in t.value.to_numpy().ravel())
     assert "2026 FIFA World Cup: co-hosting and joint celebration" in shown
+
+
+def test_missing_dates_in_the_explorer_read_as_a_dash_not_none():
+    at = run("explorer", lang="fr")
+    assert not at.exception
+    assert at.dataframe[0].proto.placeholder == "—"  # Streamlit's default shows the English word "None"
