@@ -49,11 +49,14 @@ class Filters:
             m &= ds.search.str.contains(fold(self.q), regex=False).to_numpy()
         return m
 
-    def apply(self, ds: Dataset) -> pd.DataFrame:
-        """The rows in view. Returns the shared frame itself when nothing filters."""
+    def apply(self, ds: Dataset, *, whole: bool = False) -> pd.DataFrame:
+        """The rows in view, with the columns pages draw (``ds.view``), or with every
+        column when ``whole`` (for exports). Returns the shared frame itself when
+        nothing filters."""
+        frame = ds.frame if whole else ds.view
         if self.is_empty():
-            return ds.frame
-        return ds.frame[self.mask(ds)]
+            return frame
+        return frame[self.mask(ds)]
 
     def describe(self, shown: int, total: int, tr: Translator = lambda s: s,
                  fmt_date: Callable[[date], str] = date.isoformat) -> str:

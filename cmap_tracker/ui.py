@@ -42,13 +42,17 @@ ID_KEY = "view_id"
 class Ctx:
     ds: Dataset
     view: View
-    df: pd.DataFrame  # rows in view
+    df: pd.DataFrame  # rows in view, with the columns pages draw (Dataset.view)
     today: date
     uploaded: bool
 
     @property
     def filters(self) -> Filters:
         return self.view.filters
+
+    def whole_rows(self) -> pd.DataFrame:
+        """The rows in view with every column, for exports (built when a download is clicked)."""
+        return self.filters.apply(self.ds, whole=True)
 
 
 _ctx: contextvars.ContextVar[Ctx] = contextvars.ContextVar("ctx")
@@ -611,7 +615,7 @@ def briefing(ctx: Ctx) -> str:
     return export.briefing_html(
         title=_("Canada–Mexico Action Plan 2025–2028"),
         filters_text=ctx.filters.describe(len(ctx.df), len(ctx.ds.frame), _, i18n.fmt_date),
-        kpis=kpis, figures=figs, table=ctx.df, as_of=i18n.fmt_date(ctx.ds.as_of),
+        kpis=kpis, figures=figs, table=ctx.whole_rows(), as_of=i18n.fmt_date(ctx.ds.as_of),
         link=share_link(ctx.view) or "", lang=i18n.language(), generated=i18n.fmt_date(ctx.today),
         source_note=_("Sources: each initiative links to its public source. Compiled by the Canada–Mexico Action Plan Tracker."))
 
@@ -619,10 +623,10 @@ def briefing(ctx: Ctx) -> str:
 def downloads(ctx: Ctx) -> None:
     """CSV, Excel and briefing downloads of the rows in view, built only when clicked."""
     c1, c2, c3 = st.columns(3)
-    c1.download_button(_("Download CSV"), _deferred(lambda: export.to_csv_bytes(ctx.df)),
+    c1.download_button(_("Download CSV"), _deferred(lambda: export.to_csv_bytes(ctx.whole_rows())),
                        file_name=export.filename("cmap-initiatives", "csv", ctx.today), mime="text/csv",
                        on_click="ignore", icon=":material/download:", width="stretch")
-    c2.download_button(_("Download Excel"), _deferred(lambda: export.to_xlsx_bytes(ctx.df, sheet_name=_("Initiatives"))),
+    c2.download_button(_("Download Excel"), _deferred(lambda: export.to_xlsx_bytes(ctx.whole_rows(), sheet_name=_("Initiatives"))),
                        file_name=export.filename("cmap-initiatives", "xlsx", ctx.today),
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        on_click="ignore", icon=":material/table:", width="stretch")

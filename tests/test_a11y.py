@@ -2,6 +2,10 @@
 the keyboard alone, and embed mode."""
 from __future__ import annotations
 
+import io
+from pathlib import Path
+
+import pandas as pd
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
@@ -69,6 +73,13 @@ def test_csv_download_works_with_the_keyboard_alone(server, page):
     body = open(download.path(), "rb").read()
     assert body.startswith(b"\xef\xbb\xbf")  # BOM for Excel
     assert body.count(b"\n") == 1 + 10  # header + the 10 security rows
+    # every column of those rows, not just the ones the page draws (descriptions too)
+    back = pd.read_csv(io.BytesIO(body), dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    src = pd.read_csv(Path(__file__).resolve().parent.parent / "data" / "initiatives.csv", dtype=str,
+                      keep_default_na=False).set_index("id")
+    for col in ("description", "description_fr", "source_note", "confidence"):
+        assert back[col].tolist() == src.loc[back["id"], col].tolist(), col
+    assert (back["description"] != "").all()
 
 
 def test_embed_mode_hides_the_sidebar_and_keeps_the_filters(server, page):

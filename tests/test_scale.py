@@ -77,7 +77,9 @@ def test_combined_filters_match_a_naive_check(ds):
 
 
 def test_unfiltered_view_is_the_shared_frame_not_a_copy(ds):
-    assert Filters().apply(ds) is ds.frame
+    assert Filters().apply(ds) is ds.view
+    assert Filters().apply(ds, whole=True) is ds.frame
+    assert ds.view is ds.view  # built once
     assert Filters(q="   ").is_empty() is False  # a blank search is a filter value, but matches all rows
     assert len(Filters(q="   ").apply(ds)) == ROWS
 
