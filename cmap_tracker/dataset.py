@@ -26,6 +26,10 @@ VIEW_COLUMNS = ("id", "title", "title_fr", "title_es", "pillar", "sector", "stat
                 "milestone", "themes", "lead_canada", "lead_mexico", "source_url")
 """The columns the pages draw. The rest (descriptions, notes, confidence, extra
 columns) are read from the whole frame: by the detail card and the exports."""
+CATEGORY_COLUMNS = ("sector", "themes", "lead_canada", "lead_mexico", "source_url")
+"""Text columns that usually repeat, held in the view as categoricals (sorted) when at
+most half their values are distinct: filtering then takes integer codes instead of
+strings, and counting needs no factorising."""
 
 
 class Dataset:
@@ -95,7 +99,7 @@ class Dataset:
         """The frame's ``VIEW_COLUMNS`` (same rows and index, no copy): what the pages
         chart and list. Filtering takes only these, which at 100k rows is several
         times cheaper than taking the long text columns too."""
-        return self._once("view", lambda: self.frame[[c for c in VIEW_COLUMNS if c in self.frame]])
+        return self._once("view", lambda: _view_of(self.frame))
 
     def _once(self, name: str, compute):
         """A value derived from the (immutable) data, computed on first use and kept:
@@ -353,6 +357,17 @@ def search_index(frame: pd.DataFrame) -> pd.Series:
         uniq = pd.Series(joined.unique())
         folded = joined.map(dict(zip(uniq, uniq.map(fold))))
     return folded.astype(str)
+
+
+def _view_of(frame: pd.DataFrame) -> pd.DataFrame:
+    view = frame[[c for c in VIEW_COLUMNS if c in frame]]
+    cats = {}
+    for c in CATEGORY_COLUMNS:
+        if c in view and pd.api.types.is_string_dtype(view[c].dtype):
+            cat = pd.Categorical(view[c])
+            if len(cat.categories) <= len(cat) // 2:
+                cats[c] = cat
+    return view.assign(**cats) if cats else view
 
 
 def _span_end(frame: pd.DataFrame) -> pd.Series:

@@ -77,8 +77,11 @@ def codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 
 def crosstab(a: pd.Series, b: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(values of a, values of b, counts[len(a values), len(b values)])."""
-    ac, av = codes(a)
-    bc, bv = codes(b)
+    return _pair_counts(*codes(a), *codes(b))
+
+
+def _pair_counts(ac: np.ndarray, av: np.ndarray, bc: np.ndarray, bv: np.ndarray):
+    """crosstab on codes (from ``codes``): (av, bv, counts[len(av), len(bv)])."""
     ok = (ac >= 0) & (bc >= 0)
     if not ok.all():
         ac, bc = ac[ok], bc[ok]
@@ -108,24 +111,27 @@ def completion(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _theme_rows(df: pd.DataFrame, themes: pd.DataFrame) -> tuple[np.ndarray, pd.Series]:
-    """Positions (into ``df``) and theme of every (row, theme) pair of the rows in ``df``.
-    ``themes`` is the dataset's long (row, theme) index; ``df`` a subset of its frame."""
+def _theme_rows(df: pd.DataFrame, themes: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(position into ``df``, theme code) of every (row, theme) pair of the rows in
+    ``df``, and the theme names the codes index. ``themes`` is the dataset's long
+    (row, theme) index; ``df`` a subset of its frame."""
     rows = themes["row"].to_numpy()
     size = int(max(rows.max(initial=-1), df.index.max() if len(df) else -1)) + 1
     where = np.full(size, -1, dtype=np.int64)
     where[df.index.to_numpy()] = np.arange(len(df))
     pos = where[rows]
     sel = pos >= 0
-    return pos[sel], themes["theme"][sel]
+    tc, tv = codes(themes["theme"])
+    return pos[sel], tc[sel], tv
 
 
 def theme_pillar(df: pd.DataFrame, themes: pd.DataFrame) -> pd.DataFrame:
     """theme x pillar counts; a row with several themes counts once in each."""
     if df.empty:
         return pd.DataFrame()
-    pos, theme = _theme_rows(df, themes)
-    tv, pv, n = crosstab(theme.reset_index(drop=True), df["pillar"].take(pos).reset_index(drop=True))
+    pos, tc, tv = _theme_rows(df, themes)
+    pc, pv = codes(df["pillar"])
+    tv, pv, n = _pair_counts(tc, tv, pc[pos], pv)
     table = pd.DataFrame(n, index=pd.Index(tv, name="theme"), columns=pd.Index(pv, name="pillar"))
     table = table.loc[table.sum(axis=1) > 0, table.sum(axis=0) > 0]  # only pillars and themes in view
     return table.loc[table.sum(axis=1).sort_values(ascending=False, kind="stable").index]
@@ -135,8 +141,9 @@ def theme_status(df: pd.DataFrame, themes: pd.DataFrame, selected: list[str]) ->
     """Long (theme, status, count) for the rows in ``df`` carrying the ``selected`` themes."""
     if df.empty or not selected:
         return pd.DataFrame(columns=["theme", "status", "count"])
-    pos, theme = _theme_rows(df, themes)
-    keep = theme.isin(selected).to_numpy()
-    tv, sv, n = crosstab(theme[keep].reset_index(drop=True), df["status"].take(pos[keep]).reset_index(drop=True))
+    pos, tc, tv = _theme_rows(df, themes)
+    keep = np.isin(tc, np.flatnonzero(np.isin(tv, list(selected))))
+    sc, sv = codes(df["status"])
+    tv, sv, n = _pair_counts(tc[keep], tv, sc[pos[keep]], sv)
     i, j = np.nonzero(n)
     return pd.DataFrame({"theme": tv[i], "status": sv[j], "count": n[i, j].astype(np.int64)})
