@@ -50,19 +50,32 @@ def theme_label(slug: str) -> str:
     return _(THEMES.label(slug)) if slug in THEMES else humanize(slug)
 
 
+VALIDATE = False
+"""Whether ``_figure`` runs Plotly's property validation. Off at run time; the
+tests turn it on and check that it accepts every builder's figures and changes
+nothing in them (tests/test_figures.py)."""
+
+
+def _plain(value):
+    """numpy arrays -> lists, through dicts and lists: a spec of plain values, which
+    Plotly copies and serialises fastest when it does not validate."""
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
 def _figure(data: list[dict], layout: dict) -> go.Figure:
-    """Build the figure in one validated step. Plotly validates a whole spec about
-    ten times faster than the same figure grown with add_trace/update_layout,
-    which matters on every rerun."""
-    return go.Figure({"data": data, "layout": layout})
-
-
-def _arr(values: list) -> np.ndarray:
-    """A list (of strings, or of lists of strings) as a numpy object array."""
-    out = np.empty(len(values), dtype=object) if not values or not isinstance(values[0], list) else \
-        np.empty((len(values), len(values[0])), dtype=object)
-    out[...] = values if out.ndim == 1 else [tuple(v) for v in values]
-    return out
+    """Build the figure in one step. Plotly's validation of each property costs
+    5-10 ms a figure on every rerun, about a third of a page's time at 100k rows,
+    and what it checks is the spec's shape, which is fixed per builder, not the
+    data: the tests build every figure validated (``VALIDATE``) and compare."""
+    if VALIDATE:
+        return go.Figure({"data": data, "layout": layout})
+    return go.Figure({"data": _plain(data), "layout": _plain(layout)}, _validate=False)
 
 
 def _layout(title: str, *, height: int | None = None, **kw) -> dict:
@@ -97,14 +110,14 @@ def _stacked_status(table: pd.DataFrame, by: str, label, title: str, axis_title:
     data = []
     for status in (s for s in STATUSES.slugs if s in present):
         part = [(v, n) for v, s, n in rows if s == status]
-        data.append({  # numpy arrays: Plotly checks them as a whole, not value by value
+        data.append({
             "type": "bar", "orientation": "h", "name": status_label(status),
-            "y": _arr([wrapped[v] for v, _n in part]), "x": np.array([n for _v, n in part], dtype=np.int64),
+            "y": [wrapped[v] for v, _n in part], "x": [n for _v, n in part],
             "marker": {"color": STATUS_COLORS[status], "line": {"color": "#ffffff", "width": 1},
                        "pattern": {"shape": STATUS_PATTERNS[status], "fillmode": "overlay",
                                    "fgcolor": "rgba(255,255,255,0.75)", "size": 7, "solidity": 0.3}},
-            "customdata": _arr([[by, v, "status", status] for v, _n in part]),
-            "text": _arr([names[v] for v, _n in part]), "textposition": "none",
+            "customdata": [[by, v, "status", status] for v, _n in part],
+            "text": [names[v] for v, _n in part], "textposition": "none",
             "hovertemplate": "%{text}<br>" + status_label(status) + ": %{x}<extra></extra>",
         })
     return _figure(data, _layout(
@@ -183,10 +196,10 @@ def hierarchy(df: pd.DataFrame) -> go.Figure:
                 values.append(1); colors.append(STATUS_COLORS[status]); custom.append(["id", ident])
                 hover.append(status_label(status))
     return _figure([{
-        "type": "treemap", "ids": _arr(ids), "labels": _arr(labels), "parents": _arr(parents),
-        "values": np.array(values, dtype=np.int64), "branchvalues": "total",
-        "marker": {"colors": _arr(colors), "line": {"color": "#ffffff", "width": 1}},
-        "customdata": _arr(custom), "text": _arr(hover), "textinfo": "label",
+        "type": "treemap", "ids": ids, "labels": labels, "parents": parents,
+        "values": values, "branchvalues": "total",
+        "marker": {"colors": colors, "line": {"color": "#ffffff", "width": 1}},
+        "customdata": custom, "text": hover, "textinfo": "label",
         "hovertemplate": "%{label}<br>%{text}<extra></extra>",
         "pathbar": {"visible": True}, "maxdepth": 2,
     }], _layout(title, height=460))
@@ -379,10 +392,10 @@ def timeline_by_sector(df: pd.DataFrame, today: date, *, title: str | None = Non
         data.append({
             "type": "bar", "orientation": "h", "name": label, "legendgroup": pillar,
             "base": start[rows], "x": _ms(end[rows] - start[rows]),
-            "y": _arr([f"{sector_label(sectors[r])} · {_short(label, 14)} ({counts[r]})" for r in rows]),
-            "customdata": _arr([["sector", sectors[r], label,
+            "y": [f"{sector_label(sectors[r])} · {_short(label, 14)} ({counts[r]})" for r in rows],
+            "customdata": [["sector", sectors[r], label,
                                  ", ".join(f"{status_names[j]} {mix[r, j]}" for j in np.flatnonzero(mix[r])),
-                                 int(counts[r])] for r in rows]),
+                                 int(counts[r])] for r in rows],
             "marker": {"color": PILLAR_COLORS[pillar]},
             "alignmentgroup": "True", "offsetgroup": "", "textposition": "auto",
             "hovertemplate": "<b>%{customdata[1]}</b> · %{customdata[2]}<br>%{customdata[4]}: %{customdata[3]}<extra></extra>",

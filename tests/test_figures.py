@@ -8,7 +8,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from conftest import csv_bytes
+from conftest import ROOT, csv_bytes
 from cmap_tracker import contract, dataset, figures, i18n, loader, metrics
 from cmap_tracker.vocab import PILLARS, STATUSES, THEMES
 
@@ -403,3 +403,81 @@ def test_french_status_names_in_traces(df):
     finally:
         i18n.set_language("en")
     assert figures.status_by_pillar(df).data[0].name == "Completed"
+
+
+# ------------------------------------------------------------------ validation
+
+def _json_of(fig: go.Figure):
+    """The figure as plotly.js receives it, with Plotly's binary arrays decoded and
+    timestamps written one way, so a validated and an unvalidated build compare."""
+    import base64
+    import json
+    import re
+
+    import numpy as np
+    import plotly.io as pio
+
+    def norm(x):
+        if isinstance(x, dict):
+            if {"dtype", "bdata"} <= set(x):
+                arr = np.frombuffer(base64.b64decode(x["bdata"]), dtype=np.dtype(x["dtype"]))
+                if "shape" in x:
+                    arr = arr.reshape([int(v) for v in str(x["shape"]).split(",")])
+                return norm(arr.tolist())
+            return {k: norm(v) for k, v in x.items()}
+        if isinstance(x, list):
+            return [norm(v) for v in x]
+        if isinstance(x, float) and x.is_integer():
+            return int(x)
+        if isinstance(x, str) and re.fullmatch(r"\d{4}-\d\d-\d\dT00:00:00(\.0+)?", x):
+            return x[:10]
+        return x
+
+    return norm(json.loads(pio.to_json(fig, validate=False, engine="json")))
+
+
+def _every_figure(language: str) -> dict[str, go.Figure]:
+    """Every builder on the bundled data and snapshots (and on nothing), as the pages call them."""
+    from cmap_tracker import snapshots
+    from cmap_tracker.filters import Filters
+
+    i18n.set_language(language)
+    full = dataset.build(loader.load(str(ROOT / "data" / "initiatives.csv")))
+    df = full.view
+    snaps = [s for s in snapshots.load_snapshots() if s.result.ok]
+    d = snapshots.diff(snaps[0], snaps[-1])
+    big = pd.concat([df] * (figures.GANTT_MAX_BARS // len(df) + 1), ignore_index=True)
+    security = Filters(pillar=("security",)).apply(full)
+    return {
+        "status_by_pillar": figures.status_by_pillar(df), "status_by_sector": figures.status_by_sector(df),
+        "completion_by_pillar": figures.completion_by_pillar(security), "hierarchy": figures.hierarchy(df),
+        "timeline": figures.timeline(df, TODAY), "timeline_by_sector": figures.timeline(big, TODAY),
+        "theme_matrix": figures.theme_matrix(metrics.theme_pillar(df, full.themes)),
+        "theme_status_mix": figures.theme_status_mix(df, full.themes, ["ip", "energy", "security"]),
+        "status_flow": figures.status_flow(d.status_flow), "burnup": figures.burnup(snapshots.burnup(snaps)),
+        "empty": figures.status_by_pillar(df.iloc[:0]),
+    }
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_plotly_validation_accepts_every_figure_and_changes_nothing(language, monkeypatch):
+    """Figures are built without Plotly's validation at run time (it costs 5-10 ms a
+    figure on every rerun). Here every builder is built both ways: validation must
+    raise nothing, and what plotly.js receives must be the same."""
+    assert figures.VALIDATE is False  # the run-time setting, which the other tests exercise
+    fast = {k: _json_of(f) for k, f in _every_figure(language).items()}
+    monkeypatch.setattr(figures, "VALIDATE", True)
+    checked = {k: _json_of(f) for k, f in _every_figure(language).items()}
+    assert fast.keys() == checked.keys()
+    for name in fast:
+        assert fast[name] == checked[name], name
+    assert len(fast["timeline_by_sector"]["data"]) >= 1 and fast["burnup"]["data"]
+
+
+def test_an_invalid_spec_fails_when_validated(monkeypatch):
+    """The check above can fail: with validation on, a wrong property raises."""
+    monkeypatch.setattr(figures, "VALIDATE", True)
+    with pytest.raises(ValueError):
+        figures._figure([{"type": "bar", "x": [1], "colour": "red"}], {})
+    monkeypatch.setattr(figures, "VALIDATE", False)
+    figures._figure([{"type": "bar", "x": [1], "colour": "red"}], {})  # not checked at run time
