@@ -22,7 +22,7 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 import numpy as np
 import pandas as pd
@@ -132,18 +132,14 @@ def _is_address(source: object) -> bool:
     return isinstance(source, str) and re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", source) is not None
 
 
-def _read_input(source: str | Path | bytes, *, limit: int | None) -> bytes | pa.Buffer:
-    """``read_source``, except that a local file is read into an Arrow buffer
-    (several times faster than ``Path.read_bytes`` for a large file, and what
-    the fast reader parses without a copy)."""
+def _read_input(source: str | Path | bytes, *, limit: int | None) -> bytes | Path:
+    """``read_source``, except that a local file is not read here: the fast reader
+    has pyarrow stream it from disk (a large file is never held whole in memory,
+    and reading overlaps parsing); only the careful reader reads it whole."""
     if not isinstance(source, (bytes, bytearray, memoryview)) and not _is_address(source):
         path = Path(source)
         if path.is_file():
-            try:
-                with pa.OSFile(str(path)) as f:
-                    return f.read_buffer()
-            except (OSError, pa.ArrowException):
-                pass  # read_source reads it (or fails) as it always has
+            return path
     return read_source(source, limit=limit)
 
 
@@ -322,7 +318,10 @@ def load(source: str | Path | bytes, *, name: str | None = None,
     back as ``result.fatal``."""
     label = name or (str(source) if not isinstance(source, (bytes, bytearray)) else "upload")
     try:
-        return _load(_read_input(source, limit=limit), label)
+        try:
+            return _load(_read_input(source, limit=limit), label)
+        except FileNotFoundError:  # removed while it was being read
+            raise LoadError("The data file {source} does not exist.", source=str(source)) from None
     except LoadError as exc:
         fatal = Issue(None, None, "", exc.reason, FILE, tuple(exc.params.items()))
         return LoadResult(empty_frame(), [], 0, label, fatal=fatal)
@@ -353,14 +352,14 @@ class _Parsed:
     notes: list[Issue]
 
 
-def _load(data: bytes | pa.Buffer, label: str) -> LoadResult:
-    buf = data if isinstance(data, pa.Buffer) else pa.py_buffer(data)
-    if not _NOT_SPACE.search(memoryview(buf)):  # == not data.strip(), without copying the file
+def _load(data: bytes | Path, label: str) -> LoadResult:
+    src = data if isinstance(data, Path) else pa.py_buffer(data)
+    if not any(_NOT_SPACE.search(part) for part in _chunks(src)):  # == not data.strip(), in pieces
         raise LoadError("The file is empty.")
-    parsed = _read_fast(buf)
+    parsed = _read_fast(src)
     if parsed is None:
-        parsed = _read_general(data if isinstance(data, bytes) else buf.to_pybytes())
-    del buf, data  # the columns hold all that is needed from here on
+        parsed = _read_general(data if isinstance(data, bytes) else read_source(data, limit=None))
+    del src, data  # the columns hold all that is needed from here on
 
     names = [normalise_header(c) for c in parsed.header]
     dupes = sorted({n for n in names if names.count(n) > 1})
@@ -458,49 +457,73 @@ _SCAN = 1 << 20  # bytes per numpy pass when counting line breaks
 _BLOCK = 4 << 20  # pyarrow block size (fewer, larger chunks than its 1 MB default)
 
 
-def _head_line(buf: pa.Buffer) -> bytes:
+def _chunks(src: pa.Buffer | Path) -> Iterator[memoryview]:
+    """The bytes of ``src`` in pieces of up to _SCAN bytes. A file is read into one
+    reused buffer: use each piece before asking for the next."""
+    if isinstance(src, Path):
+        buf = bytearray(_SCAN)
+        view = memoryview(buf)
+        with open(src, "rb", buffering=0) as f:
+            while k := f.readinto(buf):
+                yield view[:k]
+    else:
+        view = memoryview(src)
+        for at in range(0, len(view), _SCAN):
+            yield view[at: at + _SCAN]
+
+
+def _head(src: pa.Buffer | Path, size: int) -> bytes:
+    if isinstance(src, Path):
+        with open(src, "rb") as f:
+            return f.read(size)
+    return memoryview(src)[:size].tobytes()
+
+
+def _head_line(src: pa.Buffer | Path) -> bytes:
     """The bytes of the first line, without its line break."""
-    view = memoryview(buf)
     size = 1 << 16
     while True:
-        head = view[:size].tobytes()
+        head = _head(src, size)
         end = head.find(b"\n")
         if end >= 0:
             return head[:end]
-        if size >= len(view):
+        if len(head) < size:
             return head
         size *= 8
 
 
-def _line_breaks(buf: pa.Buffer) -> int | None:
-    """How many LF bytes the file holds; None if it has a CR that does not start
-    a CRLF (old Mac line breaks, or a CR inside a value), which the careful
-    reader turns into a line break."""
-    data = np.frombuffer(buf, dtype=np.uint8)
-    count = 0
-    for at in range(0, len(data), _SCAN):
-        part = data[at: at + _SCAN]
+def _line_breaks(src: pa.Buffer | Path) -> tuple[int, bool] | None:
+    """How many LF bytes the file holds, and whether its last byte is one; None if
+    it has a CR that does not start a CRLF (old Mac line breaks, or a CR inside a
+    value), which the careful reader turns into a line break."""
+    count, cr_last, last = 0, False, -1
+    for piece in _chunks(src):
+        part = np.frombuffer(piece, dtype=np.uint8)
+        if cr_last and part[0] != 10:  # a CR ended the previous piece
+            return None
         count += int(np.count_nonzero(part == 10))
         cr = np.flatnonzero(part == 13)
-        if len(cr):
-            after = cr + (at + 1)
-            if after[-1] >= len(data) or not (data[after] == 10).all():
-                return None
-    return count
+        cr_last = bool(len(cr)) and cr[-1] == len(part) - 1
+        inner = cr[:-1] if cr_last else cr
+        if len(inner) and not (part[inner + 1] == 10).all():
+            return None
+        last = int(part[-1])
+    return None if cr_last else (count, last == 10)
 
 
-def _read_fast(buf: pa.Buffer) -> _Parsed | None:
+def _read_fast(src: pa.Buffer | Path) -> _Parsed | None:
     """A UTF-8 file (BOM or not) with one row per line, parsed by pyarrow from
-    its bytes: no decoding of the whole file to text. Returns None whenever the
+    its bytes (an upload's buffer, or a local file streamed from disk): no
+    decoding of the whole file to text. Returns None whenever the
     careful reader must decide (another encoding, a lone CR, a header pyarrow
     and the csv module read differently, blank lines, quoted line breaks,
     ragged rows): that path gives the same result, more slowly.
 
     Line numbers follow from the row count only when the file has exactly one
     line per row, which is checked: rows == LF count (+1 without a final LF) - 1."""
-    if b"\x00" in memoryview(buf)[:8192].tobytes():
+    if b"\x00" in _head(src, 8192):
         return None  # decode() says it is binary
-    line = _head_line(buf)
+    line = _head_line(src)
     if line.startswith(_BOM):
         line = line[len(_BOM):]
     if line.endswith(b"\r"):
@@ -515,10 +538,11 @@ def _read_fast(buf: pa.Buffer) -> _Parsed | None:
     if not header or "" in header or len(set(names)) < len(names):
         return None  # pandas would rename empty names; repeated names are reported by the careful reader
     with ThreadPoolExecutor(max_workers=1) as pool:  # counted while pyarrow parses (it leaves a core idle at times)
-        counting = pool.submit(_line_breaks, buf)
+        counting = pool.submit(_line_breaks, src)
         try:
             table = pa_csv.read_csv(
-                pa.BufferReader(buf),
+                # a file as a plain stream: no decompression guessed from its name
+                pa.input_stream(str(src), compression=None) if isinstance(src, Path) else pa.BufferReader(src),
                 read_options=pa_csv.ReadOptions(block_size=_BLOCK),
                 parse_options=pa_csv.ParseOptions(delimiter=sep),
                 convert_options=pa_csv.ConvertOptions(column_types={c: pa.large_string() for c in header},
@@ -531,8 +555,8 @@ def _read_fast(buf: pa.Buffer) -> _Parsed | None:
         return None
     if table.column_names != header or any(t != pa.large_string() for t in table.schema.types):
         return None
-    ends_with_lf = buf.size > 0 and memoryview(buf)[buf.size - 1] == 10
-    if breaks + (0 if ends_with_lf else 1) - 1 != table.num_rows:
+    count, ends_with_lf = breaks
+    if count + (0 if ends_with_lf else 1) - 1 != table.num_rows:
         return None
     return _Parsed(header, list(table.columns), np.arange(2, table.num_rows + 2), [], _notes("UTF-8", sep))
 

@@ -128,17 +128,40 @@ def test_fast_reader_result_is_what_the_user_expects(monkeypatch):
     b"id,title\x00" + csv_bytes(row("A-1"), header=FULL_HEADER),  # binary
 ], ids=["lone CR", "CR in a value", "blank line", "trailing blank lines", "quoted newline", "ragged",
         "cp1252", "BOM with invalid UTF-8", "unnamed column", "repeated column", "NUL byte"])
-def test_fast_reader_declines_what_it_cannot_be_sure_of(data, monkeypatch):
+def test_fast_reader_declines_what_it_cannot_be_sure_of(data, monkeypatch, tmp_path):
     assert loader._read_fast(pa.py_buffer(data)) is None
-    assert_same(loader.load(data), read_with(data, "csv", monkeypatch))
-
-
-def test_a_local_file_takes_the_fast_reader_from_an_arrow_buffer(tmp_path, monkeypatch):
-    path = tmp_path / "big.csv"
-    data = variants()["bom+crlf"]
+    path = tmp_path / "x.csv"
     path.write_bytes(data)
-    assert isinstance(loader._read_input(path, limit=None), pa.Buffer)
+    assert loader._read_fast(path) is None  # the same when it reads the file from disk
+    assert_same(loader.load(data), read_with(data, "csv", monkeypatch))
+    assert_same(loader.load(path), loader.load(data))
+
+
+@pytest.mark.parametrize("name", ["bom+crlf", "plain"])
+def test_a_local_file_is_streamed_from_disk_by_the_fast_reader(name, tmp_path, monkeypatch):
+    path = tmp_path / "big.csv"
+    data = variants()[name]
+    path.write_bytes(data)
+    assert loader._read_input(path, limit=None) == path  # not read whole into memory
     assert_same(read_with(path, "arrow", monkeypatch), loader.load(data))
+
+
+def test_line_breaks_are_counted_across_pieces(tmp_path, monkeypatch):
+    """A CRLF split between two pieces of the file is one line break; a lone CR is not."""
+    monkeypatch.setattr(loader, "_SCAN", 8)
+    for data, expected in ((b"abcdefg\r\nhij\r\n", (2, True)), (b"abcdefg\rxhij\n", None),
+                           (b"abc\r\nde", (1, False)), (b"abcdefg\r", None)):
+        path = tmp_path / "x.csv"
+        path.write_bytes(data)
+        assert loader._line_breaks(path) == expected, data
+        assert loader._line_breaks(pa.py_buffer(data)) == expected, data
+
+
+def test_a_gz_named_file_is_not_decompressed_by_one_reader_only(tmp_path):
+    """pyarrow guesses compression from a file name; the loader reads the bytes as they are."""
+    path = tmp_path / "data.csv.gz"
+    path.write_bytes(variants()["plain"])
+    assert_same(loader.load(path), loader.load(variants()["plain"]))
 
 
 # ------------------------------------------------------------ strip shortcut
