@@ -435,9 +435,10 @@ def chart(fig: go.Figure, key: str, *, alt: str, table: pd.DataFrame | None = No
                         alt=alt, config=config, width="stretch")
     else:
         st.plotly_chart(fig, key=key, alt=alt, config=config, width="stretch")
-    if table is not None:  # a plain HTML table: read by screen readers, and light to load
-        with st.expander(_("Show as table")):
-            st.table(as_text(labelled(table)), hide_index=True)
+    if table is not None:  # a plain HTML table, read by screen readers; built only once opened
+        box = st.expander(_("Show as table"), key=f"{key}__table", on_change="rerun")
+        if box.open:
+            box.table(as_text(labelled(table)), hide_index=True)
 
 
 def detail(ctx: Ctx, ident: str | None = None) -> None:

@@ -159,6 +159,10 @@ def test_show_as_table_escapes_markup_in_data(tmp_path, monkeypatch):
     monkeypatch.setenv("DASHBOARD_DATA", str(path))
     at = run("status")
     assert not at.exception
+    assert not at.table  # built only when "Show as table" is opened
+    at.session_state["status_by_sector__table"] = True  # what opening it does
+    at.run()
+    assert len(at.table) == 1
     cells = [str(v) for t in at.table for v in t.value.to_numpy().ravel()]
     assert any("\\*\\*Bold\\*\\*" in c for c in cells), cells
     assert not any("**Bold**" in c or "](javascript:" in c for c in cells), cells

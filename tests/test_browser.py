@@ -148,3 +148,17 @@ def test_selecting_an_explorer_row_opens_its_detail_and_link(server, page):
     wait_for_app(page)
     ident = query(page)["id"][0]
     assert page.get_by_test_id("stHeading").filter(has_text=ident).count() == 1
+
+
+def test_show_as_table_opens_a_readable_table_of_the_chart(server, page):
+    page.goto(f"{server.url}/?pillar=security")
+    wait_for_app(page)
+    page.wait_for_selector(".js-plotly-plot")
+    assert page.get_by_test_id("stTable").count() == 0  # built only when asked for
+    page.get_by_test_id("stExpander").filter(has_text="Show as table").first.locator("summary").click()
+    table = page.get_by_test_id("stTable").first
+    table.wait_for(state="visible", timeout=20_000)
+    text = table.inner_text()
+    assert "Pillar" in text and "Security" in text and "security" not in text.replace("Security", "")
+    assert table.locator("th").count() >= 3  # real header cells, for screen readers
+    shot(page, "show-as-table")
