@@ -81,9 +81,13 @@ def _figure(data: list[dict], layout: dict) -> go.Figure:
 def _layout(title: str, *, height: int | None = None, **kw) -> dict:
     """The shared layout; keyword arguments replace top-level keys."""
     layout = {
-        "title": {"text": title, "x": 0, "xanchor": "left"},
+        # The title on its own line at the top, the legend under it: on a phone the
+        # legend wraps to several lines, and both push the plot down instead of
+        # squeezing in beside each other.
+        "title": {"text": title, "x": 0, "xanchor": "left", "yref": "container", "y": 1, "yanchor": "top",
+                  "pad": {"t": 12}, "automargin": True},
         "font": {"family": FONT, "size": 14},
-        "margin": {"l": 8, "r": 8, "t": 96, "b": 8},
+        "margin": {"l": 8, "r": 8, "t": 24, "b": 8},
         "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0, "title": {"text": ""},
                    "traceorder": "normal"},
         "hoverlabel": {"namelength": -1},
