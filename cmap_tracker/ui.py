@@ -479,17 +479,42 @@ def detail(ctx: Ctx, ident: str | None = None) -> None:
             st.caption(md(row["source_note"]))
 
 
-def _by_value(series: pd.Series, fn) -> pd.Series:
-    """Map a column through ``fn`` once per distinct value, as a categorical
-    (integer codes: no string is built per row, so it stays fast at 1M rows)."""
-    if isinstance(series.dtype, pd.CategoricalDtype):
-        codes, values = series.cat.codes.to_numpy(), list(series.cat.categories)
-    else:
-        codes, values = pd.factorize(series)
+_LABELS: dict = {}  # (fn, language, id(categories)) -> (categories, labelled dtype or label array)
+
+
+def _labels_for(values, fn):
+    """The labels of ``values``: a CategoricalDtype when they are distinct, else an
+    object array (with "" for missing at the end)."""
     labels = [fn(v) for v in values]
     if len(set(labels)) == len(labels):
-        return pd.Series(pd.Categorical.from_codes(codes, categories=labels), index=series.index)
-    return pd.Series(np.array(labels + [""], dtype=object)[codes], index=series.index, dtype=object)
+        return pd.CategoricalDtype(labels)
+    return np.array(labels + [""], dtype=object)
+
+
+def _by_value(series: pd.Series, fn) -> pd.Series:
+    """Map a column through ``fn`` once per distinct value, as a categorical
+    (integer codes: no string is built per row, so it stays fast at 1M rows).
+    For a categorical column the labels of its categories are kept per language:
+    every subset of the shared frame has the same categories."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        codes, cats = series.cat.codes.to_numpy(), series.cat.categories
+        key = (fn, i18n.language(), id(cats))
+        hit = _LABELS.get(key)
+        if hit is None or hit[0] is not cats:  # the id of a collected Index can come back
+            if len(_LABELS) > 256:
+                _LABELS.clear()
+            hit = _LABELS[key] = (cats, _labels_for(cats, fn))
+        labels = hit[1]
+    else:
+        codes, values = pd.factorize(series)
+        labels = _labels_for(values, fn)
+    if isinstance(labels, pd.CategoricalDtype):
+        return pd.Series(pd.Categorical.from_codes(codes, dtype=labels), index=series.index)
+    return pd.Series(labels[codes], index=series.index, dtype=object)
+
+
+def _themes_label(themes: str) -> str:
+    return _themes_text(themes, i18n.language())
 
 
 @lru_cache(maxsize=1 << 16)
@@ -509,7 +534,7 @@ def display_frame(df: pd.DataFrame) -> pd.DataFrame:
         _("Status"): _by_value(df["status"], label_status),
         _("Start"): df["start_date"],  # shown as dates by the DateColumn config
         _("End"): df["end_date"],
-        _("Themes"): _by_value(df["themes"], lambda t: _themes_text(t, i18n.language())),
+        _("Themes"): _by_value(df["themes"], _themes_label),
         _("Lead (Canada)"): df["lead_canada"],
         _("Lead (Mexico)"): df["lead_mexico"],
         _("Source"): df["source_url"].where(df["source_url"].str.match(r"^https?://", case=False), None),
