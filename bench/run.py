@@ -587,7 +587,7 @@ def main() -> int:
         ("rerun_apptest", lambda: bench_rerun(scale, list(PAGES), repeats=3 if args.quick else 9)),
         ("payload", lambda: bench_payload(scale)),
         ("first_chart", lambda: bench_first_chart({"bundled": None, f"{scale // 1000}k": gen.ensure(WORK, scale)},
-                                                  repeats=3 if args.quick else 7, ws_pages_for=f"{scale // 1000}k")),
+                                                  repeats=3 if args.quick else 9, ws_pages_for=f"{scale // 1000}k")),
         ("memory", lambda: bench_memory(gen.ensure(WORK, scale), sessions=5 if args.quick else 20)),
         ("loadtest", lambda: bench_loadtest(None, 5 if args.quick else args.load_clients, duration)),
     ]
