@@ -59,8 +59,9 @@ class Filters:
         return frame[self.mask(ds)]
 
     def describe(self, shown: int, total: int, tr: Translator = lambda s: s,
-                 fmt_date: Callable[[date], str] = date.isoformat) -> str:
-        """The filters in words: 'Security · In progress · 7 of 52 initiatives'."""
+                 fmt_date: Callable[[date], str] = date.isoformat, fmt_int: Callable[[int], str] = str) -> str:
+        """The filters in words: 'Security · In progress · 7 of 52 initiatives'
+        (numbers and dates written by ``fmt_int`` and ``fmt_date``, for the locale)."""
         parts: list[str] = []
         if self.pillar:
             parts.append(", ".join(tr(PILLARS.label(p)) for p in PILLARS.slugs if p in self.pillar))
@@ -76,7 +77,7 @@ class Filters:
             parts.append(f"{a} – {b}")
         if self.q.strip():
             parts.append(f"“{self.q.strip()}”")
-        parts.append(tr("{shown} of {total} initiatives").format(shown=shown, total=total))
+        parts.append(tr("{shown} of {total} initiatives").format(shown=fmt_int(shown), total=fmt_int(total)))
         return " · ".join(parts)
 
 

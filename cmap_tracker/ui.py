@@ -412,7 +412,7 @@ def page(title: str, caption: str | None = None, *, needs_rows: bool = False) ->
     if ctx.uploaded:
         st.info(_("You are exploring your uploaded file “{name}”. It stays in this browser session only.")
                 .format(name=ctx.ds.result.source), icon=":material/upload_file:")
-    st.markdown(f"**{md(ctx.filters.describe(len(ctx.df), len(ctx.ds.frame), _, i18n.fmt_date))}**")
+    st.markdown(f"**{md(ctx.filters.describe(len(ctx.df), len(ctx.ds.frame), _, i18n.fmt_date, i18n.fmt_int))}**")
     if needs_rows and ctx.df.empty:
         empty_state()
         stop()
@@ -640,7 +640,7 @@ def briefing(ctx: Ctx) -> str:
     figs = [figures.status_by_pillar(ctx.df), figures.timeline(ctx.df, ctx.today)] if len(ctx.df) else []
     return export.briefing_html(
         title=_("Canada–Mexico Action Plan 2025–2028"),
-        filters_text=ctx.filters.describe(len(ctx.df), len(ctx.ds.frame), _, i18n.fmt_date),
+        filters_text=ctx.filters.describe(len(ctx.df), len(ctx.ds.frame), _, i18n.fmt_date, i18n.fmt_int),
         kpis=kpis, figures=figs, table=ctx.whole_rows(), as_of=i18n.fmt_date(ctx.ds.as_of),
         link=share_link(ctx.view) or "", lang=i18n.language(), generated=i18n.fmt_date(ctx.today),
         source_note=_("Sources: each initiative links to its public source. Compiled by the Canada–Mexico Action Plan Tracker."))

@@ -148,6 +148,18 @@ def test_describe_without_filters_is_just_the_count():
     assert Filters().describe(7, 7) == "7 of 7 initiatives"
 
 
+def test_describe_writes_large_counts_for_the_locale():
+    from cmap_tracker import i18n
+
+    try:
+        i18n.set_language("en")
+        assert Filters().describe(18501, 100000, fmt_int=i18n.fmt_int) == "18,501 of 100,000 initiatives"
+        i18n.set_language("fr")
+        assert Filters().describe(18501, 100000, i18n._, fmt_int=i18n.fmt_int) == "18\xa0501 initiatives sur 100\xa0000"
+    finally:
+        i18n.set_language("en")
+
+
 def test_describe_translates_through_the_given_function():
     tr = {"Security": "Sécurité", "{shown} of {total} initiatives": "{shown} sur {total} initiatives"}.get
     text = Filters(pillar=("security",)).describe(1, 2, tr=lambda s: tr(s, s))
