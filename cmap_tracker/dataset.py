@@ -96,9 +96,10 @@ class Dataset:
 
     @property
     def view(self) -> pd.DataFrame:
-        """The frame's ``VIEW_COLUMNS`` (same rows and index, no copy): what the pages
-        chart and list. Filtering takes only these, which at 100k rows is several
-        times cheaper than taking the long text columns too."""
+        """The frame's ``VIEW_COLUMNS`` (same rows and index): what the pages chart and
+        list, built once per data version. The repeating text columns are new
+        categorical arrays; the others are the frame's own. Filtering takes only
+        these, several times cheaper at 100k rows than taking the long text too."""
         return self._once("view", lambda: _view_of(self.frame))
 
     def _once(self, name: str, compute):

@@ -60,6 +60,8 @@ def _plain(value):
     """numpy arrays -> lists, through dicts and lists: a spec of plain values, which
     Plotly copies and serialises fastest when it does not validate."""
     if isinstance(value, np.ndarray):
+        if value.dtype.kind == "M":  # datetime64[ns] lists as integers; [us] as datetimes
+            value = value.astype("datetime64[us]")
         return value.tolist()
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}

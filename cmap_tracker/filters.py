@@ -51,8 +51,8 @@ class Filters:
 
     def apply(self, ds: Dataset, *, whole: bool = False) -> pd.DataFrame:
         """The rows in view, with the columns pages draw (``ds.view``), or with every
-        column when ``whole`` (for exports). Returns the shared frame itself when
-        nothing filters."""
+        column when ``whole`` (for exports). When nothing filters, returns that
+        shared frame itself, not a copy."""
         frame = ds.frame if whole else ds.view
         if self.is_empty():
             return frame

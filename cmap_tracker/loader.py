@@ -472,6 +472,14 @@ def _chunks(src: pa.Buffer | Path) -> Iterator[memoryview]:
             yield view[at: at + _SCAN]
 
 
+def _identity(src: pa.Buffer | Path) -> tuple | None:
+    """What says a file is still the one being read (inode, size, mtime); None for a buffer."""
+    if isinstance(src, Path):
+        st = src.stat()
+        return st.st_ino, st.st_size, st.st_mtime_ns
+    return None
+
+
 def _head(src: pa.Buffer | Path, size: int) -> bytes:
     if isinstance(src, Path):
         with open(src, "rb") as f:
@@ -521,6 +529,7 @@ def _read_fast(src: pa.Buffer | Path) -> _Parsed | None:
 
     Line numbers follow from the row count only when the file has exactly one
     line per row, which is checked: rows == LF count (+1 without a final LF) - 1."""
+    before = _identity(src)
     if b"\x00" in _head(src, 8192):
         return None  # decode() says it is binary
     line = _head_line(src)
@@ -540,18 +549,19 @@ def _read_fast(src: pa.Buffer | Path) -> _Parsed | None:
     with ThreadPoolExecutor(max_workers=1) as pool:  # counted while pyarrow parses (it leaves a core idle at times)
         counting = pool.submit(_line_breaks, src)
         try:
-            table = pa_csv.read_csv(
-                # a file as a plain stream: no decompression guessed from its name
-                pa.input_stream(str(src), compression=None) if isinstance(src, Path) else pa.BufferReader(src),
-                read_options=pa_csv.ReadOptions(block_size=_BLOCK),
-                parse_options=pa_csv.ParseOptions(delimiter=sep),
-                convert_options=pa_csv.ConvertOptions(column_types={c: pa.large_string() for c in header},
-                                                      strings_can_be_null=False))
+            # a file as a plain stream: no decompression guessed from its name
+            with (pa.input_stream(str(src), compression=None) if isinstance(src, Path)
+                  else pa.BufferReader(src)) as stream:
+                table = pa_csv.read_csv(
+                    stream, read_options=pa_csv.ReadOptions(block_size=_BLOCK),
+                    parse_options=pa_csv.ParseOptions(delimiter=sep),
+                    convert_options=pa_csv.ConvertOptions(column_types={c: pa.large_string() for c in header},
+                                                          strings_can_be_null=False))
         except (pa.ArrowException, ValueError):  # ragged rows, invalid UTF-8, odd quoting
             return None
         finally:
             breaks = counting.result()
-    if breaks is None:
+    if breaks is None or _identity(src) != before:  # replaced or rewritten while read: read it once, whole
         return None
     if table.column_names != header or any(t != pa.large_string() for t in table.schema.types):
         return None

@@ -10,6 +10,7 @@ import contextvars
 import dataclasses
 import os
 import re
+import weakref
 from dataclasses import dataclass
 from urllib.parse import urlencode
 from datetime import date
@@ -412,11 +413,16 @@ def page(title: str, caption: str | None = None, *, needs_rows: bool = False) ->
     if ctx.uploaded:
         st.info(_("You are exploring your uploaded file “{name}”. It stays in this browser session only.")
                 .format(name=ctx.ds.result.source), icon=":material/upload_file:")
-    st.markdown(f"**{md(ctx.filters.describe(len(ctx.df), len(ctx.ds.frame), _, i18n.fmt_date, i18n.fmt_int))}**")
+    st.markdown(f"**{md(filters_text(ctx))}**")
     if needs_rows and ctx.df.empty:
         empty_state()
         stop()
     return ctx
+
+
+def filters_text(ctx: Ctx) -> str:
+    """The filters in words, in the reader's language: 'Security · 10 of 51 initiatives'."""
+    return ctx.filters.describe(len(ctx.df), len(ctx.ds.frame), _, i18n.fmt_date, i18n.fmt_int)
 
 
 def empty_state() -> None:
@@ -479,7 +485,7 @@ def detail(ctx: Ctx, ident: str | None = None) -> None:
             st.caption(md(row["source_note"]))
 
 
-_LABELS: dict = {}  # (fn, language, id(categories)) -> (categories, labelled dtype or label array)
+_LABELS: dict = {}  # (fn, language, id(categories)) -> (weak reference to the categories, labels)
 
 
 def _labels_for(values, fn):
@@ -491,25 +497,35 @@ def _labels_for(values, fn):
     return np.array(labels + [""], dtype=object)
 
 
+def _compact(series: pd.Series) -> pd.Series:
+    """A categorical column with only the categories its rows use: a table's Arrow
+    data carries every category, so a 20-row view of a large file stays small."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        return series.cat.remove_unused_categories()
+    return series
+
+
 def _by_value(series: pd.Series, fn) -> pd.Series:
     """Map a column through ``fn`` once per distinct value, as a categorical
     (integer codes: no string is built per row, so it stays fast at 1M rows).
     For a categorical column the labels of its categories are kept per language:
-    every subset of the shared frame has the same categories."""
+    every subset of the shared frame has the same categories. The entry holds only
+    a weak reference to them, so an old data version's are not kept alive, and a
+    new Index that reuses a collected one's id() is not mistaken for it."""
     if isinstance(series.dtype, pd.CategoricalDtype):
         codes, cats = series.cat.codes.to_numpy(), series.cat.categories
         key = (fn, i18n.language(), id(cats))
         hit = _LABELS.get(key)
-        if hit is None or hit[0] is not cats:  # the id of a collected Index can come back
+        if hit is None or hit[0]() is not cats:
             if len(_LABELS) > 256:
                 _LABELS.clear()
-            hit = _LABELS[key] = (cats, _labels_for(cats, fn))
+            hit = _LABELS[key] = (weakref.ref(cats), _labels_for(cats, fn))
         labels = hit[1]
     else:
         codes, values = pd.factorize(series)
         labels = _labels_for(values, fn)
     if isinstance(labels, pd.CategoricalDtype):
-        return pd.Series(pd.Categorical.from_codes(codes, dtype=labels), index=series.index)
+        return _compact(pd.Series(pd.Categorical.from_codes(codes, dtype=labels), index=series.index))
     return pd.Series(labels[codes], index=series.index, dtype=object)
 
 
@@ -535,9 +551,9 @@ def display_frame(df: pd.DataFrame) -> pd.DataFrame:
         _("Start"): df["start_date"],  # shown as dates by the DateColumn config
         _("End"): df["end_date"],
         _("Themes"): _by_value(df["themes"], _themes_label),
-        _("Lead (Canada)"): df["lead_canada"],
-        _("Lead (Mexico)"): df["lead_mexico"],
-        _("Source"): df["source_url"].where(df["source_url"].str.match(r"^https?://", case=False), None),
+        _("Lead (Canada)"): _compact(df["lead_canada"]),
+        _("Lead (Mexico)"): _compact(df["lead_mexico"]),
+        _("Source"): _compact(df["source_url"].where(df["source_url"].str.match(r"^https?://", case=False), None)),
     })
 
 
@@ -640,8 +656,8 @@ def briefing(ctx: Ctx) -> str:
     figs = [figures.status_by_pillar(ctx.df), figures.timeline(ctx.df, ctx.today)] if len(ctx.df) else []
     return export.briefing_html(
         title=_("Canada–Mexico Action Plan 2025–2028"),
-        filters_text=ctx.filters.describe(len(ctx.df), len(ctx.ds.frame), _, i18n.fmt_date, i18n.fmt_int),
-        kpis=kpis, figures=figs, table=ctx.whole_rows(), as_of=i18n.fmt_date(ctx.ds.as_of),
+        filters_text=filters_text(ctx),
+        kpis=kpis, figures=figs, table=ctx.df, as_of=i18n.fmt_date(ctx.ds.as_of),
         link=share_link(ctx.view) or "", lang=i18n.language(), generated=i18n.fmt_date(ctx.today),
         source_note=_("Sources: each initiative links to its public source. Compiled by the Canada–Mexico Action Plan Tracker."))
 

@@ -184,3 +184,24 @@ def test_missing_dates_in_the_explorer_read_as_a_dash_not_none():
     at = run("explorer", lang="fr")
     assert not at.exception
     assert at.dataframe[0].proto.placeholder == "—"  # Streamlit's default shows the English word "None"
+
+
+def test_a_small_view_of_a_large_file_sends_only_the_values_it_shows(tmp_path, monkeypatch):
+    """Repeating text (sector, leads, source URL) is held as categoricals; a table of a few
+    rows must not carry every distinct value of the whole file to the browser."""
+    import pyarrow as pa
+
+    rows = [f"X-{i:02d},Title {i},security,S{i % 4},planned,2026-01-01,https://example.org/{i % 20}"
+            for i in range(40)]
+    path = tmp_path / "many-urls.csv"
+    path.write_bytes(csv_bytes(*rows))
+    monkeypatch.setenv("DASHBOARD_DATA", str(path))
+    at = run("explorer", sector="S1")
+    assert not at.exception
+    shown = at.dataframe[0].value
+    assert len(shown) == 10
+    table = pa.ipc.open_stream(at.dataframe[0].proto.arrow_data.data).read_all()
+    urls = table.column("Source").combine_chunks()
+    sent = urls.dictionary if pa.types.is_dictionary(urls.type) else urls.unique()
+    assert sorted(sent.to_pylist()) == sorted(set(shown["Source"]))  # 5 URLs, not the file's 20
+    assert len(sent) == 5

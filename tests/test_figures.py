@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import pytest
@@ -481,3 +482,8 @@ def test_an_invalid_spec_fails_when_validated(monkeypatch):
         figures._figure([{"type": "bar", "x": [1], "colour": "red"}], {})
     monkeypatch.setattr(figures, "VALIDATE", False)
     figures._figure([{"type": "bar", "x": [1], "colour": "red"}], {})  # not checked at run time
+
+
+def test_plain_spec_keeps_nanosecond_dates_as_dates():
+    ns = np.array(["2026-07-01", "2028-09-30"], dtype="datetime64[ns]")
+    assert [d.isoformat() for d in figures._plain({"x": [ns]})["x"][0]] == ["2026-07-01T00:00:00", "2028-09-30T00:00:00"]

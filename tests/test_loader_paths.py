@@ -263,3 +263,19 @@ def test_theme_index_by_distinct_values_matches_the_row_by_row_split():
     assert got["row"].tolist() == want.index.tolist() and got["theme"].tolist() == want.tolist()
     assert isinstance(got["theme"].dtype, pd.CategoricalDtype)  # codes, not a string copied per row
     assert list(got["theme"].cat.categories) == sorted(set(want))
+
+
+def test_a_file_changed_while_it_is_read_is_read_again_whole(tmp_path, monkeypatch):
+    """The fast reader looks at a file several times (head, line count, parse); if it
+    changed in between, the careful reader reads it once and decides."""
+    path = tmp_path / "data.csv"
+    path.write_bytes(variants()["plain"])
+    real = loader._line_breaks
+
+    def rewrite_then_count(src):
+        path.write_bytes(variants()["crlf"] + variants()["crlf"].split(b"\r\n", 1)[1])  # more rows
+        return real(src)
+    monkeypatch.setattr(loader, "_line_breaks", rewrite_then_count)
+    assert loader._read_fast(path) is None
+    monkeypatch.undo()
+    assert_same(loader.load(path), loader.load(path.read_bytes()))

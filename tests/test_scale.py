@@ -80,6 +80,9 @@ def test_unfiltered_view_is_the_shared_frame_not_a_copy(ds):
     assert Filters().apply(ds) is ds.view
     assert Filters().apply(ds, whole=True) is ds.frame
     assert ds.view is ds.view  # built once
+    whole = Filters(pillar=("security",)).apply(ds, whole=True)
+    assert list(whole.columns) == list(ds.frame.columns)  # exports get every column
+    assert whole["id"].tolist() == Filters(pillar=("security",)).apply(ds)["id"].tolist()
     assert Filters(q="   ").is_empty() is False  # a blank search is a filter value, but matches all rows
     assert len(Filters(q="   ").apply(ds)) == ROWS
 
