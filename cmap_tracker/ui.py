@@ -565,7 +565,18 @@ def _on_row_select(key: str, ids: list[str]) -> None:
 LAZY_ROWS = 5_000  # above this, tables stream rows on demand (no row selection then)
 
 
-def initiative_table(df: pd.DataFrame, *, key: str, select: bool = False) -> None:
+def initiative_table(df: pd.DataFrame, *, key: str, select: bool = False, on_demand: bool = False) -> None:
+    """The rows as a table. With ``on_demand``, a list of more than LAZY_ROWS rows
+    (a page's secondary list, below its charts) is built only when opened, not
+    again on every filter change; the Explorer, whose table is the page, always
+    shows it."""
+    if on_demand and len(df) > LAZY_ROWS:
+        box = st.expander(_("Show the {n} initiatives").format(n=i18n.fmt_int(len(df))), key=f"{key}__rows",
+                          on_change="rerun")
+        if not box.open:
+            return
+        with box:
+            return initiative_table(df, key=key, select=select)
     view = display_frame(df)
     config = {
         _("Source"): st.column_config.LinkColumn(_("Source"), display_text=_("Open")),

@@ -21,4 +21,4 @@ late = ctx.df[(ctx.df["status"] == "delayed") | metrics.overdue_mask(ctx.df, ctx
 if late.empty:
     st.success(_("Nothing in view is delayed or overdue."))
 else:
-    ui.initiative_table(late, key="late")
+    ui.initiative_table(late, key="late", on_demand=True)

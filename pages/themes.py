@@ -26,4 +26,4 @@ ui.chart(figures.theme_status_mix(ctx.df, ctx.ds.themes, chosen), "theme_status_
 in_theme = dataset.with_themes(ctx.ds, ctx.df, chosen)
 ui.chart(figures.timeline(in_theme, ctx.today, title=_("Timeline of the chosen themes")), "theme_timeline",
          alt=_("Timeline of {n} initiatives in the chosen themes.").format(n=len(in_theme)))
-ui.initiative_table(in_theme, key="theme_table")
+ui.initiative_table(in_theme, key="theme_table", on_demand=True)

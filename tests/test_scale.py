@@ -213,3 +213,27 @@ def test_dataset_stays_read_only_and_keeps_its_constructor(ds):
     again = pickle.loads(pickle.dumps(given))  # the lock is not pickled; a new one is made
     pd.testing.assert_series_equal(again.search, ds.search)
     pd.testing.assert_frame_equal(again.frame, ds.frame)
+
+
+def test_a_long_list_below_the_charts_is_built_when_opened(tmp_path, monkeypatch):
+    """Themes at 20k rows: the charts draw at once; the list of thousands of initiatives
+    under them is an expander that builds its table when opened, not on every rerun."""
+    from streamlit.testing.v1 import AppTest
+
+    from cmap_tracker import ui
+
+    path = tmp_path / "big.csv"
+    path.write_bytes(gen.csv_bytes(ROWS))
+    monkeypatch.setenv("DASHBOARD_DATA", str(path))
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
+    at.switch_page("pages/themes.py")
+    at.run()
+    assert not at.exception
+    assert len(at.get("plotly_chart")) == 3 and not at.dataframe
+    box = next(e for e in at.expander if e.label.startswith("Show the "))
+    n = int(box.label.split()[2].replace(",", ""))
+    assert n > ui.LAZY_ROWS
+    at.session_state["theme_table__rows"] = True  # what opening it does
+    at.run()
+    assert not at.exception
+    assert len(at.dataframe) == 1 and len(at.dataframe[0].value) == n
