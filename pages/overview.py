@@ -22,12 +22,18 @@ if news:
 if ctx.df.empty:
     ui.empty_state()
 else:
-    table = metrics.counts(ctx.df, "pillar")
-    ui.chart(figures.status_by_pillar(ctx.df), "status_by_pillar",
-             alt=figures.figure_alt(table, "pillar", ui.label_pillar),
-             table=table)
-    ui.chart(figures.hierarchy(ctx.df), "hierarchy",
-             alt=_("Treemap of {n} initiatives by pillar and sector.").format(n=len(ctx.df)))
+    # Two views of the same rows; only the open tab is drawn (so the first chart
+    # is not held back by the treemap, the slowest chart to render).
+    by_status, by_sector = st.tabs([_("By status"), _("By sector")], key="overview_tab", on_change="rerun")
+    if by_status.open:
+        with by_status:
+            table = metrics.counts(ctx.df, "pillar")
+            ui.chart(figures.status_by_pillar(ctx.df), "status_by_pillar",
+                     alt=figures.figure_alt(table, "pillar", ui.label_pillar), table=table)
+    if by_sector.open:
+        with by_sector:
+            ui.chart(figures.hierarchy(ctx.df), "hierarchy",
+                     alt=_("Treemap of {n} initiatives by pillar and sector.").format(n=len(ctx.df)))
     st.caption(_("Click a bar or a box to narrow the view to it."))
 
 with st.container(border=True):  # one text block per column: light to render

@@ -1,6 +1,8 @@
 """AppTest: every page, query parameters, bad data and uploads, without a browser."""
 from __future__ import annotations
 
+import json
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -205,3 +207,15 @@ def test_a_small_view_of_a_large_file_sends_only_the_values_it_shows(tmp_path, m
     sent = urls.dictionary if pa.types.is_dictionary(urls.type) else urls.unique()
     assert sorted(sent.to_pylist()) == sorted(set(shown["Source"]))  # 5 URLs, not the file's 20
     assert len(sent) == 5
+
+
+def test_overview_draws_the_open_tab_only():
+    at = run("overview")
+    assert not at.exception
+    specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    assert len(specs) == 1 and specs[0]["data"][0]["type"] == "bar"  # status by pillar; no treemap yet
+    at.session_state["overview_tab"] = "By sector"  # what clicking the tab does
+    at.run()
+    assert not at.exception
+    specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    assert len(specs) == 1 and specs[0]["data"][0]["type"] == "treemap"

@@ -162,3 +162,14 @@ def test_show_as_table_opens_a_readable_table_of_the_chart(server, page):
     assert "Pillar" in text and "Security" in text and "security" not in text.replace("Security", "")
     assert table.locator("th").count() >= 3  # real header cells, for screen readers
     shot(page, "show-as-table")
+
+
+def test_the_sector_tab_of_the_overview_draws_the_treemap(server, page):
+    page.goto(f"{server.url}/")
+    wait_for_app(page)
+    page.wait_for_selector(".js-plotly-plot")
+    assert page.locator(".js-plotly-plot .treemaplayer .slice").count() == 0
+    page.get_by_role("tab", name="By sector").click()
+    page.wait_for_selector(".js-plotly-plot .treemaplayer .slice", timeout=20_000)
+    assert page.get_by_text("Pillars, sectors and initiatives").count() >= 1
+    shot(page, "overview-by-sector")
