@@ -222,7 +222,10 @@ class Diff:
         """The same comparison restricted to rows whose id is in ``ids``
         (rejected rows are always reported)."""
         def pick(frame: pd.DataFrame) -> pd.DataFrame:
-            return frame[frame["id"].isin(ids).to_numpy()].reset_index(drop=True)
+            if frame.empty:  # the frames are never modified: nothing to copy
+                return frame
+            keep = frame["id"].isin(ids).to_numpy()
+            return frame if keep.all() else frame.iloc[np.flatnonzero(keep)].reset_index(drop=True)
 
         return Diff(self.since, self.until, pick(self.added), pick(self.removed), pick(self.changes),
                     pick(self.status_flow), pick(self.slippage), pick(self.completions),
