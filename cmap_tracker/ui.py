@@ -441,10 +441,17 @@ def chart(fig: go.Figure, key: str, *, alt: str, table: pd.DataFrame | None = No
                         alt=alt, config=config, width="stretch")
     else:
         st.plotly_chart(fig, key=key, alt=alt, config=config, width="stretch")
-    if table is not None:  # a plain HTML table, read by screen readers; built only once opened
-        box = st.expander(_("Show as table"), key=f"{key}__table", on_change="rerun")
-        if box.open:
+    if table is not None:  # a plain HTML table, read by screen readers
+        box = opened(_("Show as table"), f"{key}__table")
+        if box:
             box.table(as_text(labelled(table)), hide_index=True)
+
+
+def opened(label: str, key: str):
+    """An expander whose content is built only while it is open (opening it reruns
+    the page); returns it when open, else None. For content a reader asks for."""
+    box = st.expander(label, key=key, on_change="rerun")
+    return box if box.open else None
 
 
 def detail(ctx: Ctx, ident: str | None = None) -> None:
@@ -571,12 +578,11 @@ def initiative_table(df: pd.DataFrame, *, key: str, select: bool = False, on_dem
     again on every filter change; the Explorer, whose table is the page, always
     shows it."""
     if on_demand and len(df) > LAZY_ROWS:
-        box = st.expander(_("Show the {n} initiatives").format(n=i18n.fmt_int(len(df))), key=f"{key}__rows",
-                          on_change="rerun")
-        if not box.open:
-            return
-        with box:
-            return initiative_table(df, key=key, select=select)
+        box = opened(_("Show the {n} initiatives").format(n=i18n.fmt_int(len(df))), f"{key}__rows")
+        if box:
+            with box:
+                initiative_table(df, key=key, select=select)
+        return
     view = display_frame(df)
     config = {
         _("Source"): st.column_config.LinkColumn(_("Source"), display_text=_("Open")),
