@@ -32,11 +32,10 @@ def summary(page) -> str:
 def test_every_page_renders_a_chart_or_table_without_errors(server, page, path):
     page.goto(f"{server.url}/{path}")
     wait_for_app(page)
-    page.wait_for_selector(".js-plotly-plot, [data-testid='stDataFrame']")
+    # a page with charts waits for one (its table may draw first); the others for a table
+    page.wait_for_selector("[data-testid='stDataFrame']" if path in ("explorer", "data") else ".js-plotly-plot")
     assert page.locator("[data-testid='stException']").count() == 0
     assert page.locator("[data-testid='stAlertContentError']").count() == 0
-    if path not in ("explorer", "data"):
-        assert page.locator(".js-plotly-plot").count() >= 1
     shot(page, f"page-{path or 'overview'}")
 
 

@@ -161,6 +161,7 @@ def test_a_gz_named_file_is_not_decompressed_by_one_reader_only(tmp_path):
     """pyarrow guesses compression from a file name; the loader reads the bytes as they are."""
     path = tmp_path / "data.csv.gz"
     path.write_bytes(variants()["plain"])
+    assert loader._read_fast(path) is not None  # read as plain CSV, not declined as bad gzip
     assert_same(loader.load(path), loader.load(variants()["plain"]))
 
 
@@ -270,12 +271,13 @@ def test_a_file_changed_while_it_is_read_is_read_again_whole(tmp_path, monkeypat
     changed in between, the careful reader reads it once and decides."""
     path = tmp_path / "data.csv"
     path.write_bytes(variants()["plain"])
-    real = loader._line_breaks
+    real = loader._header_names
 
-    def rewrite_then_count(src):
-        path.write_bytes(variants()["crlf"] + variants()["crlf"].split(b"\r\n", 1)[1])  # more rows
-        return real(src)
-    monkeypatch.setattr(loader, "_line_breaks", rewrite_then_count)
+    def rewrite_after_the_head(line, sep):  # between the first look and the parse
+        path.write_bytes(variants()["sorted unique ids"])
+        return real(line, sep)
+    monkeypatch.setattr(loader, "_header_names", rewrite_after_the_head)
     assert loader._read_fast(path) is None
     monkeypatch.undo()
+    assert loader._read_fast(path) is not None  # unchanged, the same file is read fast
     assert_same(loader.load(path), loader.load(path.read_bytes()))
