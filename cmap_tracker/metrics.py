@@ -111,10 +111,27 @@ def completion(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+_LAST_THEME_ROWS: tuple = (None, None, None)  # (df, themes, result) of the last call
+
+
 def _theme_rows(df: pd.DataFrame, themes: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(position into ``df``, theme code) of every (row, theme) pair of the rows in
     ``df``, and the theme names the codes index. ``themes`` is the dataset's long
-    (row, theme) index; ``df`` a subset of its frame."""
+    (row, theme) index; ``df`` a subset of its frame. A page draws several theme
+    charts of the same rows: the last answer is kept for the same two objects
+    (frames are never modified in place)."""
+    global _LAST_THEME_ROWS
+    last_df, last_themes, last = _LAST_THEME_ROWS
+    if last_df is df and last_themes is themes:
+        return last
+    out = _theme_rows_of(df, themes)
+    for a in out:
+        a.flags.writeable = False  # shared with the next caller
+    _LAST_THEME_ROWS = (df, themes, out)
+    return out
+
+
+def _theme_rows_of(df: pd.DataFrame, themes: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     rows = themes["row"].to_numpy()
     size = int(max(rows.max(initial=-1), df.index.max() if len(df) else -1)) + 1
     where = np.full(size, -1, dtype=np.int64)
