@@ -394,9 +394,18 @@ def burnup(snapshots: Iterable[Snapshot], keep: Keep | None = None) -> pd.DataFr
 
 def keep_from_filters(filters) -> Keep:
     """A ``keep`` callable applying a ``filters.Filters`` to a snapshot frame,
-    so the dashboard's current filters can narrow a diff or a burnup."""
+    so the dashboard's current filters can narrow a diff or a burnup. It
+    remembers its mask per frame, so a diff and a burnup drawn with the same
+    ``keep`` filter each snapshot once."""
+    masks: dict[int, tuple[pd.DataFrame, np.ndarray]] = {}
+
     def keep(frame: pd.DataFrame) -> np.ndarray:
-        return filters.mask(_dataset_of(frame))
+        hit = masks.get(id(frame))
+        if hit is None or hit[0] is not frame:
+            mask = filters.mask(_dataset_of(frame))
+            mask.flags.writeable = False  # shared by every caller of this keep
+            hit = masks[id(frame)] = (frame, mask)
+        return hit[1]
 
     return keep
 
