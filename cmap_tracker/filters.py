@@ -49,14 +49,15 @@ class Filters:
             m &= ds.search.str.contains(fold(self.q), regex=False).to_numpy()
         return m
 
-    def apply(self, ds: Dataset, *, whole: bool = False) -> pd.DataFrame:
+    def apply(self, ds: Dataset, *, whole: bool = False, mask: np.ndarray | None = None) -> pd.DataFrame:
         """The rows in view, with the columns pages draw (``ds.view``), or with every
         column when ``whole`` (for exports). When nothing filters, returns that
-        shared frame itself, not a copy."""
+        shared frame itself, not a copy. ``mask``: this filter's ``mask(ds)``, when
+        the caller already has it."""
         frame = ds.frame if whole else ds.view
         if self.is_empty():
             return frame
-        return frame[self.mask(ds)]
+        return frame[self.mask(ds) if mask is None else mask]
 
     def describe(self, shown: int, total: int, tr: Translator = lambda s: s,
                  fmt_date: Callable[[date], str] = date.isoformat, fmt_int: Callable[[int], str] = str) -> str:

@@ -14,7 +14,7 @@ import weakref
 from dataclasses import dataclass
 from urllib.parse import urlencode
 from datetime import date
-from functools import lru_cache, partial
+from functools import cached_property, lru_cache, partial
 from pathlib import Path
 from typing import NoReturn
 
@@ -39,11 +39,11 @@ LANG_KEY = "w_lang"
 ID_KEY = "view_id"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Ctx:
     ds: Dataset
     view: View
-    df: pd.DataFrame  # rows in view, with the columns pages draw (Dataset.view)
+    mask: np.ndarray | None  # which rows of ds.frame are in view (None: all of them)
     today: date
     uploaded: bool
 
@@ -51,9 +51,20 @@ class Ctx:
     def filters(self) -> Filters:
         return self.view.filters
 
+    @cached_property
+    def df(self) -> pd.DataFrame:
+        """The rows in view, with the columns pages draw (``Dataset.view``). Taken on
+        first use, so a page that does not chart them (What changed, Data) never pays."""
+        return self.filters.apply(self.ds, mask=self.mask)
+
+    @property
+    def count(self) -> int:
+        """How many rows are in view."""
+        return len(self.ds.frame) if self.mask is None else int(np.count_nonzero(self.mask))
+
     def whole_rows(self) -> pd.DataFrame:
         """The rows in view with every column, for exports (built when a download is clicked)."""
-        return self.filters.apply(self.ds, whole=True)
+        return self.filters.apply(self.ds, whole=True, mask=self.mask)
 
 
 _ctx: contextvars.ContextVar[Ctx] = contextvars.ContextVar("ctx")
@@ -343,7 +354,8 @@ def start() -> Ctx | None:
     # sidebar is drawn by finish(), after the page: the browser gets the
     # page's content, and its first chart, first.
     view = current_view()
-    ctx = Ctx(ds, view, view.filters.apply(ds), date.today(), uploaded)
+    f = view.filters
+    ctx = Ctx(ds, view, None if f.is_empty() else f.mask(ds), date.today(), uploaded)
     _ctx.set(ctx)
     _finished.set(False)
     return ctx
@@ -384,6 +396,14 @@ def embedded() -> bool:
     return bool(getattr(st.context, "is_embedded", False))
 
 
+def run() -> None:
+    """The whole app, once: what dashboard.py runs."""
+    ctx = start()
+    if ctx is not None:
+        navigation().run()
+        finish(ctx)
+
+
 def navigation():
     return st.navigation(position="hidden" if embedded() else "sidebar", pages=[
         st.Page(str(ROOT / script), title=_(title), icon=icon, default=i == 0)
@@ -399,10 +419,12 @@ def page(title: str, caption: str | None = None, *, needs_rows: bool = False) ->
     except LookupError:
         # Streamlit ran this page file by itself: with a pages/ folder beside
         # the entry point, a process's first run (and every AppTest run) takes
-        # the legacy multipage path, which skips dashboard.py. Declaring the
-        # navigation switches the process to st.navigation; rerun through it.
-        navigation()
-        st.rerun()
+        # the legacy multipage path, which skips dashboard.py. Run the app as
+        # dashboard.py does, here, in this run (st.navigation switches the
+        # process to the new path and runs this page again, inside), then end
+        # this outer pass. No second script run (st.rerun) is needed.
+        run()
+        st.stop()
     st.title(title, anchor=False)
     if caption:
         st.caption(caption)
@@ -414,7 +436,7 @@ def page(title: str, caption: str | None = None, *, needs_rows: bool = False) ->
         st.info(_("You are exploring your uploaded file “{name}”. It stays in this browser session only.")
                 .format(name=ctx.ds.result.source), icon=":material/upload_file:")
     st.markdown(f"**{md(filters_text(ctx))}**")
-    if needs_rows and ctx.df.empty:
+    if needs_rows and not ctx.count:
         empty_state()
         stop()
     return ctx
@@ -422,7 +444,7 @@ def page(title: str, caption: str | None = None, *, needs_rows: bool = False) ->
 
 def filters_text(ctx: Ctx) -> str:
     """The filters in words, in the reader's language: 'Security · 10 of 51 initiatives'."""
-    return ctx.filters.describe(len(ctx.df), len(ctx.ds.frame), _, i18n.fmt_date, i18n.fmt_int)
+    return ctx.filters.describe(ctx.count, len(ctx.ds.frame), _, i18n.fmt_date, i18n.fmt_int)
 
 
 def empty_state() -> None:
@@ -504,12 +526,24 @@ def _labels_for(values, fn):
     return np.array(labels + [""], dtype=object)
 
 
-def _compact(series: pd.Series) -> pd.Series:
+def _compact(series: pd.Series, keep: np.ndarray | None = None) -> pd.Series:
     """A categorical column with only the categories its rows use: a table's Arrow
-    data carries every category, so a 20-row view of a large file stays small."""
-    if isinstance(series.dtype, pd.CategoricalDtype):
-        return series.cat.remove_unused_categories()
-    return series
+    data carries every category, so a 20-row view of a large file stays small.
+    ``keep`` (one bool per category) also drops categories, as missing values.
+    (Counting codes with bincount: ``remove_unused_categories`` sorts them.)"""
+    if not isinstance(series.dtype, pd.CategoricalDtype):
+        return series
+    codes, cats = series.cat.codes.to_numpy(), series.cat.categories
+    used = np.bincount(codes[codes >= 0], minlength=len(cats)) > 0
+    if keep is not None:
+        used &= keep
+    if used.all():
+        return series
+    new = np.full(len(cats) + 1, -1, dtype=codes.dtype)  # new[-1]: a missing value stays missing
+    new[np.flatnonzero(used)] = np.arange(int(used.sum()), dtype=codes.dtype)
+    dtype = pd.CategoricalDtype(cats[used], ordered=series.cat.ordered)
+    return pd.Series(pd.Categorical.from_codes(new[codes], dtype=dtype, validate=False),
+                     index=series.index, name=series.name)
 
 
 def _by_value(series: pd.Series, fn) -> pd.Series:
@@ -547,6 +581,16 @@ def _themes_text(themes: str, lang: str) -> str:
     return ", ".join(label_theme(x) for x in themes.split(";") if x)
 
 
+def _links(urls: pd.Series) -> pd.Series:
+    """Source URLs for a link column: http(s) only, anything else left empty."""
+    if isinstance(urls.dtype, pd.CategoricalDtype):  # checked once per distinct URL
+        return _compact(urls, keep=np.asarray(urls.cat.categories.str.match(_HTTP, case=False), dtype=bool))
+    return urls.where(urls.str.match(_HTTP, case=False).fillna(False).astype(bool), None)
+
+
+_HTTP = r"^https?://"
+
+
 def display_frame(df: pd.DataFrame) -> pd.DataFrame:
     """Rows as people read them: labels, not slugs; titles in the current language."""
     return pd.DataFrame({
@@ -560,7 +604,7 @@ def display_frame(df: pd.DataFrame) -> pd.DataFrame:
         _("Themes"): _by_value(df["themes"], _themes_label),
         _("Lead (Canada)"): _compact(df["lead_canada"]),
         _("Lead (Mexico)"): _compact(df["lead_mexico"]),
-        _("Source"): _compact(df["source_url"].where(df["source_url"].str.match(r"^https?://", case=False), None)),
+        _("Source"): _links(df["source_url"]),
     })
 
 
@@ -659,7 +703,7 @@ def since_last_update(ctx: Ctx) -> str | None:
         date=i18n.fmt_date(date.fromisoformat(snaps[-2].date)), **{k: i18n.fmt_int(v) for k, v in n.items()})
 
 
-def _deferred(fn):
+def deferred(fn):
     """A download callable that runs later, on another thread, in this run's
     context (language and view), so it is only computed when clicked."""
     frozen = contextvars.copy_context()
@@ -682,14 +726,14 @@ def briefing(ctx: Ctx) -> str:
 def downloads(ctx: Ctx) -> None:
     """CSV, Excel and briefing downloads of the rows in view, built only when clicked."""
     c1, c2, c3 = st.columns(3)
-    c1.download_button(_("Download CSV"), _deferred(lambda: export.to_csv_bytes(ctx.whole_rows())),
+    c1.download_button(_("Download CSV"), deferred(lambda: export.to_csv_bytes(ctx.whole_rows())),
                        file_name=export.filename("cmap-initiatives", "csv", ctx.today), mime="text/csv",
                        on_click="ignore", icon=":material/download:", width="stretch")
-    c2.download_button(_("Download Excel"), _deferred(lambda: export.to_xlsx_bytes(ctx.whole_rows(), sheet_name=_("Initiatives"))),
+    c2.download_button(_("Download Excel"), deferred(lambda: export.to_xlsx_bytes(ctx.whole_rows(), sheet_name=_("Initiatives"))),
                        file_name=export.filename("cmap-initiatives", "xlsx", ctx.today),
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        on_click="ignore", icon=":material/table:", width="stretch")
-    c3.download_button(_("Download briefing (HTML)"), _deferred(lambda: briefing(ctx)),
+    c3.download_button(_("Download briefing (HTML)"), deferred(lambda: briefing(ctx)),
                        file_name=export.filename("cmap-briefing", "html", ctx.today), mime="text/html",
                        on_click="ignore", icon=":material/description:", width="stretch",
                        help=_("One file with the filters, key figures, charts and sources. Opens offline."))
@@ -717,10 +761,12 @@ def labelled(table: pd.DataFrame) -> pd.DataFrame:
         if col in out and (col not in ("before", "after") or "field" not in out):
             out[col] = out[col].astype(str).map(fn)
     if "field" in out and {"before", "after"} <= set(out.columns):  # a diff: label values by their field
-        for field, fn in (("status", label_status), ("pillar", label_pillar), ("sector", figures.sector_label)):
-            rows = out["field"] == field
-            for col in ("before", "after"):
-                out.loc[rows, col] = out.loc[rows, col].map(lambda v, fn=fn: fn(v) if v else "")
+        by_field = {"status": label_status, "pillar": label_pillar, "sector": figures.sector_label}
+        fields = out["field"].to_numpy(dtype=object)
+        for col in ("before", "after"):
+            seen: dict = {}  # (field, value) -> label: each distinct pair is labelled once
+            out[col] = [seen[k] if k in seen else seen.setdefault(k, by_field[k[0]](k[1]) if k[1] else "")
+                        if k[0] in by_field else k[1] for k in zip(fields, out[col].to_numpy(dtype=object))]
     if "outcome" in out:
         out["outcome"] = out["outcome"].map(lambda v: _(OUTCOMES.get(v, v)))
     if "field" in out:

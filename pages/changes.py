@@ -64,8 +64,8 @@ else:
         ui.titled_table(_("Removed"), local(d.removed[["id", "title"]]))
     st.header(_("Every change"), anchor=False)
     st.dataframe(ui.labelled(local(d.changes)), hide_index=True, width="stretch")
-    st.download_button(_("Download the changes (CSV)"), export.table_csv_bytes(d.changes),
-                       file_name=f"cmap-changes-{since}-to-{until}.csv", mime="text/csv")
+    st.download_button(_("Download the changes (CSV)"), ui.deferred(lambda: export.table_csv_bytes(d.changes)),
+                       file_name=f"cmap-changes-{since}-to-{until}.csv", mime="text/csv", on_click="ignore")
 if d.unmatched_rejected:
     st.warning(_("Rows rejected by the checks in a snapshot are reported here, never counted as removed."))
     st.dataframe(ui.labelled(pd.DataFrame([r.__dict__ for r in d.unmatched_rejected])), hide_index=True)

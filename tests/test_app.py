@@ -219,3 +219,68 @@ def test_overview_draws_the_open_tab_only():
     assert not at.exception
     specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
     assert len(specs) == 1 and specs[0]["data"][0]["type"] == "treemap"
+
+
+def test_a_link_to_a_page_runs_the_app_once_not_twice(monkeypatch):
+    """With a pages/ folder, Streamlit first runs a linked page's file by itself (the
+    legacy multipage path; AppTest does so on every run). The app then runs inside
+    that same script run: one declaration of the navigation, no second run."""
+    from cmap_tracker import ui
+
+    calls = []
+    real = ui.navigation
+    monkeypatch.setattr(ui, "navigation", lambda: calls.append(1) or real())
+    at = run("status")
+    assert not at.exception and at.title[0].value == "Status"
+    assert len(calls) == 1
+    at.sidebar.multiselect(key="w_pillar").set_value(["security"]).run()
+    assert len(calls) == 2 and summary(at).startswith("**Security · ")
+
+
+@pytest.mark.parametrize("page, takes", [("changes", False), ("data", False), ("overview", True)])
+def test_only_pages_that_show_rows_take_them_from_the_data(page, takes, monkeypatch):
+    """The rows in view are taken from the shared frame when a page first reads them;
+    the count in the summary comes from the filter alone."""
+    from cmap_tracker.filters import Filters
+
+    taken = []
+    real = Filters.apply
+    monkeypatch.setattr(Filters, "apply", lambda self, ds, **kw: taken.append(1) or real(self, ds, **kw))
+    at = run(page, pillar=["security"])
+    assert not at.exception, at.exception
+    assert summary(at) == "**Security · 10 of 51 initiatives**"
+    assert bool(taken) is takes
+
+
+def test_the_changes_csv_is_built_when_clicked_and_holds_the_changes(monkeypatch):
+    from cmap_tracker import export, ui
+
+    built, callables = [], []
+    real_csv, real_deferred = export.table_csv_bytes, ui.deferred
+    monkeypatch.setattr(export, "table_csv_bytes", lambda df: built.append(len(df)) or real_csv(df))
+    monkeypatch.setattr(ui, "deferred", lambda fn: callables.append(fn) or real_deferred(fn))
+    at = run("changes")
+    assert not at.exception
+    assert not built  # nothing is built while the page is drawn
+    data = callables[-1]().decode("utf-8-sig")  # what a click runs
+    assert built and data.splitlines()[0] == '"id","title","field","before","after"'
+    assert len(data.splitlines()) == built[0] + 1 > 1
+
+
+def test_table_links_are_http_only_and_carry_only_the_values_shown():
+    """Defence in depth behind the loader: the table's link column drops anything not
+    http(s), and its categories are only those of the rows shown."""
+    import pandas as pd
+
+    from cmap_tracker import ui
+
+    cats = ["https://a.example/1", "javascript:alert(1)", "HTTP://B.EXAMPLE/2", "https://unused.example"]
+    urls = pd.Series(pd.Categorical(["https://a.example/1", "javascript:alert(1)", None, "HTTP://B.EXAMPLE/2"],
+                                    categories=cats), index=[10, 11, 12, 13])
+    out = ui._links(urls)
+    assert out.tolist()[0] == "https://a.example/1" and out.tolist()[3] == "HTTP://B.EXAMPLE/2"
+    assert out.isna().tolist() == [False, True, True, False]
+    assert list(out.cat.categories) == ["https://a.example/1", "HTTP://B.EXAMPLE/2"]
+    assert list(out.index) == [10, 11, 12, 13]
+    plain = ui._links(urls.astype(object))
+    assert plain.isna().tolist() == [False, True, True, False]
