@@ -114,7 +114,7 @@ def completion(df: pd.DataFrame) -> pd.DataFrame:
 _LAST_THEME_ROWS: tuple = (None, None, None)  # (df, themes, result) of the last call
 
 
-def _theme_rows(df: pd.DataFrame, themes: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def theme_pairs(df: pd.DataFrame, themes: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(position into ``df``, theme code) of every (row, theme) pair of the rows in
     ``df``, and the theme names the codes index. ``themes`` is the dataset's long
     (row, theme) index; ``df`` a subset of its frame. A page draws several theme
@@ -146,7 +146,7 @@ def theme_pillar(df: pd.DataFrame, themes: pd.DataFrame) -> pd.DataFrame:
     """theme x pillar counts; a row with several themes counts once in each."""
     if df.empty:
         return pd.DataFrame()
-    pos, tc, tv = _theme_rows(df, themes)
+    pos, tc, tv = theme_pairs(df, themes)
     pc, pv = codes(df["pillar"])
     tv, pv, n = _pair_counts(tc, tv, pc[pos], pv)
     table = pd.DataFrame(n, index=pd.Index(tv, name="theme"), columns=pd.Index(pv, name="pillar"))
@@ -158,7 +158,7 @@ def theme_status(df: pd.DataFrame, themes: pd.DataFrame, selected: list[str]) ->
     """Long (theme, status, count) for the rows in ``df`` carrying the ``selected`` themes."""
     if df.empty or not selected:
         return pd.DataFrame(columns=["theme", "status", "count"])
-    pos, tc, tv = _theme_rows(df, themes)
+    pos, tc, tv = theme_pairs(df, themes)
     keep = np.isin(tc, np.flatnonzero(np.isin(tv, list(selected))))
     sc, sv = codes(df["status"])
     tv, sv, n = _pair_counts(tc[keep], tv, sc[pos[keep]], sv)
