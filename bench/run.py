@@ -584,7 +584,7 @@ def main() -> int:
     steps = [
         ("load", lambda: bench_load(sizes, repeats=3 if args.quick else 5)),
         ("rerun", lambda: bench_rerun_live(scale, list(PAGES), repeats=3 if args.quick else 7)),
-        ("rerun_apptest", lambda: bench_rerun(scale, list(PAGES), repeats=3 if args.quick else 9)),
+        ("rerun_apptest", lambda: bench_rerun(scale, list(PAGES), repeats=7 if args.quick else 21)),
         ("payload", lambda: bench_payload(scale)),
         ("first_chart", lambda: bench_first_chart({"bundled": None, f"{scale // 1000}k": gen.ensure(WORK, scale)},
                                                   repeats=3 if args.quick else 9, ws_pages_for=f"{scale // 1000}k")),
