@@ -384,8 +384,12 @@ def timeline_by_sector(df: pd.DataFrame, today: date, *, title: str | None = Non
     sc, sv = metrics.codes(df["sector"])
     key = pc.astype(np.int64) * len(sv) + sc
     groups, inv = np.unique(key, return_inverse=True)
-    start = pd.Series(df["start_date"].to_numpy()).groupby(inv).min().to_numpy()
-    end = pd.Series(df["end_date"].fillna(pd.Timestamp(PLAN_END)).to_numpy()).groupby(inv).max().to_numpy()
+    by_group = np.argsort(inv, kind="stable")
+    first = np.searchsorted(inv[by_group], np.arange(len(groups)))  # each group's first row in by_group
+    start = np.minimum.reduceat(df["start_date"].to_numpy()[by_group], first)
+    plan_end = np.datetime64(PLAN_END).astype(df["end_date"].dtype)
+    end = np.maximum.reduceat(np.where(df["end_date"].isna().to_numpy(), plan_end,
+                                       df["end_date"].to_numpy())[by_group], first)
     stc, stv = metrics.codes(df["status"])
     mix = np.bincount(inv * len(stv) + stc, minlength=len(groups) * len(stv)).reshape(len(groups), len(stv))
     counts = mix.sum(axis=1)

@@ -149,9 +149,10 @@ def theme_pillar(df: pd.DataFrame, themes: pd.DataFrame) -> pd.DataFrame:
     pos, tc, tv = theme_pairs(df, themes)
     pc, pv = codes(df["pillar"])
     tv, pv, n = _pair_counts(tc, tv, pc[pos], pv)
-    table = pd.DataFrame(n, index=pd.Index(tv, name="theme"), columns=pd.Index(pv, name="pillar"))
-    table = table.loc[table.sum(axis=1) > 0, table.sum(axis=0) > 0]  # only pillars and themes in view
-    return table.loc[table.sum(axis=1).sort_values(ascending=False, kind="stable").index]
+    rows, cols = n.sum(axis=1), n.sum(axis=0)
+    order = [i for i in np.argsort(-rows, kind="stable") if rows[i] > 0]  # busiest theme first
+    n = n[np.ix_(order, np.flatnonzero(cols > 0))]  # only pillars and themes in view
+    return pd.DataFrame(n, index=pd.Index(tv[order], name="theme"), columns=pd.Index(pv[cols > 0], name="pillar"))
 
 
 def theme_status(df: pd.DataFrame, themes: pd.DataFrame, selected: list[str]) -> pd.DataFrame:

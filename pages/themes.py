@@ -8,7 +8,7 @@ ctx = ui.page(_("Themes"), _("An initiative with several themes counts once in e
 
 matrix = metrics.theme_pillar(ctx.df, ctx.ds.themes)
 ui.chart(figures.theme_matrix(matrix), "theme_matrix", selectable=False,
-         alt="; ".join(f"{ui.label_theme(t)}: {int(row.sum())}" for t, row in matrix.iterrows()),
+         alt="; ".join(f"{ui.label_theme(t)}: {int(n)}" for t, n in zip(matrix.index, matrix.sum(axis=1))),
          table=matrix.rename(index=ui.label_theme, columns=ui.label_pillar).reset_index(names=_("Theme")))
 st.caption(_("To filter by theme, use the Theme filter in the sidebar."))
 

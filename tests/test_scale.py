@@ -54,6 +54,13 @@ def test_timeline_draws_one_bar_per_sector_past_the_limit(ds):
     counts = df["sector"].value_counts()
     drawn = {row[1]: int(row[4]) for tr in bars for row in tr.customdata}
     assert drawn == counts.to_dict()  # each bar carries its sector's row count
+    # each bar spans its sector: earliest start to latest end (the plan's end when open-ended)
+    end = df["end_date"].fillna(pd.Timestamp(figures.PLAN_END))
+    for tr in bars:
+        for base, ms, row in zip(tr.base, tr.x, tr.customdata):
+            rows = df["sector"] == row[1]
+            assert pd.Timestamp(base) == df.loc[rows, "start_date"].min(), row[1]
+            assert pd.Timestamp(base) + pd.Timedelta(milliseconds=ms) == end[rows].max(), row[1]
 
 
 @pytest.mark.parametrize("themes", [("ip",), ("energy", "climate"), ("critical_minerals", "health", "culture"),
