@@ -1,10 +1,10 @@
 #!/usr/bin/env python
 """Benchmark the dashboard against plain baselines, as ratios measured in the same run.
 
-    /tmp/venv/bin/python bench/run.py                 # full run (~10 min on 2 cores)
-    /tmp/venv/bin/python bench/run.py --quick         # smoke run: 1k/10k rows, short load test
-    /tmp/venv/bin/python bench/run.py --skip-browser  # no Chromium (first chart, memory, websocket bytes)
-    /tmp/venv/bin/python bench/run.py --sizes 1000,100000 --only load,rerun
+    .venv/bin/python bench/run.py                 # full run (~10 min on 2 cores)
+    .venv/bin/python bench/run.py --quick         # smoke run: 1k/10k rows, short load test
+    .venv/bin/python bench/run.py --skip-browser  # no Chromium (first chart, memory, websocket bytes)
+    .venv/bin/python bench/run.py --sizes 1000,100000 --only load,rerun
 
 What is measured (see bench/README.md for how to read it):
 
