@@ -284,3 +284,14 @@ def test_table_links_are_http_only_and_carry_only_the_values_shown():
     assert list(out.index) == [10, 11, 12, 13]
     plain = ui._links(urls.astype(object))
     assert plain.isna().tolist() == [False, True, True, False]
+
+
+def test_themes_says_so_when_no_row_in_view_carries_the_chosen_themes():
+    at = run("themes", pillar=["mobility"])  # critical minerals are all in Prosperity
+    at.multiselect(key="deep_themes").set_value(["critical_minerals"]).run()
+    assert not at.exception
+    assert any("No initiative in view carries these themes" in i.value for i in at.info)
+    assert "theme_timeline" not in [c.proto.id for c in at.get("plotly_chart")] and not at.dataframe
+    at.multiselect(key="deep_themes").set_value(["mobility"]).run()
+    assert not any("carries these themes" in i.value for i in at.info)
+    assert len(at.get("plotly_chart")) == 3
