@@ -221,11 +221,15 @@ class Diff:
     def only(self, ids: set[str]) -> "Diff":
         """The same comparison restricted to rows whose id is in ``ids``
         (rejected rows are always reported)."""
+        return self._select(lambda frame: frame["id"].isin(ids).to_numpy())
+
+    def _select(self, keep) -> "Diff":
+        """The rows of each table for which ``keep(table)`` is True."""
         def pick(frame: pd.DataFrame) -> pd.DataFrame:
             if frame.empty:  # the frames are never modified: nothing to copy
                 return frame
-            keep = frame["id"].isin(ids).to_numpy()
-            return frame if keep.all() else frame.iloc[np.flatnonzero(keep)].reset_index(drop=True)
+            mask = keep(frame)
+            return frame if mask.all() else frame.iloc[np.flatnonzero(mask)].reset_index(drop=True)
 
         return Diff(self.since, self.until, pick(self.added), pick(self.removed), pick(self.changes),
                     pick(self.status_flow), pick(self.slippage), pick(self.completions),
@@ -267,8 +271,34 @@ def diff(a: Snapshot, b: Snapshot, keep: Keep | None = None) -> Diff:
     if keep is None:
         return full
     fa, fb = _usable(a), _usable(b)
-    ids = set(fa["id"][_kept(fa, keep)].tolist()) | set(fb["id"][_kept(fb, keep)].tolist())
-    return full.only(ids)
+    ka, kb = _kept(fa, keep), _kept(fb, keep)
+    where = _rows_in(full, fa, fb)
+
+    def kept(table: pd.DataFrame) -> np.ndarray:  # kept in either snapshot
+        pa, pb = where[id(table)]
+        return ((pa >= 0) & ka[pa]) | ((pb >= 0) & kb[pb])
+
+    return full._select(kept)
+
+
+_ROWS_IN: dict[int, tuple[Diff, dict]] = {}
+
+
+def _rows_in(full: Diff, fa: pd.DataFrame, fb: pd.DataFrame) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+    """For each table of a whole-file diff: each row's position in ``a``'s and in
+    ``b``'s frame (-1 where absent), found once per diff (ids are unique in a
+    loaded snapshot), so a filtered diff is a lookup into the two keep masks."""
+    hit = _ROWS_IN.get(id(full))
+    if hit is None or hit[0] is not full:
+        ia, ib = pd.Index(fa["id"]), pd.Index(fb["id"])
+        where = {}
+        for t in (full.added, full.removed, full.changes, full.status_flow, full.slippage, full.completions):
+            if not t.empty:
+                where[id(t)] = (ia.get_indexer(t["id"]), ib.get_indexer(t["id"]))
+        if len(_ROWS_IN) >= 64:
+            _ROWS_IN.clear()
+        hit = _ROWS_IN[id(full)] = (full, where)
+    return hit[1]
 
 
 @lru_cache(maxsize=32)
@@ -372,12 +402,11 @@ def burnup(snapshots: Iterable[Snapshot], keep: Keep | None = None) -> pd.DataFr
     for s in snaps:
         f = _usable(s)
         m = _kept(f, keep)
-        pillars = f["pillar"].astype(str).to_numpy()[m]
-        done = (f["status"] == "completed").to_numpy()[m]
-        names, inv = np.unique(pillars, return_inverse=True)
-        total = np.bincount(inv, minlength=len(names))
-        completed = np.bincount(inv, weights=done, minlength=len(names))
-        per.append((dict(zip(names.tolist(), total.tolist())), dict(zip(names.tolist(), completed.tolist()))))
+        names, inv, done = _pillars_and_done(f)
+        total = np.bincount(inv[m], minlength=len(names))
+        completed = np.bincount(inv[m], weights=done[m], minlength=len(names))
+        seen = np.flatnonzero(total)  # pillars with kept rows in this snapshot
+        per.append(({names[i]: int(total[i]) for i in seen}, {names[i]: completed[i] for i in seen}))
     seen = set().union(*(t for t, _c in per))
     pillars = [p for p in PILLARS.slugs if p in seen] + sorted(seen - set(PILLARS.slugs))
     dates = [s.date for s in snaps]
@@ -387,6 +416,22 @@ def burnup(snapshots: Iterable[Snapshot], keep: Keep | None = None) -> pd.DataFr
         "total": np.array([t.get(p, 0) for t, _c in per for p in pillars], dtype=int),
         "completed": np.array([int(c.get(p, 0)) for _t, c in per for p in pillars], dtype=int),
     })[cols]
+
+
+_PILLARS_DONE: dict[int, tuple[pd.DataFrame, tuple]] = {}
+
+
+def _pillars_and_done(frame: pd.DataFrame) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """(pillar names, each row's pillar as an index into them, completed or not), once
+    per snapshot frame (snapshot frames are shared and never modified)."""
+    hit = _PILLARS_DONE.get(id(frame))
+    if hit is None or hit[0] is not frame:
+        names, inv = np.unique(frame["pillar"].astype(str).to_numpy(), return_inverse=True)
+        done = (frame["status"] == "completed").to_numpy(dtype=bool)
+        if len(_PILLARS_DONE) >= 64:
+            _PILLARS_DONE.clear()
+        hit = _PILLARS_DONE[id(frame)] = (frame, (names.tolist(), inv.reshape(-1), done))
+    return hit[1]
 
 
 # ------------------------------------------------------------------ filters
