@@ -19,7 +19,8 @@ from .vocab import PILLARS, STATUSES, THEMES, fold
 # URL key -> Filters field
 FILTER_KEYS = {"pillar": "pillar", "sector": "sector", "status": "status", "theme": "theme",
                "from": "date_from", "to": "date_to", "q": "q"}
-VIEW_KEYS = ("id", "lang", "since", "until")
+VIEW_KEYS = ("id", "lang", "since", "until", "tab")
+TABS = ("status", "sector")  # the overview's tabs; the first is open by default (no ``tab`` in the URL)
 OWN_KEYS = tuple(FILTER_KEYS) + VIEW_KEYS
 MAX_Q = 200
 
@@ -35,6 +36,7 @@ class View:
     lang: str = ""
     since: str = ""
     until: str = ""
+    tab: str = ""  # the overview's open tab, when not the first
 
     def to_query(self) -> dict[str, list[str]]:
         f = self.filters
@@ -50,6 +52,7 @@ class View:
             "lang": [self.lang] if self.lang else [],
             "since": [self.since] if self.since else [],
             "until": [self.until] if self.until else [],
+            "tab": [self.tab] if self.tab and self.tab != TABS[0] else [],
         }
         return {k: v for k, v in q.items() if v}
 
@@ -129,4 +132,8 @@ def from_query(params: Mapping[str, str | Iterable[str]], ds: Dataset,
     if until and until not in snaps:
         notices.append(Notice("until", until))
         until = ""
-    return View(f, ident, lang, since, until), notices
+    tab = (_values(params, "tab") or [""])[0]
+    if tab and tab not in TABS:
+        notices.append(Notice("tab", tab))
+    tab = tab if tab in TABS[1:] else ""
+    return View(f, ident, lang, since, until, tab), notices

@@ -37,6 +37,8 @@ W = {"pillar": "w_pillar", "sector": "w_sector", "status": "w_status", "theme": 
      "date_from": "w_from", "date_to": "w_to", "q": "w_q"}
 LANG_KEY = "w_lang"
 ID_KEY = "view_id"
+TAB_KEY = "view_tab"  # the overview's open tab, as in the URL (state.TABS)
+OVERVIEW_TABS = {"status": N_("By status"), "sector": N_("By sector")}  # URL value -> tab label
 
 
 @dataclass(frozen=True, eq=False)
@@ -209,6 +211,7 @@ def _seed_from_url(ds: Dataset, snapshot_dates: list[str]) -> None:
     st.session_state[ID_KEY] = view.id
     st.session_state["view_since"] = view.since
     st.session_state["view_until"] = view.until
+    st.session_state[TAB_KEY] = view.tab
     if view.lang:
         st.session_state[LANG_KEY] = view.lang
     st.session_state["_notices"] = notices
@@ -233,7 +236,7 @@ def current_view() -> View:
     )
     lang = ss.get(LANG_KEY, "")
     return View(f, ss.get(ID_KEY, "") or "", lang if lang != "en" or ss.get("_lang_chosen") else "",
-                ss.get("view_since", ""), ss.get("view_until", ""))
+                ss.get("view_since", ""), ss.get("view_until", ""), ss.get(TAB_KEY, "") or "")
 
 
 def write_url(view: View) -> None:
@@ -467,6 +470,20 @@ def chart(fig: go.Figure, key: str, *, alt: str, table: pd.DataFrame | None = No
         box = opened(_("Show as table"), f"{key}__table")
         if box:
             box.table(as_text(labelled(table)), hide_index=True)
+
+
+def overview_tabs() -> dict:
+    """The overview's tabs by URL value ({"status": tab, "sector": tab}); only the open
+    one has content drawn. The open tab is part of the view (``?tab=sector``): a
+    link opens it, and it survives a change of language (labels are translated)."""
+    ss = st.session_state
+    labels = {value: _(label) for value, label in OVERVIEW_TABS.items()}
+    if ss.get("overview_tab") not in labels.values():  # first draw, from a link, or in a new language
+        ss["overview_tab"] = labels.get(ss.get(TAB_KEY) or state.TABS[0], labels[state.TABS[0]])
+    tabs = st.tabs(list(labels.values()), key="overview_tab", on_change="rerun")
+    open_tab = next(v for v, label in labels.items() if label == ss["overview_tab"])
+    ss[TAB_KEY] = "" if open_tab == state.TABS[0] else open_tab
+    return dict(zip(labels, tabs))
 
 
 def opened(label: str, key: str):

@@ -24,7 +24,8 @@ if ctx.df.empty:
 else:
     # Two views of the same rows; only the open tab is drawn (so the first chart
     # is not held back by the treemap, the slowest chart to render).
-    by_status, by_sector = st.tabs([_("By status"), _("By sector")], key="overview_tab", on_change="rerun")
+    tabs = ui.overview_tabs()
+    by_status, by_sector = tabs["status"], tabs["sector"]
     if by_status.open:
         with by_status:
             table = metrics.counts(ctx.df, "pillar")

@@ -295,3 +295,16 @@ def test_themes_says_so_when_no_row_in_view_carries_the_chosen_themes():
     at.multiselect(key="deep_themes").set_value(["mobility"]).run()
     assert not any("carries these themes" in i.value for i in at.info)
     assert len(at.get("plotly_chart")) == 3
+
+
+def test_the_open_overview_tab_is_in_the_link_and_survives_a_change_of_language():
+    at = run("overview", tab="sector")
+    assert not at.exception
+    assert [json.loads(c.proto.spec)["data"][0]["type"] for c in at.get("plotly_chart")] == ["treemap"]
+    at.sidebar.selectbox(key="w_lang").set_value("fr").run()  # the tab's label is now French
+    assert [json.loads(c.proto.spec)["data"][0]["type"] for c in at.get("plotly_chart")] == ["treemap"]
+    assert qp(at, "tab") == ["sector"]
+    at.session_state["overview_tab"] = "Par statut"  # what clicking the first tab does
+    at.run()
+    assert [json.loads(c.proto.spec)["data"][0]["type"] for c in at.get("plotly_chart")] == ["bar"]
+    assert qp(at, "tab") == []

@@ -171,4 +171,8 @@ def test_the_sector_tab_of_the_overview_draws_the_treemap(server, page):
     page.get_by_role("tab", name="By sector").click()
     page.wait_for_selector(".js-plotly-plot .treemaplayer .slice", timeout=20_000)
     assert page.get_by_text("Pillars, sectors and initiatives").count() >= 1
+    page.wait_for_function("() => new URL(location.href).searchParams.get('tab') === 'sector'")  # shareable
     shot(page, "overview-by-sector")
+    page.goto(page.url)  # the link opens the same tab
+    wait_for_app(page)
+    page.wait_for_selector(".js-plotly-plot .treemaplayer .slice", timeout=20_000)

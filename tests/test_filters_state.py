@@ -189,7 +189,8 @@ ROUND_TRIPS = [
     View(since="2026-06-01", until="2026-09-01"),
     View(Filters(pillar=("prosperity",), sector=("Agriculture",), status=("delayed",), theme=("trade",),
                  date_from=date(2025, 9, 18), date_to=date(2028, 9, 30), q="accord"),
-         id="P-2", lang="fr", since="2026-06-01", until="2026-09-01"),
+         id="P-2", lang="fr", since="2026-06-01", until="2026-09-01", tab="sector"),
+    View(tab="sector"),
 ]
 
 
@@ -213,14 +214,20 @@ def test_unknown_values_are_dropped_and_reported(ds):
     params = {"pillar": ["bogus", "security"], "status": ["nope", "planned"], "theme": ["energy", "zzz"],
               "sector": ["policing", "Nowhere"], "from": ["notadate"], "to": ["2026-12-31"],
               "id": ["UNKNOWN"], "lang": ["de"], "since": ["2020-01-01"], "until": ["2026-09-01"],
-              "q": ["trade"]}
+              "q": ["trade"], "tab": ["pie"]}
     view, notices = state.from_query(params, ds, SNAPSHOTS)
     assert view == View(Filters(pillar=("security",), status=("planned",), theme=("energy",),
                                 sector=("Policing",), date_to=date(2026, 12, 31), q="trade"),
                         until="2026-09-01")
     assert set(notices) == {Notice("pillar", "bogus"), Notice("status", "nope"), Notice("theme", "zzz"),
                             Notice("sector", "Nowhere"), Notice("from", "notadate"), Notice("id", "UNKNOWN"),
-                            Notice("lang", "de"), Notice("since", "2020-01-01")}
+                            Notice("lang", "de"), Notice("since", "2020-01-01"), Notice("tab", "pie")}
+
+
+def test_the_first_tab_is_the_default_and_leaves_the_url(ds):
+    view, notices = state.from_query({"tab": ["status"]}, ds, SNAPSHOTS)
+    assert view == View() and notices == [] and view.to_query() == {}
+    assert View(tab="sector").to_query() == {"tab": ["sector"]}
 
 
 def test_url_values_are_deduplicated(ds):
