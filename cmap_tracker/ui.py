@@ -630,6 +630,15 @@ def _on_row_select(key: str, ids: list[str]) -> None:
     st.session_state[ID_KEY] = ids[rows[0]] if rows else ""
 
 
+def _open_by_id(box: str, ids: pd.Series) -> None:
+    """on_change of the Explorer's "open by id" box: show that initiative's detail card."""
+    wanted = (st.session_state.get(box) or "").strip()
+    found = bool(wanted) and bool((ids == wanted).any())
+    st.session_state[f"{box}__missing"] = "" if found or not wanted else wanted
+    if found:
+        st.session_state[ID_KEY] = wanted
+
+
 LAZY_ROWS = 5_000  # above this, tables stream rows on demand (no row selection then)
 
 
@@ -655,9 +664,15 @@ def initiative_table(df: pd.DataFrame, *, key: str, select: bool = False, on_dem
     kw = {}
     if select and not lazy:
         kw = {"on_select": partial(_on_row_select, key, df["id"].tolist()), "selection_mode": "single-row"}
-    elif select:
-        st.caption(_("{n} rows: the table loads them as you scroll. Narrow the filters to select a row, or open one with ?id= in the link.")
+    elif select:  # Streamlit cannot select rows of a table that streams them: open one by its id
+        st.caption(_("{n} rows: the table loads them as you scroll. To see one in detail, type its id below, or narrow the filters and select its row.")
                    .format(n=i18n.fmt_int(len(view))))
+        box = f"{key}__open"
+        st.text_input(_("Open an initiative by its id"), key=box, placeholder=str(df["id"].iloc[0]),
+                      on_change=_open_by_id, args=(box, df["id"]))
+        missing = st.session_state.get(f"{box}__missing")
+        if missing:
+            st.caption(_("No initiative in view has the id “{id}”.").format(id=md(missing)))
     st.dataframe(view, key=key, hide_index=True, width="stretch", column_config=config,
                  height=min(38 + 35 * len(view), 560), lazy=lazy, placeholder="—",
                  alt=_("Table of {n} initiatives").format(n=i18n.fmt_int(len(view))), **kw)

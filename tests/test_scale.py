@@ -263,3 +263,26 @@ def test_a_long_list_below_the_charts_is_built_when_opened(tmp_path, monkeypatch
     at.run()
     assert not at.exception
     assert len(at.dataframe) == 1 and len(at.dataframe[0].value) == n
+
+
+def test_an_initiative_in_a_table_too_long_to_select_opens_by_its_id(tmp_path, monkeypatch):
+    """Streamlit cannot select rows of a table that streams them (above LAZY_ROWS), so
+    the Explorer offers a box to open one by its id: its detail card, and ?id= in the link."""
+    from streamlit.testing.v1 import AppTest
+
+    path = tmp_path / "big.csv"
+    path.write_bytes(gen.csv_bytes(ROWS))
+    monkeypatch.setenv("DASHBOARD_DATA", str(path))
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
+    at.switch_page("pages/explorer.py")
+    at.run()
+    assert not at.exception
+    wanted = str(pd.read_csv(path, usecols=["id"], nrows=12_345)["id"].iloc[-1])
+    at.text_input(key="explorer__open").set_value("no-such-id").run()
+    assert any("No initiative in view has the id" in c.value for c in at.caption)
+    assert not at.query_params.get("id")
+    at.text_input(key="explorer__open").set_value(f" {wanted} ").run()
+    assert not at.exception
+    assert any(h.value.startswith(f"{wanted} · ") for h in at.header)  # the detail card
+    assert at.query_params.get("id") in (wanted, [wanted])
+    assert not any("No initiative in view has the id" in c.value for c in at.caption)
