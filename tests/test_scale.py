@@ -241,20 +241,26 @@ def test_dataset_stays_read_only_and_keeps_its_constructor(ds):
     pd.testing.assert_frame_equal(again.frame, ds.frame)
 
 
-def test_a_long_list_below_the_charts_is_built_when_opened(tmp_path, monkeypatch):
-    """Themes at 20k rows: the charts draw at once; the list of thousands of initiatives
-    under them is an expander that builds its table when opened, not on every rerun."""
+def _app_on_a_big_file(page: str, tmp_path, monkeypatch):
+    """AppTest of ``page`` with DASHBOARD_DATA naming a file of ROWS synthetic rows, after its first run."""
     from streamlit.testing.v1 import AppTest
-
-    from cmap_tracker import ui
 
     path = tmp_path / "big.csv"
     path.write_bytes(gen.csv_bytes(ROWS))
     monkeypatch.setenv("DASHBOARD_DATA", str(path))
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
-    at.switch_page("pages/themes.py")
+    at.switch_page(f"pages/{page}.py")
     at.run()
     assert not at.exception
+    return at, path
+
+
+def test_a_long_list_below_the_charts_is_built_when_opened(tmp_path, monkeypatch):
+    """Themes at 20k rows: the charts draw at once; the list of thousands of initiatives
+    under them is an expander that builds its table when opened, not on every rerun."""
+    from cmap_tracker import ui
+
+    at, _path = _app_on_a_big_file("themes", tmp_path, monkeypatch)
     assert len(at.get("plotly_chart")) == 3 and not at.dataframe
     box = next(e for e in at.expander if e.label.startswith("Show the "))
     n = int(box.label.split()[2].replace(",", ""))
@@ -268,15 +274,7 @@ def test_a_long_list_below_the_charts_is_built_when_opened(tmp_path, monkeypatch
 def test_an_initiative_in_a_table_too_long_to_select_opens_by_its_id(tmp_path, monkeypatch):
     """Streamlit cannot select rows of a table that streams them (above LAZY_ROWS), so
     the Explorer offers a box to open one by its id: its detail card, and ?id= in the link."""
-    from streamlit.testing.v1 import AppTest
-
-    path = tmp_path / "big.csv"
-    path.write_bytes(gen.csv_bytes(ROWS))
-    monkeypatch.setenv("DASHBOARD_DATA", str(path))
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
-    at.switch_page("pages/explorer.py")
-    at.run()
-    assert not at.exception
+    at, path = _app_on_a_big_file("explorer", tmp_path, monkeypatch)
     wanted = str(pd.read_csv(path, usecols=["id"], nrows=12_345)["id"].iloc[-1])
     at.text_input(key="explorer__open").set_value("no-such-id").run()
     assert any("No initiative in view has the id" in c.value for c in at.caption)
