@@ -16,6 +16,7 @@ loads cleanly.
 from __future__ import annotations
 
 import re
+import weakref
 from dataclasses import dataclass
 from functools import lru_cache
 from datetime import date as _date
@@ -271,34 +272,45 @@ def diff(a: Snapshot, b: Snapshot, keep: Keep | None = None) -> Diff:
     if keep is None:
         return full
     fa, fb = _usable(a), _usable(b)
-    ka, kb = _kept(fa, keep), _kept(fb, keep)
+    # A trailing False, so a row absent from a side (position -1) is not kept by it;
+    # this holds when a side has no usable row at all.
+    ka, kb = np.append(_kept(fa, keep), False), np.append(_kept(fb, keep), False)
     where = _rows_in(full, fa, fb)
 
     def kept(table: pd.DataFrame) -> np.ndarray:  # kept in either snapshot
         pa, pb = where[id(table)]
-        return ((pa >= 0) & ka[pa]) | ((pb >= 0) & kb[pb])
+        return ka[pa] | kb[pb]
 
     return full._select(kept)
-
-
-_ROWS_IN: dict[int, tuple[Diff, dict]] = {}
 
 
 def _rows_in(full: Diff, fa: pd.DataFrame, fb: pd.DataFrame) -> dict[int, tuple[np.ndarray, np.ndarray]]:
     """For each table of a whole-file diff: each row's position in ``a``'s and in
     ``b``'s frame (-1 where absent), found once per diff (ids are unique in a
     loaded snapshot), so a filtered diff is a lookup into the two keep masks."""
-    hit = _ROWS_IN.get(id(full))
-    if hit is None or hit[0] is not full:
+    def positions() -> dict[int, tuple[np.ndarray, np.ndarray]]:
         ia, ib = pd.Index(fa["id"]), pd.Index(fb["id"])
-        where = {}
-        for t in (full.added, full.removed, full.changes, full.status_flow, full.slippage, full.completions):
-            if not t.empty:
-                where[id(t)] = (ia.get_indexer(t["id"]), ib.get_indexer(t["id"]))
-        if len(_ROWS_IN) >= 64:
-            _ROWS_IN.clear()
-        hit = _ROWS_IN[id(full)] = (full, where)
-    return hit[1]
+        return {id(t): (ia.get_indexer(t["id"]), ib.get_indexer(t["id"]))
+                for t in (full.added, full.removed, full.changes, full.status_flow, full.slippage, full.completions)
+                if not t.empty}
+
+    return _per_object(full, "rows_in", positions)
+
+
+_DERIVED: dict[tuple[int, str], tuple[weakref.ref, object]] = {}
+
+
+def _per_object(obj: object, what: str, compute):
+    """``compute()``, once per (object, what): for values derived from a snapshot frame
+    or a diff, which are shared and never modified. An entry goes when its object
+    does (a weak reference), so replaced files are not kept alive."""
+    key = (id(obj), what)
+    hit = _DERIVED.get(key)
+    if hit is not None and hit[0]() is obj:
+        return hit[1]
+    value = compute()
+    _DERIVED[key] = (weakref.ref(obj, lambda _ref, key=key: _DERIVED.pop(key, None)), value)
+    return value
 
 
 @lru_cache(maxsize=32)
@@ -418,20 +430,14 @@ def burnup(snapshots: Iterable[Snapshot], keep: Keep | None = None) -> pd.DataFr
     })[cols]
 
 
-_PILLARS_DONE: dict[int, tuple[pd.DataFrame, tuple]] = {}
-
-
 def _pillars_and_done(frame: pd.DataFrame) -> tuple[list[str], np.ndarray, np.ndarray]:
     """(pillar names, each row's pillar as an index into them, completed or not), once
-    per snapshot frame (snapshot frames are shared and never modified)."""
-    hit = _PILLARS_DONE.get(id(frame))
-    if hit is None or hit[0] is not frame:
+    per snapshot frame."""
+    def compute():
         names, inv = np.unique(frame["pillar"].astype(str).to_numpy(), return_inverse=True)
-        done = (frame["status"] == "completed").to_numpy(dtype=bool)
-        if len(_PILLARS_DONE) >= 64:
-            _PILLARS_DONE.clear()
-        hit = _PILLARS_DONE[id(frame)] = (frame, (names.tolist(), inv.reshape(-1), done))
-    return hit[1]
+        return names.tolist(), inv.reshape(-1), (frame["status"] == "completed").to_numpy(dtype=bool)
+
+    return _per_object(frame, "pillars_and_done", compute)
 
 
 # ------------------------------------------------------------------ filters
@@ -455,20 +461,12 @@ def keep_from_filters(filters) -> Keep:
     return keep
 
 
-_DATASETS: dict[int, tuple[pd.DataFrame, object]] = {}
-
-
 def _dataset_of(frame: pd.DataFrame):
-    """The filter indexes of a snapshot frame, built once per frame object
-    (snapshot frames are shared and never modified)."""
+    """The filter indexes of a snapshot frame, built once per frame object."""
     from .dataset import build
 
-    hit = _DATASETS.get(id(frame))
-    if hit is not None and hit[0] is frame:
-        return hit[1]
-    flat = frame.reset_index(drop=True)
-    ds = build(LoadResult(flat, [], len(flat), "snapshot"))
-    if len(_DATASETS) >= 64:
-        _DATASETS.clear()
-    _DATASETS[id(frame)] = (frame, ds)
-    return ds
+    def compute():
+        flat = frame.reset_index(drop=True)
+        return build(LoadResult(flat, [], len(flat), "snapshot"))
+
+    return _per_object(frame, "dataset", compute)

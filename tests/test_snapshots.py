@@ -3,8 +3,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from cmap_tracker import snapshots as S
 from cmap_tracker.filters import Filters
@@ -397,3 +400,53 @@ def test_shipped_burnup_matches_frames(shipped):
     for s in shipped:
         assert totals.loc[s.date, "total"] == len(s.frame)
         assert totals.loc[s.date, "completed"] == int((s.frame["status"] == "completed").sum())
+
+
+@pytest.mark.parametrize("empty_side", ["since", "until"])
+def test_a_filtered_diff_works_when_a_snapshot_has_no_usable_row(tmp_path, empty_side):
+    """A snapshot whose every row was rejected (here: no title) still loads; a filtered
+    diff against it lists the other side's rows as added or removed."""
+    bad = [row("Z-1", title="")]
+    a, b = pair(tmp_path, bad, BASE) if empty_side == "since" else pair(tmp_path, BASE, bad)
+    assert a.result.ok and b.result.ok
+    d = S.diff(a, b, keep=S.keep_from_filters(Filters(pillar=("security",))))
+    moved = d.added if empty_side == "since" else d.removed
+    assert moved["id"].tolist() == ["A-2"]
+    assert d.changes.empty and d.status_flow.empty
+
+
+FILTERS = st.builds(Filters, pillar=st.lists(st.sampled_from(["prosperity", "mobility", "security", "environment"]),
+                                             unique=True, max_size=2).map(tuple),
+                    status=st.lists(st.sampled_from(["planned", "in_progress", "completed", "delayed", "ongoing"]),
+                                    unique=True, max_size=2).map(tuple),
+                    theme=st.lists(st.sampled_from(["energy", "trade", "security", "ip", "climate"]),
+                                   unique=True, max_size=2).map(tuple))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(f=FILTERS, pair_at=st.integers(min_value=0, max_value=10))
+def test_a_filtered_diff_is_the_whole_diff_restricted_to_ids_kept_on_either_side(shipped, f, pair_at):
+    """The rule in ``Diff``'s docstring, checked the plain way: ids kept in either
+    snapshot, then ``Diff.only``."""
+    i = pair_at % (len(shipped) - 1)
+    a, b = shipped[i], shipped[i + 1]
+    keep = S.keep_from_filters(f)
+    fa, fb = a.result.frame, b.result.frame
+    ids = set(fa["id"][np.asarray(keep(fa))]) | set(fb["id"][np.asarray(keep(fb))])
+    want, got = S.diff(a, b).only(ids), S.diff(a, b, keep=keep)
+    for name in ("added", "removed", "changes", "status_flow", "slippage", "completions"):
+        pd.testing.assert_frame_equal(getattr(got, name), getattr(want, name), obj=name)
+
+
+def test_what_is_derived_from_a_snapshot_goes_when_the_snapshot_does(tmp_path):
+    """Filter indexes and burn-up counts are kept per snapshot frame, but not after it:
+    a replaced snapshot file does not stay in memory through them."""
+    import gc
+
+    a, b = pair(tmp_path, BASE, BASE)
+    frames = {id(a.result.frame), id(b.result.frame)}
+    S.burnup([a, b], keep=S.keep_from_filters(Filters(pillar=("security",))))
+    assert frames <= {key for key, _what in S._DERIVED}
+    del a, b
+    gc.collect()
+    assert not frames & {key for key, _what in S._DERIVED}
