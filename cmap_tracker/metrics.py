@@ -5,6 +5,7 @@ alternative shows the same table, so the two can never disagree.
 """
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 from datetime import date
 
@@ -111,7 +112,7 @@ def completion(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-_LAST_THEME_ROWS: tuple = (None, None, None)  # (df, themes, result) of the last call
+_LAST_THEME_ROWS: tuple = (None, None, None)  # weak references to (df, themes) of the last call, and its answer
 
 
 def theme_pairs(df: pd.DataFrame, themes: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -122,12 +123,13 @@ def theme_pairs(df: pd.DataFrame, themes: pd.DataFrame) -> tuple[np.ndarray, np.
     (frames are never modified in place)."""
     global _LAST_THEME_ROWS
     last_df, last_themes, last = _LAST_THEME_ROWS
-    if last_df is df and last_themes is themes:
+    if last_df is not None and last_df() is df and last_themes() is themes:
         return last
     out = _theme_rows_of(df, themes)
     for a in out:
         a.flags.writeable = False  # shared with the next caller
-    _LAST_THEME_ROWS = (df, themes, out)
+    # Weak references: a session's rows (an upload's, say) are not kept alive by this.
+    _LAST_THEME_ROWS = (weakref.ref(df), weakref.ref(themes), out)
     return out
 
 

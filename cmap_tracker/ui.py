@@ -14,7 +14,7 @@ import weakref
 from dataclasses import dataclass
 from urllib.parse import urlencode
 from datetime import date
-from functools import cached_property, lru_cache, partial
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import NoReturn
 
@@ -53,11 +53,16 @@ class Ctx:
     def filters(self) -> Filters:
         return self.view.filters
 
-    @cached_property
+    @property
     def df(self) -> pd.DataFrame:
         """The rows in view, with the columns pages draw (``Dataset.view``). Taken on
-        first use, so a page that does not chart them (What changed, Data) never pays."""
-        return self.filters.apply(self.ds, mask=self.mask)
+        first use, so a page that does not chart them (What changed, Data) never pays.
+        (Not functools.cached_property: on Python 3.11 it holds one lock for every
+        instance, so sessions would wait for each other's rows.)"""
+        rows = self.__dict__.get("_df")
+        if rows is None:
+            rows = self.__dict__["_df"] = self.filters.apply(self.ds, mask=self.mask)
+        return rows
 
     @property
     def count(self) -> int:
@@ -630,13 +635,19 @@ def _on_row_select(key: str, ids: list[str]) -> None:
     st.session_state[ID_KEY] = ids[rows[0]] if rows else ""
 
 
-def _open_by_id(box: str, ids: pd.Series) -> None:
-    """on_change of the Explorer's "open by id" box: show that initiative's detail card."""
-    wanted = (st.session_state.get(box) or "").strip()
-    found = bool(wanted) and bool((ids == wanted).any())
-    st.session_state[f"{box}__missing"] = "" if found or not wanted else wanted
-    if found:
-        st.session_state[ID_KEY] = wanted
+def _open_by_id(df: pd.DataFrame, box: str) -> None:
+    """A box to open one of ``df``'s rows in the detail card by its id. A typed id opens
+    once, as soon as it is among the rows in view (now, or after the filters change);
+    until then the box says it is not in view."""
+    ss = st.session_state
+    typed = (st.text_input(_("Open an initiative by its id"), key=box, placeholder=str(df["id"].iloc[0]),
+                           on_change=lambda: ss.__setitem__(f"{box}__new", True)) or "").strip()
+    if not typed:
+        return
+    if not (df["id"] == typed).any():
+        st.caption(_("No initiative in view has the id “{id}”.").format(id=md(typed)))
+    elif ss.pop(f"{box}__new", False):
+        ss[ID_KEY] = typed
 
 
 LAZY_ROWS = 5_000  # above this, tables stream rows on demand (no row selection then)
@@ -667,12 +678,7 @@ def initiative_table(df: pd.DataFrame, *, key: str, select: bool = False, on_dem
     elif select:  # Streamlit cannot select rows of a table that streams them: open one by its id
         st.caption(_("{n} rows: the table loads them as you scroll. To see one in detail, type its id below, or narrow the filters and select its row.")
                    .format(n=i18n.fmt_int(len(view))))
-        box = f"{key}__open"
-        st.text_input(_("Open an initiative by its id"), key=box, placeholder=str(df["id"].iloc[0]),
-                      on_change=_open_by_id, args=(box, df["id"]))
-        missing = st.session_state.get(f"{box}__missing")
-        if missing:
-            st.caption(_("No initiative in view has the id “{id}”.").format(id=md(missing)))
+        _open_by_id(df, f"{key}__open")
     st.dataframe(view, key=key, hide_index=True, width="stretch", column_config=config,
                  height=min(38 + 35 * len(view), 560), lazy=lazy, placeholder="—",
                  alt=_("Table of {n} initiatives").format(n=i18n.fmt_int(len(view))), **kw)

@@ -308,3 +308,37 @@ def test_the_open_overview_tab_is_in_the_link_and_survives_a_change_of_language(
     at.run()
     assert [json.loads(c.proto.spec)["data"][0]["type"] for c in at.get("plotly_chart")] == ["bar"]
     assert qp(at, "tab") == []
+
+
+def test_one_session_s_rows_do_not_wait_for_another_s():
+    """Sessions run in threads of one process: taking the rows in view for one must not
+    wait while another's are taken (functools.cached_property on Python 3.11 would)."""
+    import threading
+    from datetime import date
+
+    from cmap_tracker import dataset, loader, ui
+    from cmap_tracker.filters import Filters
+    from cmap_tracker.state import View
+
+    ds = dataset.build(loader.load(ROOT / "data" / "initiatives.csv"))
+    started, release, done = threading.Event(), threading.Event(), threading.Event()
+
+    class Slow(Filters):
+        def apply(self, ds, **kw):
+            started.set()
+            release.wait(10)
+            return super().apply(ds, **kw)
+
+    slow = ui.Ctx(ds, View(Slow(pillar=("security",))), None, date.today(), False)
+    fast = ui.Ctx(ds, View(Filters(pillar=("mobility",))), None, date.today(), False)
+    first = threading.Thread(target=lambda: slow.df)
+    first.start()
+    assert started.wait(10)
+    threading.Thread(target=lambda: (fast.df, done.set()), daemon=True).start()
+    try:
+        assert done.wait(3), "the second session waited for the first one's rows"
+        assert len(fast.df) == 7 and fast.df is fast.df  # taken once, then kept
+    finally:
+        release.set()
+        first.join()
+    assert len(slow.df) == 10

@@ -152,5 +152,17 @@ def test_theme_charts_of_the_same_rows_share_one_pass_over_the_theme_index(ds, m
     assert calls == [3, 2]
 
 
+def test_the_kept_theme_pairs_do_not_keep_a_session_s_rows_alive(ds):
+    import gc
+    import weakref
+
+    df = Filters(pillar=("security",)).apply(ds)
+    gone = weakref.ref(df)
+    metrics.theme_pillar(df, ds.themes)
+    del df
+    gc.collect()
+    assert gone() is None
+
+
 def test_theme_pillar_of_nothing(ds):
     assert metrics.theme_pillar(ds.frame.iloc[:0], ds.themes).empty

@@ -284,3 +284,16 @@ def test_an_initiative_in_a_table_too_long_to_select_opens_by_its_id(tmp_path, m
     assert any(h.value.startswith(f"{wanted} · ") for h in at.header)  # the detail card
     assert at.query_params.get("id") in (wanted, [wanted])
     assert not any("No initiative in view has the id" in c.value for c in at.caption)
+
+
+def test_an_id_typed_while_filtered_out_opens_once_it_is_in_view(tmp_path, monkeypatch):
+    at, path = _app_on_a_big_file("explorer", tmp_path, monkeypatch)
+    rows = pd.read_csv(path, usecols=["id", "pillar"])
+    other = str(rows.loc[rows["pillar"] != "prosperity", "id"].iloc[7])
+    at.sidebar.multiselect(key="w_pillar").set_value(["prosperity"]).run()  # still thousands of rows
+    at.text_input(key="explorer__open").set_value(other).run()
+    assert any("No initiative in view has the id" in c.value for c in at.caption)
+    assert not any(h.value.startswith(f"{other} · ") for h in at.header)
+    at.sidebar.multiselect(key="w_pillar").set_value([]).run()
+    assert not any("No initiative in view has the id" in c.value for c in at.caption)
+    assert any(h.value.startswith(f"{other} · ") for h in at.header)
