@@ -627,7 +627,7 @@ def display_frame(df: pd.DataFrame) -> pd.DataFrame:
         _("Lead (Canada)"): _compact(df["lead_canada"]),
         _("Lead (Mexico)"): _compact(df["lead_mexico"]),
         _("Source"): _links(df["source_url"]),
-    })
+    }).reset_index(drop=True)  # a RangeIndex is not sent: the rows' positions in the file would be
 
 
 def _on_row_select(key: str, ids: list[str]) -> None:

@@ -209,6 +209,20 @@ def test_a_small_view_of_a_large_file_sends_only_the_values_it_shows(tmp_path, m
     assert len(sent) == 5
 
 
+def test_a_table_sends_only_the_columns_it_shows_not_the_rows_positions_in_the_file():
+    import pandas as pd
+    import pyarrow as pa
+
+    positions = pd.read_csv(ROOT / "data" / "initiatives.csv").index[
+        pd.read_csv(ROOT / "data" / "initiatives.csv")["status"].eq("planned")]
+    assert len(set(positions.to_series().diff().dropna())) > 1  # not evenly spaced: no RangeIndex
+    at = run("explorer", status=["planned"])
+    assert not at.exception
+    table = pa.ipc.open_stream(at.dataframe[0].proto.arrow_data.data).read_all()
+    assert table.column_names == list(at.dataframe[0].value.columns)
+    assert "__index_level_0__" not in table.column_names
+
+
 def test_overview_draws_the_open_tab_only():
     at = run("overview")
     assert not at.exception
