@@ -240,8 +240,10 @@ def current_view() -> View:
         q=(ss.get(W["q"]) or "")[: state.MAX_Q],
     )
     lang = ss.get(LANG_KEY, "")
+    # The overview's tab is kept while other pages are open, but only its link carries it.
+    on_overview = _page_path.get() in (None, "", "overview")
     return View(f, ss.get(ID_KEY, "") or "", lang if lang != "en" or ss.get("_lang_chosen") else "",
-                ss.get("view_since", ""), ss.get("view_until", ""), ss.get(TAB_KEY, "") or "")
+                ss.get("view_since", ""), ss.get("view_until", ""), (ss.get(TAB_KEY, "") or "") if on_overview else "")
 
 
 def write_url(view: View) -> None:
@@ -404,11 +406,16 @@ def embedded() -> bool:
     return bool(getattr(st.context, "is_embedded", False))
 
 
+_page_path: contextvars.ContextVar[str | None] = contextvars.ContextVar("page_path", default=None)
+
+
 def run() -> None:
     """The whole app, once: what dashboard.py runs."""
     ctx = start()
     if ctx is not None:
-        navigation().run()
+        page = navigation()
+        _page_path.set(page.url_path)  # "" is the overview, the default page
+        page.run()
         finish(ctx)
 
 

@@ -356,3 +356,13 @@ def test_one_session_s_rows_do_not_wait_for_another_s():
         release.set()
         first.join()
     assert len(slow.df) == 10
+
+
+def test_only_the_overview_s_link_carries_its_tab_and_the_tab_is_kept_for_the_return():
+    at = run("overview", tab="sector")
+    at.switch_page("pages/status.py").run()
+    assert not at.exception and at.title[0].value == "Status"
+    assert qp(at, "tab") == []
+    at.switch_page("pages/overview.py").run()
+    assert [json.loads(c.proto.spec)["data"][0]["type"] for c in at.get("plotly_chart")] == ["treemap"]
+    assert qp(at, "tab") == ["sector"]
