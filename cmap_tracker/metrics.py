@@ -5,13 +5,13 @@ alternative shows the same table, so the two can never disagree.
 """
 from __future__ import annotations
 
-import weakref
 from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
 import pandas as pd
 
+from .derived import per_object
 from .vocab import PILLARS, STATUSES
 
 DUE_SOON_DAYS = 90
@@ -112,25 +112,19 @@ def completion(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-_LAST_THEME_ROWS: tuple = (None, None, None)  # weak references to (df, themes) of the last call, and its answer
-
-
 def theme_pairs(df: pd.DataFrame, themes: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(position into ``df``, theme code) of every (row, theme) pair of the rows in
     ``df``, and the theme names the codes index. ``themes`` is the dataset's long
     (row, theme) index; ``df`` a subset of its frame. A page draws several theme
-    charts of the same rows: the last answer is kept for the same two objects
-    (frames are never modified in place)."""
-    global _LAST_THEME_ROWS
-    last_df, last_themes, last = _LAST_THEME_ROWS
-    if last_df is not None and last_df() is df and last_themes() is themes:
-        return last
-    out = _theme_rows_of(df, themes)
-    for a in out:
-        a.flags.writeable = False  # shared with the next caller
-    # Weak references: a session's rows (an upload's, say) are not kept alive by this.
-    _LAST_THEME_ROWS = (weakref.ref(df), weakref.ref(themes), out)
-    return out
+    charts of the same rows: the answer is kept while ``df`` lives (``themes``
+    belongs to the same dataset, so it lives at least as long)."""
+    def compute():
+        out = _theme_rows_of(df, themes)
+        for a in out:
+            a.flags.writeable = False  # shared with later callers
+        return out
+
+    return per_object(df, ("theme_pairs", id(themes)), compute)
 
 
 def _theme_rows_of(df: pd.DataFrame, themes: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

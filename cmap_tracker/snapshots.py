@@ -16,7 +16,6 @@ loads cleanly.
 from __future__ import annotations
 
 import re
-import weakref
 from dataclasses import dataclass
 from functools import lru_cache
 from datetime import date as _date
@@ -26,6 +25,7 @@ from typing import Callable, Iterable
 import numpy as np
 import pandas as pd
 
+from .derived import per_object
 from .loader import (REJECTED, LoadError, LoadResult, _parse_careful, decode, load,
                      normalise_header, read_source, sniff_delimiter)
 from .vocab import PILLARS
@@ -294,23 +294,7 @@ def _rows_in(full: Diff, fa: pd.DataFrame, fb: pd.DataFrame) -> dict[int, tuple[
                 for t in (full.added, full.removed, full.changes, full.status_flow, full.slippage, full.completions)
                 if not t.empty}
 
-    return _per_object(full, "rows_in", positions)
-
-
-_DERIVED: dict[tuple[int, str], tuple[weakref.ref, object]] = {}
-
-
-def _per_object(obj: object, what: str, compute):
-    """``compute()``, once per (object, what): for values derived from a snapshot frame
-    or a diff, which are shared and never modified. An entry goes when its object
-    does (a weak reference), so replaced files are not kept alive."""
-    key = (id(obj), what)
-    hit = _DERIVED.get(key)
-    if hit is not None and hit[0]() is obj:
-        return hit[1]
-    value = compute()
-    _DERIVED[key] = (weakref.ref(obj, lambda _ref, key=key: _DERIVED.pop(key, None)), value)
-    return value
+    return per_object(full, "rows_in", positions)
 
 
 @lru_cache(maxsize=32)
@@ -437,7 +421,7 @@ def _pillars_and_done(frame: pd.DataFrame) -> tuple[list[str], np.ndarray, np.nd
         names, inv = np.unique(frame["pillar"].astype(str).to_numpy(), return_inverse=True)
         return names.tolist(), inv.reshape(-1), (frame["status"] == "completed").to_numpy(dtype=bool)
 
-    return _per_object(frame, "pillars_and_done", compute)
+    return per_object(frame, "pillars_and_done", compute)
 
 
 # ------------------------------------------------------------------ filters
@@ -469,4 +453,4 @@ def _dataset_of(frame: pd.DataFrame):
         flat = frame.reset_index(drop=True)
         return build(LoadResult(flat, [], len(flat), "snapshot"))
 
-    return _per_object(frame, "dataset", compute)
+    return per_object(frame, "dataset", compute)

@@ -10,7 +10,6 @@ import contextvars
 import dataclasses
 import os
 import re
-import weakref
 from dataclasses import dataclass
 from urllib.parse import urlencode
 from datetime import date
@@ -26,6 +25,7 @@ import streamlit as st
 from . import dataset as dataset_mod
 from . import export, figures, i18n, loader, metrics, snapshots, state
 from .dataset import Dataset
+from .derived import per_object
 from .filters import Filters
 from .i18n import N_, _
 from .state import View
@@ -543,9 +543,6 @@ def detail(ctx: Ctx, ident: str | None = None) -> None:
             st.caption(md(row["source_note"]))
 
 
-_LABELS: dict = {}  # (fn, language, id(categories)) -> (weak reference to the categories, labels)
-
-
 def _labels_for(values, fn):
     """The labels of ``values``: a CategoricalDtype when they are distinct, else an
     object array (with "" for missing at the end)."""
@@ -578,19 +575,11 @@ def _compact(series: pd.Series, keep: np.ndarray | None = None) -> pd.Series:
 def _by_value(series: pd.Series, fn) -> pd.Series:
     """Map a column through ``fn`` once per distinct value, as a categorical
     (integer codes: no string is built per row, so it stays fast at 1M rows).
-    For a categorical column the labels of its categories are kept per language:
-    every subset of the shared frame has the same categories. The entry holds only
-    a weak reference to them, so an old data version's are not kept alive, and a
-    new Index that reuses a collected one's id() is not mistaken for it."""
+    For a categorical column the labels of its categories are kept per language
+    while the categories live: every subset of the shared frame has the same ones."""
     if isinstance(series.dtype, pd.CategoricalDtype):
         codes, cats = series.cat.codes.to_numpy(), series.cat.categories
-        key = (fn, i18n.language(), id(cats))
-        hit = _LABELS.get(key)
-        if hit is None or hit[0]() is not cats:
-            if len(_LABELS) > 256:
-                _LABELS.clear()
-            hit = _LABELS[key] = (weakref.ref(cats), _labels_for(cats, fn))
-        labels = hit[1]
+        labels = per_object(cats, ("labels", fn, i18n.language()), lambda: _labels_for(cats, fn))
     else:
         codes, values = pd.factorize(series)
         labels = _labels_for(values, fn)

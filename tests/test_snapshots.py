@@ -444,9 +444,11 @@ def test_what_is_derived_from_a_snapshot_goes_when_the_snapshot_does(tmp_path):
     import gc
 
     a, b = pair(tmp_path, BASE, BASE)
+    from cmap_tracker import derived
+
     frames = {id(a.result.frame), id(b.result.frame)}
     S.burnup([a, b], keep=S.keep_from_filters(Filters(pillar=("security",))))
-    assert frames <= {key for key, _what in S._DERIVED}
+    assert frames <= {ident for ident, _what in derived._VALUES}
     del a, b
     gc.collect()
-    assert not frames & {key for key, _what in S._DERIVED}
+    assert not frames & {ident for ident, _what in derived._VALUES}
