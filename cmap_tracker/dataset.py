@@ -417,9 +417,8 @@ def row_mask(ds: Dataset, theme: set[str] | frozenset[str]) -> np.ndarray:
     rows, codes, names = ds._once("theme_codes", lambda: (
         ds.themes["row"].to_numpy(), ds.themes["theme"].cat.codes.to_numpy(),
         np.asarray(ds.themes["theme"].cat.categories, dtype=object)))
-    wanted = np.flatnonzero(np.isin(names, list(theme)))
     mask = np.zeros(len(ds.frame), dtype=bool)
-    mask[rows[np.isin(codes, wanted)]] = True
+    mask[rows[metrics.carrying(codes, names, theme)]] = True
     return mask
 
 
@@ -428,5 +427,5 @@ def with_themes(ds: Dataset, df: pd.DataFrame, themes) -> pd.DataFrame:
     From the (row, theme) pairs of ``df``, which the page's theme charts have found."""
     pos, codes, names = metrics.theme_pairs(df, ds.themes)
     keep = np.zeros(len(df), dtype=bool)
-    keep[pos[np.isin(codes, np.flatnonzero(np.isin(names, list(themes))))]] = True
+    keep[pos[metrics.carrying(codes, names, themes)]] = True
     return df.take(np.flatnonzero(keep))

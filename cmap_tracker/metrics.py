@@ -127,6 +127,11 @@ def theme_pairs(df: pd.DataFrame, themes: pd.DataFrame) -> tuple[np.ndarray, np.
     return per_object(df, ("theme_pairs", id(themes)), compute)
 
 
+def carrying(codes: np.ndarray, names: np.ndarray, themes) -> np.ndarray:
+    """Which (row, theme) pairs, given as theme ``codes`` into ``names``, are one of ``themes``."""
+    return np.isin(codes, np.flatnonzero(np.isin(names, list(themes))))
+
+
 def _theme_rows_of(df: pd.DataFrame, themes: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     rows = themes["row"].to_numpy()
     size = int(max(rows.max(initial=-1), df.index.max() if len(df) else -1)) + 1
@@ -156,7 +161,7 @@ def theme_status(df: pd.DataFrame, themes: pd.DataFrame, selected: list[str]) ->
     if df.empty or not selected:
         return pd.DataFrame(columns=["theme", "status", "count"])
     pos, tc, tv = theme_pairs(df, themes)
-    keep = np.isin(tc, np.flatnonzero(np.isin(tv, list(selected))))
+    keep = carrying(tc, tv, selected)
     sc, sv = codes(df["status"])
     tv, sv, n = _pair_counts(tc[keep], tv, sc[pos[keep]], sv)
     i, j = np.nonzero(n)

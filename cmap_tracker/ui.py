@@ -37,6 +37,7 @@ W = {"pillar": "w_pillar", "sector": "w_sector", "status": "w_status", "theme": 
      "date_from": "w_from", "date_to": "w_to", "q": "w_q"}
 LANG_KEY = "w_lang"
 ID_KEY = "view_id"
+_HTTP = re.compile(r"^https?://", re.IGNORECASE)  # the only links shown: http(s)
 TAB_KEY = "view_tab"  # the overview's open tab, as in the URL (state.TABS)
 OVERVIEW_TABS = {"status": N_("By status"), "sector": N_("By sector")}  # URL value -> tab label
 
@@ -85,7 +86,7 @@ def data_source() -> str:
 def _version(source: str) -> tuple:
     """Cache key part that changes when the data changes (mtime+size, or a
     10-minute bucket for URLs), so a replaced file is served on the next rerun."""
-    if re.match(r"^https?://", source, re.I):
+    if _HTTP.match(source):
         return ("url", int(pd.Timestamp.now().timestamp() // 600))
     try:
         st_ = os.stat(source)
@@ -157,7 +158,7 @@ def public_source(source: str) -> str:
     """What a viewer may see of a data source: a file's name, never the server's
     directories; a URL without its query string (which may carry a token)."""
     text = str(source)
-    if re.match(r"^https?://", text, re.I):
+    if _HTTP.match(text):
         return text.split("?", 1)[0].split("#", 1)[0]
     return Path(text).name or text
 
@@ -180,7 +181,7 @@ def as_text(table: pd.DataFrame) -> pd.DataFrame:
 
 def safe_url(url: object) -> str | None:
     u = str(url or "").strip()
-    return u if re.match(r"^https?://", u, re.I) else None
+    return u if _HTTP.match(u) else None
 
 
 def localized(row: pd.Series, column: str) -> tuple[str, bool]:
@@ -602,11 +603,8 @@ def _themes_text(themes: str, lang: str) -> str:
 def _links(urls: pd.Series) -> pd.Series:
     """Source URLs for a link column: http(s) only, anything else left empty."""
     if isinstance(urls.dtype, pd.CategoricalDtype):  # checked once per distinct URL
-        return _compact(urls, keep=np.asarray(urls.cat.categories.str.match(_HTTP, case=False), dtype=bool))
-    return urls.where(urls.str.match(_HTTP, case=False).fillna(False).astype(bool), None)
-
-
-_HTTP = r"^https?://"
+        return _compact(urls, keep=np.asarray(urls.cat.categories.str.match(_HTTP), dtype=bool))
+    return urls.where(urls.str.match(_HTTP).fillna(False).astype(bool), None)
 
 
 def display_frame(df: pd.DataFrame) -> pd.DataFrame:
@@ -796,11 +794,15 @@ def labelled(table: pd.DataFrame) -> pd.DataFrame:
             out[col] = out[col].astype(str).map(fn)
     if "field" in out and {"before", "after"} <= set(out.columns):  # a diff: label values by their field
         by_field = {"status": label_status, "pillar": label_pillar, "sector": figures.sector_label}
+
+        @lru_cache(maxsize=None)  # each distinct (field, value) is labelled once
+        def value_label(field: str, value: str) -> str:
+            fn = by_field.get(field)
+            return value if fn is None else (fn(value) if value else "")
+
         fields = out["field"].to_numpy(dtype=object)
         for col in ("before", "after"):
-            seen: dict = {}  # (field, value) -> label: each distinct pair is labelled once
-            out[col] = [seen[k] if k in seen else seen.setdefault(k, by_field[k[0]](k[1]) if k[1] else "")
-                        if k[0] in by_field else k[1] for k in zip(fields, out[col].to_numpy(dtype=object))]
+            out[col] = [value_label(f, v) for f, v in zip(fields, out[col].to_numpy(dtype=object))]
     if "outcome" in out:
         out["outcome"] = out["outcome"].map(lambda v: _(OUTCOMES.get(v, v)))
     if "field" in out:
