@@ -6,6 +6,7 @@ the only module in the package that imports Streamlit.
 """
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import dataclasses
 import os
@@ -21,6 +22,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from . import dataset as dataset_mod
 from . import export, figures, i18n, loader, metrics, snapshots, state
@@ -381,8 +383,22 @@ def finish(ctx: Ctx) -> None:
         return
     _finished.set(True)
     if not embedded():
-        _sidebar(ctx.ds)
+        with _app_wide():
+            _sidebar(ctx.ds)
     write_url(current_view())
+
+
+def _app_wide():
+    """Draw as the entry point, not the page. Streamlit gives each widget an id that
+    includes the script it is drawn from (so that pages do not share widgets); the
+    sidebar belongs to every page, and finish() runs after the page (dashboard.py's
+    script), inside it (a page ending early with stop()) or inside a page file run
+    by itself (the legacy pages/ path of a process's first run). Its widgets must
+    keep one id in all three, or Streamlit treats them as new and resets them."""
+    sctx = get_script_run_ctx()
+    if sctx is None:
+        return contextlib.nullcontext()
+    return sctx.run_with_active_hash(sctx.pages_manager.main_script_hash)
 
 
 def stop() -> NoReturn:

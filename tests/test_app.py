@@ -366,3 +366,19 @@ def test_only_the_overview_s_link_carries_its_tab_and_the_tab_is_kept_for_the_re
     at.switch_page("pages/overview.py").run()
     assert [json.loads(c.proto.spec)["data"][0]["type"] for c in at.get("plotly_chart")] == ["treemap"]
     assert qp(at, "tab") == ["sector"]
+
+
+@pytest.mark.parametrize("page, act", [
+    ("themes", lambda at: at.multiselect(key="deep_themes").set_value([])),  # "Pick at least one theme."
+    ("status", lambda at: at.sidebar.text_input(key="w_q").set_value("zzzz")),  # the empty state
+])
+def test_a_page_that_ends_early_keeps_the_sidebar_filters(page, act):
+    """A page that stops early (ui.stop) still draws the sidebar: as the same widgets,
+    so the filters in it and in the link are kept, not reset."""
+    at = run(page, pillar=["mobility"])
+    before = at.sidebar.multiselect(key="w_pillar").id
+    act(at).run()
+    assert not at.exception
+    assert at.sidebar.multiselect(key="w_pillar").id == before
+    assert at.session_state["w_pillar"] == ["mobility"] and qp(at, "pillar") == ["mobility"]
+    assert summary(at).startswith("**Mobility")

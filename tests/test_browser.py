@@ -176,3 +176,22 @@ def test_the_sector_tab_of_the_overview_draws_the_treemap(server, page):
     page.goto(page.url)  # the link opens the same tab
     wait_for_app(page)
     page.wait_for_selector(".js-plotly-plot .treemaplayer .slice", timeout=20_000)
+
+
+
+def test_emptying_the_theme_deep_dive_keeps_the_sidebar_filters(server, page):
+    """The Themes page ends early ("Pick at least one theme") and still draws the
+    sidebar: the same widgets, so its filters and the link keep their values."""
+    page.goto(f"{server.url}/themes?pillar=mobility")
+    wait_for_app(page)
+    page.wait_for_selector(".js-plotly-plot")
+    chosen = page.locator(".st-key-deep_themes")
+    while chosen.locator("[aria-label^='Remove']").count():
+        chosen.locator("[aria-label^='Remove']").first.click()
+        wait_for_app(page)
+    page.get_by_text("Pick at least one theme.").wait_for()
+    wait_for_app(page)
+    assert query(page)["pillar"] == ["mobility"]
+    assert summary(page).startswith("Mobility")
+    assert "Mobility" in page.locator(".st-key-w_pillar").inner_text()
+    shot(page, "themes-none-chosen")
