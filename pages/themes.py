@@ -21,13 +21,13 @@ if not chosen:
     st.info(_("Pick at least one theme."))
     ui.stop()
 
-ui.chart(figures.theme_status_mix(ctx.df, ctx.ds.themes, chosen), "theme_status_mix",
-         alt=_("Status mix for {themes}.").format(themes=", ".join(map(ui.label_theme, chosen))))
 in_theme = dataset.with_themes(ctx.ds, ctx.df, chosen)
-if in_theme.empty:
+if in_theme.empty:  # one message, not two empty charts
     st.info(_("No initiative in view carries these themes. Pick other themes or widen the filters."),
             icon=":material/search_off:")
 else:
+    ui.chart(figures.theme_status_mix(ctx.df, ctx.ds.themes, chosen), "theme_status_mix",
+             alt=_("Status mix for {themes}.").format(themes=", ".join(map(ui.label_theme, chosen))))
     ui.chart(figures.timeline(in_theme, ctx.today, title=_("Timeline of the chosen themes")), "theme_timeline",
              alt=_("Timeline of {n} initiatives in the chosen themes.").format(n=len(in_theme)))
     ui.initiative_table(in_theme, key="theme_table", on_demand=True)
