@@ -21,6 +21,13 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 # written to disk whatever this is set to.
 ENV DASHBOARD_DATA=""
 
+# STREAMLIT_SERVER_ALLOWED_HOSTS: the hostnames viewers use, space-separated, e.g.
+# "tracker.example.org localhost". Streamlit then refuses a websocket whose Host
+# header names anything else (DNS rebinding). Set it for any public host:
+#   docker run -e STREAMLIT_SERVER_ALLOWED_HOSTS="tracker.example.org" ...
+# Empty accepts any Host header.
+ENV STREAMLIT_SERVER_ALLOWED_HOSTS=""
+
 # An unprivileged user to run the app; the code stays owned by root, read-only to it.
 RUN useradd --create-home --uid 10001 --user-group --shell /usr/sbin/nologin app
 

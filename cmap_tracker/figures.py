@@ -8,13 +8,14 @@ bars carry a pattern per status.
 """
 from __future__ import annotations
 
+import textwrap
 from datetime import date
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from . import metrics
+from . import metrics, safe
 from .contract import PLAN_END
 from .i18n import _, fmt_date, language, month_names
 from .vocab import PILLARS, STATUSES, THEMES, humanize
@@ -43,11 +44,11 @@ def pillar_label(slug: str) -> str:
 
 def sector_label(name: str) -> str:
     """Sector names are data; the bundled ones have translations in the catalogue."""
-    return _(name)
+    return safe.plain(_(name))
 
 
 def theme_label(slug: str) -> str:
-    return _(THEMES.label(slug)) if slug in THEMES else humanize(slug)
+    return _(THEMES.label(slug)) if slug in THEMES else safe.plain(humanize(slug))
 
 
 VALIDATE = False
@@ -56,17 +57,25 @@ tests turn it on and check that it accepts every builder's figures and changes
 nothing in them (tests/test_figures.py)."""
 
 
-def _plain(value):
-    """numpy arrays -> lists, through dicts and lists: a spec of plain values, which
-    Plotly copies and serialises fastest when it does not validate."""
+_TEMPLATES = frozenset({"hovertemplate", "texttemplate"})  # this module's own markup, with %{…} fields
+
+
+def _spec(value, key: str = ""):
+    """A spec of plain values (numpy arrays as lists), which Plotly copies and
+    serialises fastest when it does not validate, with every string escaped by
+    ``safe.plotly`` except the templates: data is never markup, and a line break
+    is written "\\n". ``customdata`` is escaped too; ``ui`` matches a click's values
+    against the filter's options escaped the same way."""
+    if isinstance(value, str):
+        return value if key in _TEMPLATES else safe.plotly(value)
     if isinstance(value, np.ndarray):
         if value.dtype.kind == "M":  # datetime64[ns] lists as integers; [us] as datetimes
             value = value.astype("datetime64[us]")
-        return value.tolist()
+        return _spec(value.tolist(), key) if value.dtype.kind in "OUS" else value.tolist()
     if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
+        return {k: _spec(v, k) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_spec(v, key) for v in value]
     return value
 
 
@@ -75,9 +84,8 @@ def _figure(data: list[dict], layout: dict) -> go.Figure:
     5-10 ms a figure on every rerun, about a third of a page's time at 100k rows,
     and what it checks is the spec's shape, which is fixed per builder, not the
     data: the tests build every figure validated (``VALIDATE``) and compare."""
-    if VALIDATE:
-        return go.Figure({"data": data, "layout": layout})
-    return go.Figure({"data": _plain(data), "layout": _plain(layout)}, _validate=False)
+    spec = {"data": _spec(data), "layout": _spec(layout)}
+    return go.Figure(spec) if VALIDATE else go.Figure(spec, _validate=False)
 
 
 def _layout(title: str, *, height: int | None = None, **kw) -> dict:
@@ -124,7 +132,7 @@ def _stacked_status(table: pd.DataFrame, by: str, label, title: str, axis_title:
                                    "fgcolor": "rgba(255,255,255,0.75)", "size": 7, "solidity": 0.3}},
             "customdata": [[by, v, "status", status] for v, _n in part],
             "text": [names[v] for v, _n in part], "textposition": "none",
-            "hovertemplate": "%{text}<br>" + status_label(status) + ": %{x}<extra></extra>",
+            "hovertemplate": "%{text}<br>" + safe.plotly(status_label(status)) + ": %{x}<extra></extra>",
         })
     return _figure(data, _layout(
         title, height=max(260, 150 + 36 * len(cats)), barmode="stack",
@@ -166,7 +174,7 @@ def completion_by_pillar(df: pd.DataFrame) -> go.Figure:
         "text": [f"{c}/{n}" for c, n in zip(t["completed"], t["total"])],
         "textposition": "outside",
         "customdata": [["pillar", p] for p in pillars],
-        "hovertemplate": "%{y}<br>" + _("Completed") + ": %{text} (%{x:.0%})<extra></extra>",
+        "hovertemplate": "%{y}<br>" + safe.plotly(_("Completed")) + ": %{text} (%{x:.0%})<extra></extra>",
     }], _layout(title, height=max(220, 70 + 48 * len(t)), showlegend=False,
                 xaxis={"range": [0, 1.15], "tickformat": ".0%", "title": {"text": _("Completed")}},
                 yaxis={"autorange": "reversed", "automargin": True, "title": {"text": ""}}))
@@ -231,15 +239,8 @@ def _short(text: str, n: int) -> str:
 
 
 def _wrap(text: str, width: int) -> str:
-    """Break a label into lines of about ``width`` characters (Plotly's <br>)."""
-    lines, cur = [], ""
-    for word in str(text).split():
-        if cur and len(cur) + 1 + len(word) > width:
-            lines.append(cur)
-            cur = word
-        else:
-            cur = f"{cur} {word}".strip()
-    return "<br>".join([*lines, cur])
+    """Break a label into lines of about ``width`` characters."""
+    return "\n".join(textwrap.wrap(str(text), width, break_long_words=False)) or str(text)
 
 
 def _date_ticks(start: pd.Timestamp, end: pd.Timestamp) -> tuple[list, list[str]]:
@@ -278,7 +279,7 @@ def timeline(df: pd.DataFrame, today: date, *, title: str | None = None) -> go.F
         _kind="id",
     ).sort_values(["_o", "start_date", "id"])
     # two short lines (title, then id) keep the axis narrow enough for a phone
-    d["_y"] = [f"{_short(t, 26)}<br>{i}" for t, i in zip(local_titles(d), d["id"])]
+    d["_y"] = [f"{_short(t, 26)}\n{i}" for t, i in zip(local_titles(d), d["id"])]
     d["_status"] = d["status"].astype(str).map(status_label)
     d["_pillar"] = d["pillar"].astype(str).map(pillar_label)
     d["_when"] = [fmt_date(s.date()) if p else f"{fmt_date(s.date())} – {fmt_date(e.date()) if not o else _('open-ended')}"
@@ -489,7 +490,7 @@ def burnup(table: pd.DataFrame) -> go.Figure:
             data.append({"type": "scatter", "x": part["date"].to_numpy(), "y": part[col].tolist(),
                          "name": f"{name}: {word}", "mode": "lines+markers", "line": line,
                          "marker": {"symbol": symbol, "size": 8}, "legendgroup": pillar,
-                         "hovertemplate": f"{name}<br>%{{x|%Y-%m-%d}}<br>{word}: %{{y}}<extra></extra>"})
+                         "hovertemplate": f"{safe.plotly(name)}<br>%{{x|%Y-%m-%d}}<br>{safe.plotly(word)}: %{{y}}<extra></extra>"})
     end = pd.Timestamp(PLAN_END)
     lo = table["date"].min() - pd.Timedelta(days=30)
     ticks, text = _date_ticks(lo, end + pd.Timedelta(days=30))

@@ -23,6 +23,7 @@ VIEW_KEYS = ("id", "lang", "since", "until", "tab")
 TABS = ("status", "sector")  # the overview's tabs; the first is open by default (no ``tab`` in the URL)
 OWN_KEYS = tuple(FILTER_KEYS) + VIEW_KEYS
 MAX_Q = 200
+MAX_VALUES = 100  # values read per repeated parameter; the rest get one notice
 
 
 def sector_slug(sector: str) -> str:
@@ -62,17 +63,26 @@ class View:
 
 @dataclass(frozen=True)
 class Notice:
+    """Something in the link that was ignored: an unknown ``value`` of ``key``, or
+    (``dropped`` > 0) that many values of ``key`` past MAX_VALUES."""
     key: str
     value: str
+    dropped: int = 0
 
 
-def _values(params: Mapping[str, str | Iterable[str]], key: str) -> list[str]:
+def _values(params: Mapping[str, str | Iterable[str]], key: str, notices: list[Notice] | None = None) -> list[str]:
     v = params.get(key)
     if v is None:
         return []
-    if isinstance(v, str):
-        return [v]
-    return [str(x) for x in v]
+    values = [v] if isinstance(v, str) else [str(x) for x in v]
+    if len(values) > MAX_VALUES and notices is not None:
+        notices.append(Notice(key, "", dropped=len(values) - MAX_VALUES))
+    return values[:MAX_VALUES]
+
+
+def language(values: Iterable[str]) -> str:
+    """The first supported language among a link's ``lang`` values, else ""."""
+    return next((v for v in values if v in LANGUAGES), "")
 
 
 def _pick(values: list[str], valid: Mapping[str, str], key: str, notices: list[Notice]) -> tuple[str, ...]:
@@ -107,10 +117,10 @@ def from_query(params: Mapping[str, str | Iterable[str]], ds: Dataset,
     theme_set = set(ds.theme_slugs) | set(THEMES.slugs)
     themes = {t: t for t in theme_set}
     f = Filters(
-        pillar=_pick(_values(params, "pillar"), pillars, "pillar", notices),
-        sector=_pick(_values(params, "sector"), sectors, "sector", notices),
-        status=_pick(_values(params, "status"), statuses, "status", notices),
-        theme=_pick(_values(params, "theme"), themes, "theme", notices),
+        pillar=_pick(_values(params, "pillar", notices), pillars, "pillar", notices),
+        sector=_pick(_values(params, "sector", notices), sectors, "sector", notices),
+        status=_pick(_values(params, "status", notices), statuses, "status", notices),
+        theme=_pick(_values(params, "theme", notices), themes, "theme", notices),
         date_from=_date(_values(params, "from"), "from", notices),
         date_to=_date(_values(params, "to"), "to", notices),
         q=(_values(params, "q") or [""])[0][:MAX_Q],
@@ -119,10 +129,9 @@ def from_query(params: Mapping[str, str | Iterable[str]], ds: Dataset,
     if ident and ident not in set(ds.frame["id"]):
         notices.append(Notice("id", ident))
         ident = ""
-    lang = (_values(params, "lang") or [""])[0]
-    if lang and lang not in LANGUAGES:
-        notices.append(Notice("lang", lang))
-        lang = ""
+    langs = _values(params, "lang", notices)
+    lang = language(langs)
+    notices.extend(Notice("lang", v) for v in langs if v and v not in LANGUAGES)
     snaps = set(snapshots)
     since = (_values(params, "since") or [""])[0]
     until = (_values(params, "until") or [""])[0]

@@ -25,7 +25,7 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from . import dataset as dataset_mod
-from . import export, figures, i18n, loader, metrics, snapshots, state
+from . import export, figures, i18n, loader, metrics, safe, snapshots, state
 from .dataset import Dataset
 from .derived import per_object
 from .filters import Filters
@@ -39,7 +39,6 @@ W = {"pillar": "w_pillar", "sector": "w_sector", "status": "w_status", "theme": 
      "date_from": "w_from", "date_to": "w_to", "q": "w_q"}
 LANG_KEY = "w_lang"
 ID_KEY = "view_id"
-_HTTP = re.compile(r"^https?://", re.IGNORECASE)  # the only links shown: http(s)
 TAB_KEY = "view_tab"  # the overview's open tab, as in the URL (state.TABS)
 OVERVIEW_TABS = {"status": N_("By status"), "sector": N_("By sector")}  # URL value -> tab label
 
@@ -88,7 +87,7 @@ def data_source() -> str:
 def _version(source: str) -> tuple:
     """Cache key part that changes when the data changes (mtime+size, or a
     10-minute bucket for URLs), so a replaced file is served on the next rerun."""
-    if _HTTP.match(source):
+    if safe.http_url(source):
         return ("url", int(pd.Timestamp.now().timestamp() // 600))
     try:
         st_ = os.stat(source)
@@ -148,42 +147,31 @@ def clear_upload() -> None:
 # --------------------------------------------------------------------------- text
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
-
-
-def md(text: object) -> str:
-    """Escape data so Markdown shows it as text, never as markup or a link."""
-    return _MD_SPECIAL.sub(r"\\\1", str(text))
-
-
 def public_source(source: str) -> str:
     """What a viewer may see of a data source: a file's name, never the server's
     directories; a URL without its query string (which may carry a token)."""
     text = str(source)
-    if _HTTP.match(text):
+    if safe.http_url(text):
         return text.split("?", 1)[0].split("#", 1)[0]
     return Path(text).name or text
 
 
 def public_text(issue: loader.Issue) -> str:
-    """An issue's message with any file path shortened by public_source()."""
-    params = tuple((k, public_source(v) if k == "source" else v) for k, v in issue.params)
+    """An issue's message with any file path shortened by public_source(), and every
+    value from the file (a header, a cell) cut to safe.NOTICE_CHARS."""
+    params = tuple((k, public_source(v) if k == "source" else safe.clip(safe.plain(v)) if isinstance(v, str) else v)
+                   for k, v in issue.params)
     return dataclasses.replace(issue, params=params).text(_)
 
 
 def as_text(table: pd.DataFrame) -> pd.DataFrame:
     """A table for st.table, which reads every cell and header as Markdown:
     text cells and headers escaped, so data is shown as text."""
-    out = table.rename(columns=lambda c: md(c))
+    out = table.rename(columns=lambda c: safe.md(c))
     for c in out.columns:
         if out[c].dtype == object or pd.api.types.is_string_dtype(out[c]):
-            out[c] = out[c].map(lambda v: md(v) if isinstance(v, str) else v)
+            out[c] = out[c].map(lambda v: safe.md(v) if isinstance(v, str) else v)
     return out
-
-
-def safe_url(url: object) -> str | None:
-    u = str(url or "").strip()
-    return u if _HTTP.match(u) else None
 
 
 def localized(row: pd.Series, column: str) -> tuple[str, bool]:
@@ -197,16 +185,9 @@ def localized(row: pd.Series, column: str) -> tuple[str, bool]:
     return str(row.get(column, "") or ""), False
 
 
-def label_pillar(s: str) -> str:
-    return _(PILLARS.label(s))
-
-
-def label_status(s: str) -> str:
-    return _(STATUSES.label(s))
-
-
-def label_theme(s: str) -> str:
-    return _(THEMES.label(s)) if s in THEMES else humanize(s)
+label_pillar = figures.pillar_label
+label_status = figures.status_label
+label_theme = figures.theme_label
 
 
 # ------------------------------------------------------------------ state and URL
@@ -270,26 +251,40 @@ def reset_filters() -> None:
 
 
 def cross_filter(chart_key: str) -> None:
-    """on_select callback: narrow the filters to what was clicked (by customdata id)."""
+    """on_select callback: narrow the filters to what was clicked (by customdata id).
+    A click sends back values as the chart shows them (escaped by ``safe.plotly``);
+    each is matched against what that filter offers, so no other value gets in."""
     sel = st.session_state.get(chart_key)
     points = (sel or {}).get("selection", {}).get("points", []) if sel else []
     picked: dict[str, list[str]] = {}
+    ds = dataset()[0]
     for p in points:
         cd = p.get("customdata") or []
         for kind, value in zip(cd[0::2], cd[1::2]):
-            if kind in ("pillar", "sector", "status", "theme", "id"):
-                picked.setdefault(kind, [])
-                if value not in picked[kind]:
-                    picked[kind].append(value)
-            else:
+            if kind not in CLICKABLE:
                 break
-    if not picked:
-        return
+            raw = _click_values(ds, kind).get(value) if isinstance(value, str) else None
+            if raw is not None and raw not in picked.setdefault(kind, []):
+                picked[kind].append(raw)
     for kind, values in picked.items():
+        if not values:
+            continue
         if kind == "id":
             st.session_state[ID_KEY] = values[0]
         else:
             st.session_state[W[kind]] = values
+
+
+CLICKABLE = ("pillar", "sector", "status", "theme", "id")
+
+
+def _click_values(ds: Dataset, kind: str) -> dict[str, str]:
+    """What a chart sends for each value of ``kind`` (``safe.plotly`` of it) -> the value."""
+    def options() -> dict[str, str]:
+        values = {"pillar": PILLARS.slugs, "status": STATUSES.slugs, "sector": ds.sectors,
+                  "theme": [*ds.theme_slugs, *THEMES.slugs], "id": ds.frame["id"].tolist()}[kind]
+        return {safe.plotly(v): v for v in values}
+    return per_object(ds, ("clicks", kind), options)
 
 
 # ----------------------------------------------------------------------- sidebar
@@ -339,8 +334,8 @@ def start() -> Ctx | None:
     ss = st.session_state
     if LANG_KEY not in ss:
         ss[LANG_KEY] = i18n.negotiate(getattr(st.context, "locale", None))
-        lang_q = st.query_params.get("lang")
-        if lang_q in i18n.LANGUAGES:
+        lang_q = state.language(st.query_params.get_all("lang"))
+        if lang_q:
             ss[LANG_KEY] = lang_q
             ss["_lang_chosen"] = True
     i18n.set_language(ss[LANG_KEY])
@@ -350,13 +345,13 @@ def start() -> Ctx | None:
     try:
         ds, uploaded = dataset()
     except Exception as exc:  # noqa: BLE001 - never a traceback on screen
-        st.error(_("The data could not be loaded: {error}").format(error=exc))
+        st.error(safe.md_format(_("The data could not be loaded: {error}"), error=safe.clip(str(exc))))
         return None
     if not ds.result.ok:
         st.error(_("The data file could not be used."))
-        st.write(public_text(ds.result.fatal))
-        st.caption(_("Source: {source}. The dashboard will use the file as soon as it is fixed; reload the page.")
-                   .format(source=public_source(ds.result.source)))
+        st.markdown(safe.md(public_text(ds.result.fatal)))
+        st.caption(safe.md_format(_("Source: {source}. The dashboard will use the file as soon as it is fixed; reload the page."),
+                                  source=public_source(ds.result.source)))
         return None
 
     if not ss.get("_seeded"):
@@ -460,18 +455,36 @@ def page(title: str, caption: str | None = None, *, needs_rows: bool = False) ->
     st.title(title, anchor=False)
     if caption:
         st.caption(caption)
-    notices = st.session_state.get("_notices") or []
-    if notices:
-        st.warning(_("Some values in the link were not recognised and were ignored: {items}").format(
-            items=", ".join(f"{n.key}={n.value}" for n in notices)), icon=":material/warning:")
+    _link_notices(st.session_state.get("_notices") or [])
     if ctx.uploaded:
-        st.info(_("You are exploring your uploaded file “{name}”. It stays in this browser session only.")
-                .format(name=ctx.ds.result.source), icon=":material/upload_file:")
-    st.markdown(f"**{md(filters_text(ctx))}**")
+        st.info(safe.md_format(_("You are exploring your uploaded file “{name}”. It stays in this browser session only."),
+                               name=safe.clip(ctx.ds.result.source)), icon=":material/upload_file:")
+    st.markdown(f"**{safe.md(filters_text(ctx))}**")
     if needs_rows and not ctx.count:
         empty_state()
         stop()
     return ctx
+
+
+SHOWN_NOTICES = 10  # unknown values listed by name; the rest are counted
+
+
+def _link_notices(notices: list[state.Notice]) -> None:
+    """What the link asked for that was ignored: unknown values (each cut to
+    safe.NOTICE_CHARS, at most SHOWN_NOTICES of them) and parameters repeated past
+    state.MAX_VALUES, each in one notice."""
+    unknown = [n for n in notices if not n.dropped]
+    if unknown:
+        items = ", ".join(f"{n.key}={safe.clip(safe.plain(n.value))}" for n in unknown[:SHOWN_NOTICES])
+        if len(unknown) > SHOWN_NOTICES:
+            items += " " + _("(and {n} more)").format(n=i18n.fmt_int(len(unknown) - SHOWN_NOTICES))
+        st.warning(safe.md_format(_("Some values in the link were not recognised and were ignored: {items}"),
+                                  items=items), icon=":material/warning:")
+    for n in notices:
+        if n.dropped:
+            st.warning(safe.md_format(_("The link repeats “{key}” too often: only its first {n} values were read, {dropped} were ignored."),
+                                      key=n.key, n=i18n.fmt_int(state.MAX_VALUES), dropped=i18n.fmt_int(n.dropped)),
+                       icon=":material/warning:")
 
 
 def filters_text(ctx: Ctx) -> str:
@@ -509,7 +522,7 @@ def overview_tabs() -> dict:
     labels = {value: _(label) for value, label in OVERVIEW_TABS.items()}
     if ss.get("overview_tab") not in labels.values():  # first draw, from a link, or in a new language
         ss["overview_tab"] = labels.get(ss.get(TAB_KEY) or state.TABS[0], labels[state.TABS[0]])
-    tabs = st.tabs(list(labels.values()), key="overview_tab", on_change="rerun")
+    tabs = st.tabs([safe.md(label) for label in labels.values()], key="overview_tab", on_change="rerun")
     open_tab = next(v for v, label in labels.items() if label == ss["overview_tab"])
     ss[TAB_KEY] = "" if open_tab == state.TABS[0] else open_tab
     return dict(zip(labels, tabs))
@@ -535,29 +548,29 @@ def detail(ctx: Ctx, ident: str | None = None) -> None:
     title, fell_back = localized(row, "title")
     desc, desc_fb = localized(row, "description")
     with st.container(border=True):
-        st.header(f"{ident} · {title}", anchor=False)
+        st.header(safe.md(f"{ident} · {title}"), anchor=False)
         if fell_back or desc_fb:
             st.caption(_("Not yet translated; shown in the original language."))
         if desc:
-            st.text(desc)
+            st.text(safe.plain(desc))
         c1, c2, c3 = st.columns(3)
-        c1.markdown(f"**{_('Pillar')}**  \n{md(label_pillar(row['pillar']))}")
-        c1.markdown(f"**{_('Sector')}**  \n{md(figures.sector_label(row['sector']))}")
-        c2.markdown(f"**{_('Status')}**  \n{md(label_status(row['status']))}")
+        c1.markdown(f"**{_('Pillar')}**  \n{safe.md(label_pillar(row['pillar']))}")
+        c1.markdown(f"**{_('Sector')}**  \n{safe.md(figures.sector_label(row['sector']))}")
+        c2.markdown(f"**{_('Status')}**  \n{safe.md(label_status(row['status']))}")
         start = i18n.fmt_date(row["start_date"].date())
         end = i18n.fmt_date(row["end_date"].date()) if pd.notna(row["end_date"]) else _("open-ended")
-        c2.markdown(f"**{_('Dates')}**  \n{md(start)} – {md(end)}")
-        c3.markdown(f"**{_('Lead (Canada)')}**  \n{md(row.get('lead_canada') or '—')}")
-        c3.markdown(f"**{_('Lead (Mexico)')}**  \n{md(row.get('lead_mexico') or '—')}")
+        c2.markdown(f"**{_('Dates')}**  \n{safe.md(start)} – {safe.md(end)}")
+        c3.markdown(f"**{_('Lead (Canada)')}**  \n{safe.md(row.get('lead_canada') or '—')}")
+        c3.markdown(f"**{_('Lead (Mexico)')}**  \n{safe.md(row.get('lead_mexico') or '—')}")
         conf = row.get("confidence") or ""
         lu = row.get("last_updated")
-        st.markdown(f"**{_('Confidence')}**: {md(_(conf.capitalize()) if conf else '—')} · "
-                    f"**{_('Last updated')}**: {md(i18n.fmt_date(lu.date()) if pd.notna(lu) else '—')}")
-        url = safe_url(row["source_url"])
+        st.markdown(f"**{_('Confidence')}**: {safe.md(_(conf.capitalize()) if conf else '—')} · "
+                    f"**{_('Last updated')}**: {safe.md(i18n.fmt_date(lu.date()) if pd.notna(lu) else '—')}")
+        url = safe.http_url(row["source_url"])
         if url:
             st.link_button(_("Open the source"), url)
         if row.get("source_note"):
-            st.caption(md(row["source_note"]))
+            st.caption(safe.md(row["source_note"]))
 
 
 def _labels_for(values, fn):
@@ -619,8 +632,8 @@ def _themes_text(themes: str, lang: str) -> str:
 def _links(urls: pd.Series) -> pd.Series:
     """Source URLs for a link column: http(s) only, anything else left empty."""
     if isinstance(urls.dtype, pd.CategoricalDtype):  # checked once per distinct URL
-        return _compact(urls, keep=np.asarray(urls.cat.categories.str.match(_HTTP), dtype=bool))
-    return urls.where(urls.str.match(_HTTP).fillna(False).astype(bool), None)
+        return _compact(urls, keep=np.asarray(urls.cat.categories.str.match(safe.HTTP_URL), dtype=bool))
+    return urls.where(urls.str.match(safe.HTTP_URL).fillna(False).astype(bool), None)
 
 
 def display_frame(df: pd.DataFrame) -> pd.DataFrame:
@@ -655,7 +668,7 @@ def _open_by_id(df: pd.DataFrame, box: str) -> None:
     if not typed:
         return
     if not (df["id"] == typed).any():
-        st.caption(_("No initiative in view has the id “{id}”.").format(id=md(typed)))
+        st.caption(safe.md_format(_("No initiative in view has the id “{id}”."), id=safe.clip(typed)))
     elif ss.pop(f"{box}__new", False):
         ss[ID_KEY] = typed
 
@@ -669,7 +682,7 @@ def initiative_table(df: pd.DataFrame, *, key: str, select: bool = False, on_dem
     again on every filter change; the Explorer, whose table is the page, always
     shows it."""
     if on_demand and len(df) > LAZY_ROWS:
-        box = opened(_("Show the {n} initiatives").format(n=i18n.fmt_int(len(df))), f"{key}__rows")
+        box = opened(safe.md_format(_("Show the {n} initiatives"), n=i18n.fmt_int(len(df))), f"{key}__rows")
         if box:
             with box:
                 initiative_table(df, key=key, select=select)
@@ -686,8 +699,8 @@ def initiative_table(df: pd.DataFrame, *, key: str, select: bool = False, on_dem
     if select and not lazy:
         kw = {"on_select": partial(_on_row_select, key, df["id"].tolist()), "selection_mode": "single-row"}
     elif select:  # Streamlit cannot select rows of a table that streams them: open one by its id
-        st.caption(_("{n} rows: the table loads them as you scroll. To see one in detail, type its id below, or narrow the filters and select its row.")
-                   .format(n=i18n.fmt_int(len(view))))
+        st.caption(safe.md_format(_("{n} rows: the table loads them as you scroll. To see one in detail, type its id below, or narrow the filters and select its row."),
+                                  n=i18n.fmt_int(len(view))))
         _open_by_id(df, f"{key}__open")
     st.dataframe(view, key=key, hide_index=True, width="stretch", column_config=config,
                  height=min(38 + 35 * len(view), 560), lazy=lazy, placeholder="—",

@@ -3,7 +3,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from cmap_tracker import export, figures, i18n, snapshots, ui
+from cmap_tracker import export, figures, i18n, safe, snapshots, ui
 from cmap_tracker.i18n import _
 
 ctx = ui.page(_("What changed"), _("Each snapshot is the full dataset as it was known on its date. Rows are matched by id; the sidebar filters apply to both sides."))
@@ -11,7 +11,7 @@ ctx = ui.page(_("What changed"), _("Each snapshot is the full dataset as it was 
 snaps = {s.date: s for s in ui.all_snapshots()}
 broken = [s for s in snaps.values() if not s.result.ok]
 for s in broken:
-    st.error(_("Snapshot {date} could not be used: {reason}").format(date=s.date, reason=ui.public_text(s.result.fatal)))
+    st.error(safe.md_format(_("Snapshot {date} could not be used: {reason}"), date=s.date, reason=ui.public_text(s.result.fatal)))
 dates = [d for d, s in snaps.items() if s.result.ok]
 if len(dates) < 2:
     st.info(_("At least two snapshots are needed to compare. Add one by copying data/initiatives.csv to data/snapshots/YYYY-MM-DD.csv."))

@@ -1,6 +1,6 @@
 import streamlit as st
 
-from cmap_tracker import contract, i18n, ui
+from cmap_tracker import contract, i18n, safe, ui
 from cmap_tracker.i18n import _
 
 ctx = ui.page(_("Data"))
@@ -8,17 +8,17 @@ result = ctx.ds.result
 
 st.header(_("Where the data comes from"), anchor=False)
 if ctx.uploaded:
-    st.write(_("Your uploaded file: {name}").format(name=result.source))
+    st.markdown(safe.md_format(_("Your uploaded file: {name}"), name=safe.clip(result.source)))
     st.button(_("Back to the bundled data"), on_click=ui.clear_upload)
 else:
     st.write(_("The bundled dataset of the Canada–Mexico Action Plan 2025–2028, compiled from government releases and news reports. Every row links to its source and states how strong the evidence is."))
-st.write(_("Data as of {date}. Rows: {rows} in the file, {valid} shown, {rejected} rejected, {corrected} corrected.").format(
+st.markdown(safe.md_format(_("Data as of {date}. Rows: {rows} in the file, {valid} shown, {rejected} rejected, {corrected} corrected."),
     date=i18n.fmt_date(ctx.ds.as_of), rows=result.rows_in_file, valid=len(result.frame),
     rejected=result.rejected_rows, corrected=result.corrected_rows))
 
 st.header(_("Validation report"), anchor=False)
 for note in result.notes:
-    st.caption(note.text(_))
+    st.caption(safe.md(ui.public_text(note)))
 if result.issues:
     st.dataframe(ui.labelled(result.issues_frame(_)), hide_index=True, width="stretch",
                  column_config={_("Line"): st.column_config.NumberColumn(_("Line"), format="%d")})
@@ -26,16 +26,16 @@ else:
     st.success(_("Every row passed the checks."))
 
 st.header(_("Explore your own CSV"), anchor=False)
-st.caption(_("The file stays in this browser session only: it is never saved on the server. Limit: {mb} MB.").format(mb=contract.MAX_UPLOAD_MB))
+st.caption(safe.md_format(_("The file stays in this browser session only: it is never saved on the server. Limit: {mb} MB."), mb=contract.MAX_UPLOAD_MB))
 up = st.file_uploader(_("CSV file following the data contract"), type=["csv", "txt"], key="uploader")
 if up is not None and st.session_state.get("_upload_seen") != up.file_id:
     st.session_state["_upload_seen"] = up.file_id
     res = ui.set_upload(up.name, up.getvalue())
     if res.ok:
         st.rerun()
-    st.session_state["_upload_error"] = res.fatal.text(_)
+    st.session_state["_upload_error"] = ui.public_text(res.fatal)
 if st.session_state.get("_upload_error") and up is not None:
-    st.error(_("This file could not be used: {reason}").format(reason=st.session_state["_upload_error"]))
+    st.error(safe.md_format(_("This file could not be used: {reason}"), reason=st.session_state["_upload_error"]))
 
 st.header(_("Data dictionary"), anchor=False)
 st.dataframe(ui.dictionary_frame(), hide_index=True, width="stretch")

@@ -2,7 +2,7 @@ from datetime import date
 
 import streamlit as st
 
-from cmap_tracker import context, figures, i18n, metrics, ui
+from cmap_tracker import context, figures, i18n, metrics, safe, ui
 from cmap_tracker.i18n import _
 
 ctx = ui.page(_("Canada–Mexico Action Plan 2025–2028"))
@@ -16,7 +16,7 @@ c[3].metric(_("Overdue"), i18n.fmt_int(k.overdue), help=_("End date passed and n
 c[4].metric(_("Data as of"), i18n.fmt_date(ctx.ds.as_of))
 news = ui.since_last_update(ctx)
 if news:
-    st.caption(news)
+    st.caption(safe.md(news))
     st.page_link("pages/changes.py", label=_("See what changed"), icon=":material/history:")
 
 if ctx.df.empty:
@@ -39,17 +39,18 @@ else:
 
 with st.container(border=True):  # one text block per column: light to render
     st.header(_("About the plan"), anchor=False)
-    blocks: list[list[str]] = [[], [], []]
-    for i, fact in enumerate(context.FACTS):
+
+    def value(fact: context.Fact) -> str:
         if fact.kind == "date":
-            value = i18n.fmt_date(date.fromisoformat(fact.when))
-        elif fact.kind == "cad_billion":
-            value = _("C${n} B").format(n=i18n.fmt_int(fact.value))
-        elif fact.kind == "cad_million":
-            value = _("C${n} M").format(n=i18n.fmt_int(fact.value))
-        else:
-            value = i18n.fmt_int(fact.value)
-        source = ui.md(_("Source: {name}").format(name=_(fact.source_name)))
-        blocks[i % 3].append(f"**{ui.md(value)}**  \n{ui.md(_(fact.label))}  \n[{source}]({fact.source_url})")
-    for col, parts in zip(st.columns(3), blocks):
-        col.markdown("\n\n".join(parts))
+            return i18n.fmt_date(date.fromisoformat(fact.when))
+        if fact.kind == "cad_billion":
+            return _("C${n} B").format(n=i18n.fmt_int(fact.value))
+        if fact.kind == "cad_million":
+            return _("C${n} M").format(n=i18n.fmt_int(fact.value))
+        return i18n.fmt_int(fact.value)
+
+    facts = context.FACTS
+    for col, part in zip(st.columns(3), (facts[0::3], facts[1::3], facts[2::3])):
+        col.markdown("\n\n".join(
+            f"**{safe.md(value(f))}**  \n{safe.md(_(f.label))}  \n"
+            + safe.md_link(_("Source: {name}").format(name=_(f.source_name)), f.source_url) for f in part))

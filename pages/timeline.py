@@ -1,14 +1,14 @@
 import streamlit as st
 
-from cmap_tracker import figures, ui
+from cmap_tracker import figures, safe, ui
 from cmap_tracker.i18n import _
 
 ctx = ui.page(_("Timeline"), _("Hatched bars are open-ended and drawn to the plan's end; diamonds are one-day events. Click a bar for details."),
               needs_rows=True)
 
 if len(ctx.df) > figures.GANTT_MAX_BARS:
-    st.info(_("{n} initiatives are too many to draw one by one: each bar is a sector. Click a bar to drill down to that sector.")
-            .format(n=len(ctx.df)))
+    st.info(safe.md_format(_("{n} initiatives are too many to draw one by one: each bar is a sector. Click a bar to drill down to that sector."),
+                           n=len(ctx.df)))
 fig = figures.timeline(ctx.df, ctx.today)
 counts = ctx.df.groupby("pillar", observed=True).size()
 ui.chart(fig, "timeline",

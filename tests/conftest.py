@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -17,6 +18,15 @@ ARTIFACTS = ROOT / "tests" / "artifacts"
 CHROMIUM = server_proc.CHROMIUM
 
 HEADER = "id,title,pillar,sector,status,start_date,source_url"
+
+
+_MD_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
+
+
+def shown(markdown: str) -> str:
+    """The text a Markdown string shows (its backslash escapes undone): what a reader sees
+    of a value the app escaped."""
+    return _MD_ESCAPE.sub(r"\1", markdown)
 
 
 def csv_bytes(*rows: str, header: str = HEADER) -> bytes:

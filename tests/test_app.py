@@ -6,7 +6,7 @@ import json
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from conftest import ROOT, csv_bytes
+from conftest import ROOT, csv_bytes, shown
 
 PAGES = ["overview", "status", "timeline", "themes", "explorer", "changes", "data"]
 
@@ -28,7 +28,7 @@ def qp(at: AppTest, key: str) -> list[str]:
 def text_of(at: AppTest) -> str:
     parts = [m.value for m in at.markdown] + [t.value for t in at.title] + [c.value for c in at.caption]
     parts += [e.value for e in at.info] + [e.value for e in at.warning] + [e.value for e in at.error]
-    return "\n".join(str(p) for p in parts)
+    return shown("\n".join(str(p) for p in parts))
 
 
 def summary(at: AppTest) -> str:
@@ -63,7 +63,7 @@ def test_a_filter_that_matches_nothing_shows_the_empty_state(page):
 def test_unknown_url_values_are_ignored_with_a_notice():
     at = run("overview", pillar=["security", "atlantis"], status=["sleeping"], **{"from": "not-a-date"})
     assert not at.exception
-    warning = " ".join(w.value for w in at.warning)
+    warning = shown(" ".join(w.value for w in at.warning))
     assert "pillar=atlantis" in warning and "status=sleeping" in warning and "from=not-a-date" in warning
     assert summary(at).startswith("**Security · ")  # the valid value is kept
 
@@ -71,7 +71,7 @@ def test_unknown_url_values_are_ignored_with_a_notice():
 def test_detail_view_is_addressable_by_id():
     at = run("explorer", id="SE-POL-01")
     assert not at.exception
-    assert any("SE-POL-01" in h.value for h in at.header)
+    assert any("SE-POL-01" in shown(h.value) for h in at.header)
     assert qp(at, "id") == ["SE-POL-01"]
 
 
@@ -127,6 +127,7 @@ def test_uploading_a_broken_file_shows_one_clear_error():
     assert not at.exception
     errors = [e.value for e in at.error]
     assert len(errors) == 1
+    errors = [shown(e) for e in errors]
     assert "Required column(s) missing" in errors[0] and "pillar" in errors[0]
     assert summary(at) == "**51 of 51 initiatives**"  # the bundled data stays in view
 
@@ -137,7 +138,7 @@ def test_uploading_a_valid_file_is_used_in_this_session_only():
     at.file_uploader[0].set_value(("mine.csv", body, "text/csv")).run()
     assert not at.exception
     assert summary(at) == "**1 of 1 initiatives**"
-    assert any("mine.csv" in i.value for i in at.info)
+    assert any("mine.csv" in shown(i.value) for i in at.info)
     other = run("data")  # a new session still sees the bundled data
     assert summary(other) == "**51 of 51 initiatives**"
 

@@ -484,6 +484,10 @@ def test_an_invalid_spec_fails_when_validated(monkeypatch):
     figures._figure([{"type": "bar", "x": [1], "colour": "red"}], {})  # not checked at run time
 
 
-def test_plain_spec_keeps_nanosecond_dates_as_dates():
-    ns = np.array(["2026-07-01", "2028-09-30"], dtype="datetime64[ns]")
-    assert [d.isoformat() for d in figures._plain({"x": [ns]})["x"][0]] == ["2026-07-01T00:00:00", "2028-09-30T00:00:00"]
+def test_nanosecond_dates_reach_plotly_as_dates(df):
+    """A frame with nanosecond dates draws its bars from dates, not from integers
+    (which plotly.js would read as milliseconds since 1970)."""
+    ns = df.assign(start_date=df["start_date"].astype("datetime64[ns]"))
+    base = figures.timeline(ns, TODAY).to_plotly_json()["data"][0]["base"]
+    assert not any(isinstance(b, (int, np.integer)) for b in base)
+    assert {pd.Timestamp(b).year for b in base} <= {2025, 2026}

@@ -28,7 +28,8 @@ em = importlib.util.module_from_spec(_spec)
 sys.modules.setdefault("extract_messages", em)
 _spec.loader.exec_module(em)
 
-from cmap_tracker import i18n, loader, ui, vocab  # noqa: E402  (after the script put ROOT on sys.path)
+from cmap_tracker import i18n, loader, ui, vocab  # noqa: E402
+from conftest import shown  # noqa: E402  (after the script put ROOT on sys.path)
 
 
 @pytest.fixture(scope="module")
@@ -286,7 +287,7 @@ def test_pages_render_in_the_chosen_language(script, lang, matchers):
     assert status.options == [tr(t.label) for t in vocab.STATUSES.terms]
 
     # headings, captions, notices, metric and widget labels in the page body are translations
-    texts = [e.value for kind in ("header", "subheader", "caption", "info", "warning", "error", "success")
+    texts = [shown(e.value) for kind in ("header", "subheader", "caption", "info", "warning", "error", "success")
              for e in getattr(at.main, kind)]
     texts += [m.label for m in at.main.metric] + [e.label for e in at.main.expander]
     texts += [w.label for kind in ("selectbox", "multiselect", "button", "text_input", "date_input")
