@@ -20,6 +20,10 @@ _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # (``www\.x``, ``http\:``), heading, list, table, LaTeX ($) or directive (:red[…]).
 _MD_SPECIAL = re.compile("([" + re.escape(string.punctuation) + "])")
 _LINE_BREAK = re.compile(r"\s*[\r\n]+\s*")
+# GitHub-style literal autolinks ("http://…", "www.…", "name@host.org") are found after
+# backslash escapes are resolved, so escaping alone still leaves a link: an invisible
+# word joiner (U+2060) after the scheme, "www" or "@" breaks the pattern.
+_AUTOLINK = re.compile(r"(?i)(\b(?:https?|ftp|mailto|xmpp)(?=:)|\bwww(?=\.)|@)")
 HTTP_URL = re.compile(r"^https?://[^\s<>\"]+$", re.IGNORECASE)  # the one rule for links (str.match)
 
 NOTICE_CHARS = 80  # how much of a value from a link or a file a notice echoes
@@ -37,11 +41,11 @@ def clip(text: str, limit: int = NOTICE_CHARS) -> str:
 
 def md(value: object, limit: int | None = None) -> str:
     """``value`` as Markdown that shows it as plain text on one line: no markup, no
-    link, no image. With ``limit``, cut to that many characters first."""
+    link (not even a bare URL), no image. With ``limit``, cut to that many characters first."""
     text = _LINE_BREAK.sub(" ", plain(value))
     if limit is not None:
         text = clip(text, limit)
-    return _MD_SPECIAL.sub(r"\\\1", text)
+    return _MD_SPECIAL.sub(r"\\\1", _AUTOLINK.sub("\\1\u2060", text))
 
 
 def md_format(template: str, **values: object) -> str:

@@ -284,7 +284,7 @@ def _click_values(ds: Dataset, kind: str) -> dict[str, str]:
         values = {"pillar": PILLARS.slugs, "status": STATUSES.slugs, "sector": ds.sectors,
                   "theme": [*ds.theme_slugs, *THEMES.slugs], "id": ds.frame["id"].tolist()}[kind]
         return {safe.plotly(v): v for v in values}
-    return per_object(ds, ("clicks", kind), options)
+    return per_object(ds.frame, ("clicks", kind), options)
 
 
 # ----------------------------------------------------------------------- sidebar
