@@ -1,4 +1,4 @@
-"""Entry point: `streamlit run dashboard.py`. The page list lives in ui.PAGES."""
-from cmap_tracker import ui
+"""Entry point: `streamlit run dashboard.py`. The page list lives in app.PAGES."""
+from cmap_tracker import app
 
-ui.run()
+app.run()

@@ -232,7 +232,7 @@ def bench_rerun_live(rows: int, pages: list[str], repeats: int = 7) -> dict:
     """Server-side rerun after a filter change, on real servers: one websocket
     client per app (bench/load.py) asks for the run and waits for
     ``script_finished``, so this is the script run plus sending its deltas,
-    with tables as a browser gets them (lazy above ui.LAZY_ROWS; AppTest
+    with tables as a browser gets them (lazy above app.LAZY_ROWS; AppTest
     forces every table eager). Samples alternate between the two apps."""
     from bench.load import PILLAR_KEY, Client
 
@@ -434,7 +434,7 @@ def bench_payload(rows: int) -> dict:
     import pandas as pd
     from streamlit import dataframe_util
 
-    from cmap_tracker import dataset, figures, loader, metrics, snapshots, ui
+    from cmap_tracker import app, dataset, figures, loader, metrics, snapshots, tables
 
     ds = dataset.build(loader.load(gen.ensure(WORK, rows), limit=None))
     df, today = ds.frame, date.today()
@@ -443,7 +443,7 @@ def bench_payload(rows: int) -> dict:
         return {name: len(f.to_json()) for name, f in figs}
 
     def table_bytes(frame: pd.DataFrame) -> dict:
-        lazy_above = getattr(ui, "LAZY_ROWS", 150_000)  # streamlit's own default is 150k rows
+        lazy_above = getattr(app, "LAZY_ROWS", 150_000)  # streamlit's own default is 150k rows
         return {"rows": len(frame), "arrow_bytes": len(dataframe_util.convert_pandas_df_to_arrow_bytes(frame)),
                 "sent_whole": len(frame) <= lazy_above}
 
@@ -456,13 +456,13 @@ def bench_payload(rows: int) -> dict:
                                           ("hierarchy", figures.hierarchy(df)))},
         "status": {"figures": fig_bytes(("status_by_sector", figures.status_by_sector(df)),
                                         ("completion_by_pillar", figures.completion_by_pillar(df))),
-                   "tables": {"late": table_bytes(ui.display_frame(late))}},
+                   "tables": {"late": table_bytes(tables.display_frame(late))}},
         "timeline": {"figures": fig_bytes(("timeline", figures.timeline(df, today)))},
         "themes": {"figures": fig_bytes(("theme_matrix", figures.theme_matrix(metrics.theme_pillar(df, ds.themes))),
                                         ("theme_status_mix", figures.theme_status_mix(df, ds.themes, themes_default)),
                                         ("theme_timeline", figures.timeline(in_theme, today))),
-                   "tables": {"theme_table": table_bytes(ui.display_frame(in_theme))}},
-        "explorer": {"figures": {}, "tables": {"explorer": table_bytes(ui.display_frame(df))}},
+                   "tables": {"theme_table": table_bytes(tables.display_frame(in_theme))}},
+        "explorer": {"figures": {}, "tables": {"explorer": table_bytes(tables.display_frame(df))}},
         "data": {"figures": {}, "tables": {"issues": table_bytes(ds.result.issues_frame())}},
     }
     if len(snaps) >= 2:

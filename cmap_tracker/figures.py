@@ -15,10 +15,10 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from . import metrics, safe
+from . import labels, metrics, safe
 from .contract import PLAN_END
-from .i18n import _, fmt_date, language, month_names
-from .vocab import PILLARS, STATUSES, THEMES, humanize
+from .i18n import _, fmt_date, month_names
+from .vocab import PILLARS, STATUSES
 
 STATUS_COLORS = STATUSES.colors()
 PILLAR_COLORS = PILLARS.colors()
@@ -32,23 +32,6 @@ WORLD_CUP = ("2026-06-11", "2026-07-19", "FIFA World Cup")
 GANTT_MAX_BARS = 300
 HOVER_ITEM = "<b>%{y}</b><br>%{customdata[3]}<br>%{customdata[2]} · %{customdata[4]}<extra></extra>"
 FONT = "Source Sans Pro, Arial, sans-serif"
-
-
-def status_label(slug: str) -> str:
-    return _(STATUSES.label(slug))
-
-
-def pillar_label(slug: str) -> str:
-    return _(PILLARS.label(slug))
-
-
-def sector_label(name: str) -> str:
-    """Sector names are data; the bundled ones have translations in the catalogue."""
-    return safe.plain(_(name))
-
-
-def theme_label(slug: str) -> str:
-    return _(THEMES.label(slug)) if slug in THEMES else safe.plain(humanize(slug))
 
 
 VALIDATE = False
@@ -125,14 +108,14 @@ def _stacked_status(table: pd.DataFrame, by: str, label, title: str, axis_title:
     for status in (s for s in STATUSES.slugs if s in present):
         part = [(v, n) for v, s, n in rows if s == status]
         data.append({
-            "type": "bar", "orientation": "h", "name": status_label(status),
+            "type": "bar", "orientation": "h", "name": labels.status(status),
             "y": [wrapped[v] for v, _n in part], "x": [n for _v, n in part],
             "marker": {"color": STATUS_COLORS[status], "line": {"color": "#ffffff", "width": 1},
                        "pattern": {"shape": STATUS_PATTERNS[status], "fillmode": "overlay",
                                    "fgcolor": "rgba(255,255,255,0.75)", "size": 7, "solidity": 0.3}},
             "customdata": [[by, v, "status", status] for v, _n in part],
             "text": [names[v] for v, _n in part], "textposition": "none",
-            "hovertemplate": "%{text}<br>" + safe.plotly(status_label(status)) + ": %{x}<extra></extra>",
+            "hovertemplate": "%{text}<br>" + safe.plotly(labels.status(status)) + ": %{x}<extra></extra>",
         })
     return _figure(data, _layout(
         title, height=max(260, 150 + 36 * len(cats)), barmode="stack",
@@ -145,7 +128,7 @@ def status_by_pillar(df: pd.DataFrame) -> go.Figure:
     title = _("Status by pillar")
     if df.empty:
         return empty(title)
-    return _stacked_status(metrics.counts(df, "pillar"), "pillar", pillar_label, title, _("Pillar"))
+    return _stacked_status(metrics.counts(df, "pillar"), "pillar", labels.pillar, title, _("Pillar"))
 
 
 def status_by_sector(df: pd.DataFrame) -> go.Figure:
@@ -157,7 +140,7 @@ def status_by_sector(df: pd.DataFrame) -> go.Figure:
     order = np.argsort(-n.sum(axis=1), kind="stable")
     i, j = np.nonzero(n[order])
     table = pd.DataFrame({"sector": sv[order][i], "status": stv[j], "count": n[order][i, j]})
-    return _stacked_status(table, "sector", sector_label, title, _("Sector"))
+    return _stacked_status(table, "sector", labels.sector, title, _("Sector"))
 
 
 def completion_by_pillar(df: pd.DataFrame) -> go.Figure:
@@ -168,7 +151,7 @@ def completion_by_pillar(df: pd.DataFrame) -> go.Figure:
     pillars = t["pillar"].tolist()
     return _figure([{
         "type": "bar", "orientation": "h",
-        "y": [pillar_label(p) for p in pillars],
+        "y": [labels.pillar(p) for p in pillars],
         "x": t["share"].tolist(),
         "marker": {"color": [PILLAR_COLORS[p] for p in pillars]},
         "text": [f"{c}/{n}" for c, n in zip(t["completed"], t["total"])],
@@ -187,50 +170,36 @@ def hierarchy(df: pd.DataFrame) -> go.Figure:
     if df.empty:
         return empty(title)
     pv, sv, n = metrics.crosstab(df["pillar"], df["sector"])
-    ids, labels, parents, values, colors, custom, hover = [], [], [], [], [], [], []
+    ids, names, parents, values, colors, custom, hover = [], [], [], [], [], [], []
     leaves: dict[tuple, list] = {}
     if len(df) <= GANTT_MAX_BARS:
-        for key in zip(df["pillar"].astype(str), df["sector"], df["id"], local_titles(df), df["status"].astype(str)):
+        for key in zip(df["pillar"].astype(str), df["sector"], df["id"], labels.local_titles(df), df["status"].astype(str)):
             leaves.setdefault(key[:2], []).append(key[2:])
     for i, pillar in enumerate(pv):
         total = int(n[i].sum())
         if not total:
             continue
         pid = f"pillar/{pillar}"
-        ids.append(pid); labels.append(pillar_label(pillar)); parents.append("")
+        ids.append(pid); names.append(labels.pillar(pillar)); parents.append("")
         values.append(total); colors.append(PILLAR_COLORS[pillar]); custom.append(["pillar", pillar])
         hover.append(f"{total}")
         for j in np.flatnonzero(n[i]):
             sector, k = sv[j], int(n[i, j])
             sid = f"{pid}/{sector}"
-            ids.append(sid); labels.append(sector_label(sector)); parents.append(pid); values.append(k)
+            ids.append(sid); names.append(labels.sector(sector)); parents.append(pid); values.append(k)
             colors.append(PILLAR_COLORS[pillar]); custom.append(["sector", sector]); hover.append(f"{k}")
             for ident, text, status in leaves.get((pillar, sector), ()):
-                ids.append(f"{sid}/{ident}"); labels.append(_short(text, 40)); parents.append(sid)
+                ids.append(f"{sid}/{ident}"); names.append(_short(text, 40)); parents.append(sid)
                 values.append(1); colors.append(STATUS_COLORS[status]); custom.append(["id", ident])
-                hover.append(status_label(status))
+                hover.append(labels.status(status))
     return _figure([{
-        "type": "treemap", "ids": ids, "labels": labels, "parents": parents,
+        "type": "treemap", "ids": ids, "labels": names, "parents": parents,
         "values": values, "branchvalues": "total",
         "marker": {"colors": colors, "line": {"color": "#ffffff", "width": 1}},
         "customdata": custom, "text": hover, "textinfo": "label",
         "hovertemplate": "%{label}<br>%{text}<extra></extra>",
         "pathbar": {"visible": True}, "maxdepth": 2,
     }], _layout(title, height=460))
-
-
-def count_initiatives(n: int) -> str:
-    """'1 initiative' / '3 initiatives' (English, French and Spanish share this rule for n >= 1)."""
-    return _("1 initiative") if n == 1 else _("{n} initiatives").format(n=n)
-
-
-def local_titles(df: pd.DataFrame) -> pd.Series:
-    """Titles in the current language where the CSV has them, else the original."""
-    col = f"title_{language()}"
-    if col in df and language() != "en":
-        alt = df[col].fillna("")
-        return alt.where(alt != "", df["title"])
-    return df["title"]
 
 
 def _short(text: str, n: int) -> str:
@@ -279,9 +248,9 @@ def timeline(df: pd.DataFrame, today: date, *, title: str | None = None) -> go.F
         _kind="id",
     ).sort_values(["_o", "start_date", "id"])
     # two short lines (title, then id) keep the axis narrow enough for a phone
-    d["_y"] = [f"{_short(t, 26)}\n{i}" for t, i in zip(local_titles(d), d["id"])]
-    d["_status"] = d["status"].astype(str).map(status_label)
-    d["_pillar"] = d["pillar"].astype(str).map(pillar_label)
+    d["_y"] = [f"{_short(t, 26)}\n{i}" for t, i in zip(labels.local_titles(d), d["id"])]
+    d["_status"] = d["status"].astype(str).map(labels.status)
+    d["_pillar"] = d["pillar"].astype(str).map(labels.pillar)
     d["_when"] = [fmt_date(s.date()) if p else f"{fmt_date(s.date())} – {fmt_date(e.date()) if not o else _('open-ended')}"
                   for s, e, o, p in zip(d["start_date"], d["_end"], d["_open"], d["_point"])]
     cd_cols = ["_kind", "id", "_status", "_pillar", "_when"]
@@ -293,7 +262,7 @@ def timeline(df: pd.DataFrame, today: date, *, title: str | None = None) -> go.F
         if part.empty:
             continue
         data.append({
-            "type": "bar", "orientation": "h", "name": status_label(status), "legendgroup": status,
+            "type": "bar", "orientation": "h", "name": labels.status(status), "legendgroup": status,
             "base": part["start_date"].to_numpy(), "x": _ms(part["_end"] - part["start_date"]),
             "y": part["_y"].tolist(), "customdata": part[cd_cols].to_numpy(), "hovertemplate": HOVER_ITEM,
             "alignmentgroup": "True", "offsetgroup": "", "textposition": "auto",
@@ -349,7 +318,7 @@ def _pillar_bands(d: pd.DataFrame) -> tuple[list[dict], list[dict]]:
         shapes.append({"type": "rect", "xref": "paper", "x0": 0, "x1": 1, "yref": "y", "y0": y0, "y1": y1,
                        "fillcolor": PILLAR_COLORS[pillar], "opacity": 0.07, "line": {"width": 0}, "layer": "below"})
         notes.append({"xref": "paper", "x": 1.005, "yref": "y", "y": (y0 + y1) / 2,
-                      "text": _wrap(pillar_label(pillar), 13), "showarrow": False, "xanchor": "left",
+                      "text": _wrap(labels.pillar(pillar), 13), "showarrow": False, "xanchor": "left",
                       "font": {"size": 12, "color": "#333333"}})
         pos += int(k)
     return shapes, notes
@@ -394,16 +363,16 @@ def timeline_by_sector(df: pd.DataFrame, today: date, *, title: str | None = Non
     stc, stv = metrics.codes(df["status"])
     mix = np.bincount(inv * len(stv) + stc, minlength=len(groups) * len(stv)).reshape(len(groups), len(stv))
     counts = mix.sum(axis=1)
-    status_names = [status_label(s) for s in stv]
+    status_names = [labels.status(s) for s in stv]
     pillars, sectors = pv[groups // len(sv)], sv[groups % len(sv)]
     data: list[dict] = []
     for pillar in dict.fromkeys(pillars):
         rows = np.flatnonzero(pillars == pillar)
-        label = pillar_label(pillar)
+        label = labels.pillar(pillar)
         data.append({
             "type": "bar", "orientation": "h", "name": label, "legendgroup": pillar,
             "base": start[rows], "x": _ms(end[rows] - start[rows]),
-            "y": [f"{sector_label(sectors[r])} · {_short(label, 14)} ({counts[r]})" for r in rows],
+            "y": [f"{labels.sector(sectors[r])} · {_short(label, 14)} ({counts[r]})" for r in rows],
             "customdata": [["sector", sectors[r], label,
                             ", ".join(f"{status_names[j]} {mix[r, j]}" for j in np.flatnonzero(mix[r])),
                             int(counts[r])] for r in rows],
@@ -424,8 +393,8 @@ def theme_matrix(table: pd.DataFrame) -> go.Figure:
         return empty(title)
     z = table.to_numpy()
     return _figure([{
-        "type": "heatmap", "z": z, "x": [pillar_label(p) for p in table.columns],
-        "y": [theme_label(t) for t in table.index],
+        "type": "heatmap", "z": z, "x": [labels.pillar(p) for p in table.columns],
+        "y": [labels.theme(t) for t in table.index],
         "colorscale": [[0, "#f7fbff"], [1, "#0072B2"]], "showscale": False,
         "text": z, "texttemplate": "%{text}", "hovertemplate": "%{y} · %{x}: %{z}<extra></extra>",
         "xgap": 2, "ygap": 2,
@@ -438,7 +407,7 @@ def theme_status_mix(df: pd.DataFrame, themes: pd.DataFrame, selected: list[str]
     table = metrics.theme_status(df, themes, selected)
     if table.empty:
         return empty(title)
-    return _stacked_status(table, "theme", theme_label, title, _("Theme"))
+    return _stacked_status(table, "theme", labels.theme, title, _("Theme"))
 
 
 def figure_alt(table: pd.DataFrame, by: str, label) -> str:
@@ -450,8 +419,8 @@ def figure_alt(table: pd.DataFrame, by: str, label) -> str:
         groups.setdefault(key, []).append((status, int(n)))
     parts = []
     for key, mix in groups.items():
-        text = ", ".join(f"{c} {status_label(s)}" for s, c in mix)
-        parts.append(f"{label(key)}: {count_initiatives(sum(c for _s, c in mix))} ({text})")
+        text = ", ".join(f"{c} {labels.status(s)}" for s, c in mix)
+        parts.append(f"{label(key)}: {labels.count_initiatives(sum(c for _s, c in mix))} ({text})")
     return "; ".join(parts)
 
 
@@ -463,10 +432,10 @@ def status_flow(flow: pd.DataFrame) -> go.Figure:
     pairs = flow.groupby(["before", "after"]).size().reset_index(name="n")
     left = [s for s in STATUSES.slugs if s in set(pairs["before"])]
     right = [s for s in STATUSES.slugs if s in set(pairs["after"])]
-    labels = [f"{status_label(s)} ({_('before')})" for s in left] + [f"{status_label(s)} ({_('after')})" for s in right]
+    nodes = [f"{labels.status(s)} ({_('before')})" for s in left] + [f"{labels.status(s)} ({_('after')})" for s in right]
     return _figure([{
         "type": "sankey", "arrangement": "snap",
-        "node": {"label": labels, "color": [STATUS_COLORS[s] for s in left + right], "pad": 18, "thickness": 18,
+        "node": {"label": nodes, "color": [STATUS_COLORS[s] for s in left + right], "pad": 18, "thickness": 18,
                  "line": {"color": "#333333", "width": 0.5}},
         "link": {"source": [left.index(b) for b in pairs["before"]],
                  "target": [len(left) + right.index(a) for a in pairs["after"]],
@@ -484,7 +453,7 @@ def burnup(table: pd.DataFrame) -> go.Figure:
     data = []
     for pillar, part in table.groupby("pillar", sort=False):
         color = PILLAR_COLORS.get(pillar, "#555555")
-        name = pillar_label(pillar)
+        name = labels.pillar(pillar)
         for col, word, line, symbol in (("total", _("total"), {"color": color, "dash": "dot"}, "circle-open"),
                                         ("completed", _("completed"), {"color": color, "width": 3}, "circle")):
             data.append({"type": "scatter", "x": part["date"].to_numpy(), "y": part[col].tolist(),

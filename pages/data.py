@@ -1,15 +1,15 @@
 import streamlit as st
 
-from cmap_tracker import contract, i18n, safe, ui
+from cmap_tracker import app, contract, i18n, labels, safe, tables
 from cmap_tracker.i18n import _
 
-ctx = ui.page(_("Data"))
+ctx = app.page(_("Data"))
 result = ctx.ds.result
 
 st.header(_("Where the data comes from"), anchor=False)
 if ctx.uploaded:
     st.markdown(safe.md_format(_("Your uploaded file: {name}"), name=safe.clip(result.source)))
-    st.button(_("Back to the bundled data"), on_click=ui.clear_upload)
+    st.button(_("Back to the bundled data"), on_click=app.clear_upload)
 else:
     st.write(_("The bundled dataset of the Canada–Mexico Action Plan 2025–2028, compiled from government releases and news reports. Every row links to its source and states how strong the evidence is."))
 st.markdown(safe.md_format(_("Data as of {date}. Rows: {rows} in the file, {valid} shown, {rejected} rejected, {corrected} corrected."),
@@ -18,9 +18,9 @@ st.markdown(safe.md_format(_("Data as of {date}. Rows: {rows} in the file, {vali
 
 st.header(_("Validation report"), anchor=False)
 for note in result.notes:
-    st.caption(safe.md(ui.public_text(note)))
+    st.caption(safe.md(app.public_text(note)))
 if result.issues:
-    st.dataframe(ui.labelled(result.issues_frame(_)), hide_index=True, width="stretch",
+    st.dataframe(labels.labelled(result.issues_frame(_)), hide_index=True, width="stretch",
                  column_config={_("Line"): st.column_config.NumberColumn(_("Line"), format="%d")})
 else:
     st.success(_("Every row passed the checks."))
@@ -30,14 +30,14 @@ st.caption(safe.md_format(_("The file stays in this browser session only: it is 
 up = st.file_uploader(_("CSV file following the data contract"), type=["csv", "txt"], key="uploader")
 if up is not None and st.session_state.get("_upload_seen") != up.file_id:
     st.session_state["_upload_seen"] = up.file_id
-    res = ui.set_upload(up.name, up.getvalue())
+    res = app.set_upload(up.name, up.getvalue())
     if res.ok:
         st.rerun()
-    st.session_state["_upload_error"] = ui.public_text(res.fatal)
+    st.session_state["_upload_error"] = app.public_text(res.fatal)
 if st.session_state.get("_upload_error") and up is not None:
     st.error(safe.md_format(_("This file could not be used: {reason}"), reason=st.session_state["_upload_error"]))
 
 st.header(_("Data dictionary"), anchor=False)
-st.dataframe(ui.dictionary_frame(), hide_index=True, width="stretch")
+st.dataframe(tables.dictionary_frame(), hide_index=True, width="stretch")
 st.markdown(_("Statuses"))
-st.dataframe(ui.status_frame(), hide_index=True, width="stretch")
+st.dataframe(tables.status_frame(), hide_index=True, width="stretch")

@@ -2,10 +2,10 @@ from datetime import date
 
 import streamlit as st
 
-from cmap_tracker import context, figures, i18n, metrics, safe, ui
+from cmap_tracker import app, context, figures, i18n, labels, metrics, safe
 from cmap_tracker.i18n import _
 
-ctx = ui.page(_("Canada–Mexico Action Plan 2025–2028"))
+ctx = app.page(_("Canada–Mexico Action Plan 2025–2028"))
 
 k = metrics.kpis(ctx.df, ctx.today)
 c = st.columns([1, 1, 1, 1, 1.5])
@@ -14,26 +14,26 @@ c[1].metric(_("Completed"), i18n.fmt_pct(k.completed_share), help=_("Share of in
 c[2].metric(_("Due in 90 days"), i18n.fmt_int(k.due_soon), help=_("End date within the next 90 days, not completed."))
 c[3].metric(_("Overdue"), i18n.fmt_int(k.overdue), help=_("End date passed and not completed or cancelled."))
 c[4].metric(_("Data as of"), i18n.fmt_date(ctx.ds.as_of))
-news = ui.since_last_update(ctx)
+news = app.since_last_update(ctx)
 if news:
     st.caption(safe.md(news))
     st.page_link("pages/changes.py", label=_("See what changed"), icon=":material/history:")
 
 if ctx.df.empty:
-    ui.empty_state()
+    app.empty_state()
 else:
     # Two views of the same rows; only the open tab is drawn (so the first chart
     # is not held back by the treemap, the slowest chart to render).
-    tabs = ui.overview_tabs()
+    tabs = app.overview_tabs()
     by_status, by_sector = tabs["status"], tabs["sector"]
     if by_status.open:
         with by_status:
             table = metrics.counts(ctx.df, "pillar")
-            ui.chart(figures.status_by_pillar(ctx.df), "status_by_pillar",
-                     alt=figures.figure_alt(table, "pillar", ui.label_pillar), table=table)
+            app.chart(figures.status_by_pillar(ctx.df), "status_by_pillar",
+                     alt=figures.figure_alt(table, "pillar", labels.pillar), table=table)
     if by_sector.open:
         with by_sector:
-            ui.chart(figures.hierarchy(ctx.df), "hierarchy",
+            app.chart(figures.hierarchy(ctx.df), "hierarchy",
                      alt=_("Treemap of {n} initiatives by pillar and sector.").format(n=len(ctx.df)))
     st.caption(_("Click a bar or a box to narrow the view to it."))
 

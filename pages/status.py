@@ -1,18 +1,18 @@
 import streamlit as st
 
-from cmap_tracker import figures, metrics, ui
+from cmap_tracker import app, figures, labels, metrics
 from cmap_tracker.i18n import _
 
-ctx = ui.page(_("Status"), needs_rows=True)
+ctx = app.page(_("Status"), needs_rows=True)
 
 table = metrics.counts(ctx.df, "sector")
-ui.chart(figures.status_by_sector(ctx.df), "status_by_sector",
+app.chart(figures.status_by_sector(ctx.df), "status_by_sector",
          alt=figures.figure_alt(table, "sector", str),
          table=table)
 
 comp = metrics.completion(ctx.df)
-ui.chart(figures.completion_by_pillar(ctx.df), "completion_by_pillar",
-         alt="; ".join(f"{ui.label_pillar(p)}: {c}/{n}" for p, c, n in zip(comp["pillar"], comp["completed"], comp["total"])),
+app.chart(figures.completion_by_pillar(ctx.df), "completion_by_pillar",
+         alt="; ".join(f"{labels.pillar(p)}: {c}/{n}" for p, c, n in zip(comp["pillar"], comp["completed"], comp["total"])),
          table=comp)
 
 st.header(_("Delayed and overdue"), anchor=False)
@@ -21,4 +21,4 @@ late = ctx.df[(ctx.df["status"] == "delayed") | metrics.overdue_mask(ctx.df, ctx
 if late.empty:
     st.success(_("Nothing in view is delayed or overdue."))
 else:
-    ui.initiative_table(late, key="late", on_demand=True)
+    app.initiative_table(late, key="late", on_demand=True)

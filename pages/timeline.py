@@ -1,9 +1,9 @@
 import streamlit as st
 
-from cmap_tracker import figures, safe, ui
+from cmap_tracker import app, figures, labels, safe
 from cmap_tracker.i18n import _
 
-ctx = ui.page(_("Timeline"), _("Hatched bars are open-ended and drawn to the plan's end; diamonds are one-day events. Click a bar for details."),
+ctx = app.page(_("Timeline"), _("Hatched bars are open-ended and drawn to the plan's end; diamonds are one-day events. Click a bar for details."),
               needs_rows=True)
 
 if len(ctx.df) > figures.GANTT_MAX_BARS:
@@ -11,8 +11,8 @@ if len(ctx.df) > figures.GANTT_MAX_BARS:
                            n=len(ctx.df)))
 fig = figures.timeline(ctx.df, ctx.today)
 counts = ctx.df.groupby("pillar", observed=True).size()
-ui.chart(fig, "timeline",
+app.chart(fig, "timeline",
          alt=_("Timeline of {n} initiatives from {start} to the plan's end in September 2028.").format(
              n=len(ctx.df), start=ctx.df["start_date"].min().date().isoformat())
-         + " " + "; ".join(f"{ui.label_pillar(p)}: {c}" for p, c in counts.items()))
-ui.detail(ctx)
+         + " " + "; ".join(f"{labels.pillar(p)}: {c}" for p, c in counts.items()))
+app.detail(ctx)

@@ -16,7 +16,7 @@ The template holds:
 (b) message ids that are declared as data and translated where they are used:
     vocabulary labels/definitions/evidence (``vocab``), column descriptions
     (``contract``), fact labels and source names (``context``), page titles
-    (``ui.PAGES``), ``figures.KEY_DATES`` and ``figures.WORLD_CUP``;
+    ``figures.KEY_DATES`` and ``figures.WORLD_CUP``;
 (c) the loader's reasons, read from the source with ``ast``: the ``reason``
     argument of ``Issue(...)``, ``self.flag(...)`` and ``LoadError(...)``
     (its position is read from the definitions, so a signature change is
@@ -157,7 +157,6 @@ def collect_declared() -> list[Found]:
         if f.source_name:
             out.append(Found(f.source_name, "cmap_tracker/context.py", None, "about-the-plan fact: source name"))
     out.extend(_figure_labels())
-    out.extend(_page_titles())
     out.extend(bundled_sectors())
     return out
 
@@ -202,22 +201,6 @@ def _figure_labels() -> list[Found]:
         labels, cup = [label for _d, label in figures.KEY_DATES], figures.WORLD_CUP[2]
     out = [Found(label, "cmap_tracker/figures.py", None, "timeline key date") for label in labels]
     return out + [Found(cup, "cmap_tracker/figures.py", None, "timeline band")]
-
-
-def _page_titles() -> list[Found]:
-    """ui.PAGES titles. Read with ast so the template can be built without
-    importing Streamlit; falls back to importing ui if PAGES is not a literal."""
-    path = ROOT / "cmap_tracker" / "ui.py"
-    node = _assigned(path, "PAGES")
-    try:
-        pages = ast.literal_eval(node) if node is not None else None
-    except ValueError:
-        pages = None
-    if pages:
-        return [Found(p[1], "cmap_tracker/ui.py", None, f"page title ({p[0]})") for p in pages]
-    from cmap_tracker import ui  # pragma: no cover - only if PAGES stops being a literal
-
-    return [Found(p[1], "cmap_tracker/ui.py", None, f"page title ({p[0]})") for p in ui.PAGES]
 
 
 # -------------------------------------------------------------- (c) loader reasons
@@ -491,7 +474,7 @@ _LINT_SKIP = re.compile(r"^[\W\d_]*$|^https?://|^[a-z0-9_.:/-]+$|^:material/")
 def lint() -> list[str]:
     """Heuristic: string literals passed to Streamlit-looking calls without ``_()``."""
     hits = []
-    files = [ROOT / f for f in SOURCE_FILES] + sorted((ROOT / "pages").glob("*.py")) + [ROOT / "cmap_tracker" / "ui.py"]
+    files = [ROOT / f for f in SOURCE_FILES] + sorted((ROOT / "pages").glob("*.py")) + sorted((ROOT / "cmap_tracker" / "app").glob("*.py"))
     for f in files:
         tree = ast.parse(f.read_text(encoding="utf-8"))
         for node in ast.walk(tree):

@@ -236,50 +236,26 @@ def test_overview_draws_the_open_tab_only():
     assert len(specs) == 1 and specs[0]["data"][0]["type"] == "treemap"
 
 
-def test_a_link_to_a_page_runs_the_app_once_not_twice(monkeypatch):
-    """With a pages/ folder, Streamlit first runs a linked page's file by itself (the
-    legacy multipage path; AppTest does so on every run). The app then runs inside
-    that same script run: one declaration of the navigation, no second run."""
-    from cmap_tracker import ui
-
-    calls = []
-    real = ui.navigation
-    monkeypatch.setattr(ui, "navigation", lambda: calls.append(1) or real())
-    at = run("status")
-    assert not at.exception and at.title[0].value == "Status"
-    assert len(calls) == 1
-    at.sidebar.multiselect(key="w_pillar").set_value(["security"]).run()
-    assert len(calls) == 2 and summary(at).startswith("**Security · ")
-
-
-@pytest.mark.parametrize("page, takes", [("changes", False), ("data", False), ("overview", True)])
-def test_only_pages_that_show_rows_take_them_from_the_data(page, takes, monkeypatch):
-    """The rows in view are taken from the shared frame when a page first reads them;
-    the count in the summary comes from the filter alone."""
-    from cmap_tracker.filters import Filters
-
-    taken = []
-    real = Filters.apply
-    monkeypatch.setattr(Filters, "apply", lambda self, ds, **kw: taken.append(1) or real(self, ds, **kw))
+@pytest.mark.parametrize("page", ["changes", "data", "overview"])
+def test_every_page_counts_the_rows_in_view(page):
     at = run(page, pillar=["security"])
     assert not at.exception, at.exception
     assert summary(at) == "**Security · 10 of 51 initiatives**"
-    assert bool(taken) is takes
 
 
-def test_the_changes_csv_is_built_when_clicked_and_holds_the_changes(monkeypatch):
-    from cmap_tracker import export, ui
+def test_the_changes_page_offers_every_change_as_csv():
+    """The download holds one row per change between the two newest snapshots, with
+    a header a spreadsheet reads (built when clicked: the page only offers it)."""
+    from cmap_tracker import export, snapshots
 
-    built, callables = [], []
-    real_csv, real_deferred = export.table_csv_bytes, ui.deferred
-    monkeypatch.setattr(export, "table_csv_bytes", lambda df: built.append(len(df)) or real_csv(df))
-    monkeypatch.setattr(ui, "deferred", lambda fn: callables.append(fn) or real_deferred(fn))
     at = run("changes")
     assert not at.exception
-    assert not built  # nothing is built while the page is drawn
-    data = callables[-1]().decode("utf-8-sig")  # what a click runs
-    assert built and data.splitlines()[0] == '"id","title","field","before","after"'
-    assert len(data.splitlines()) == built[0] + 1 > 1
+    assert [b.label for b in at.get("download_button")] == ["Download the changes (CSV)"]
+    snaps = [s for s in snapshots.load_snapshots() if s.result.ok]
+    changes = snapshots.diff(snaps[-2], snaps[-1]).changes
+    data = export.table_csv_bytes(changes).decode("utf-8-sig")
+    assert data.splitlines()[0] == '"id","title","field","before","after"'
+    assert len(data.splitlines()) == len(changes) + 1 > 1
 
 
 def test_table_links_are_http_only_and_carry_only_the_values_shown():
@@ -287,17 +263,16 @@ def test_table_links_are_http_only_and_carry_only_the_values_shown():
     http(s), and its categories are only those of the rows shown."""
     import pandas as pd
 
-    from cmap_tracker import ui
+    from cmap_tracker import dataset, loader, tables
 
+    ds = dataset.build(loader.load(ROOT / "data" / "initiatives.csv"))
     cats = ["https://a.example/1", "javascript:alert(1)", "HTTP://B.EXAMPLE/2", "https://unused.example"]
-    urls = pd.Series(pd.Categorical(["https://a.example/1", "javascript:alert(1)", None, "HTTP://B.EXAMPLE/2"],
-                                    categories=cats), index=[10, 11, 12, 13])
-    out = ui._links(urls)
+    urls = pd.Categorical(["https://a.example/1", "javascript:alert(1)", None, "HTTP://B.EXAMPLE/2"], categories=cats)
+    out = tables.display_frame(ds.view.head(4).assign(source_url=urls))["Source"]
     assert out.tolist()[0] == "https://a.example/1" and out.tolist()[3] == "HTTP://B.EXAMPLE/2"
     assert out.isna().tolist() == [False, True, True, False]
     assert list(out.cat.categories) == ["https://a.example/1", "HTTP://B.EXAMPLE/2"]
-    assert list(out.index) == [10, 11, 12, 13]
-    plain = ui._links(urls.astype(object))
+    plain = tables.display_frame(ds.view.head(4).assign(source_url=pd.Series(urls).astype(object).values))["Source"]
     assert plain.isna().tolist() == [False, True, True, False]
 
 
@@ -325,40 +300,6 @@ def test_the_open_overview_tab_is_in_the_link_and_survives_a_change_of_language(
     assert qp(at, "tab") == []
 
 
-def test_one_session_s_rows_do_not_wait_for_another_s():
-    """Sessions run in threads of one process: taking the rows in view for one must not
-    wait while another's are taken (functools.cached_property on Python 3.11 would)."""
-    import threading
-    from datetime import date
-
-    from cmap_tracker import dataset, loader, ui
-    from cmap_tracker.filters import Filters
-    from cmap_tracker.state import View
-
-    ds = dataset.build(loader.load(ROOT / "data" / "initiatives.csv"))
-    started, release, done = threading.Event(), threading.Event(), threading.Event()
-
-    class Slow(Filters):
-        def apply(self, ds, **kw):
-            started.set()
-            release.wait(10)
-            return super().apply(ds, **kw)
-
-    slow = ui.Ctx(ds, View(Slow(pillar=("security",))), None, date.today(), False)
-    fast = ui.Ctx(ds, View(Filters(pillar=("mobility",))), None, date.today(), False)
-    first = threading.Thread(target=lambda: slow.df)
-    first.start()
-    assert started.wait(10)
-    threading.Thread(target=lambda: (fast.df, done.set()), daemon=True).start()
-    try:
-        assert done.wait(3), "the second session waited for the first one's rows"
-        assert len(fast.df) == 7 and fast.df is fast.df  # taken once, then kept
-    finally:
-        release.set()
-        first.join()
-    assert len(slow.df) == 10
-
-
 def test_only_the_overview_s_link_carries_its_tab_and_the_tab_is_kept_for_the_return():
     at = run("overview", tab="sector")
     at.switch_page("pages/status.py").run()
@@ -374,7 +315,7 @@ def test_only_the_overview_s_link_carries_its_tab_and_the_tab_is_kept_for_the_re
     ("status", lambda at: at.sidebar.text_input(key="w_q").set_value("zzzz")),  # the empty state
 ])
 def test_a_page_that_ends_early_keeps_the_sidebar_filters(page, act):
-    """A page that stops early (ui.stop) still draws the sidebar: as the same widgets,
+    """A page that stops early (app.stop) still draws the sidebar: as the same widgets,
     so the filters in it and in the link are kept, not reset."""
     at = run(page, pillar=["mobility"])
     before = at.sidebar.multiselect(key="w_pillar").id

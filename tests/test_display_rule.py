@@ -20,7 +20,7 @@ MARKDOWN_CALLS = {
     "toast", "text", "badge", "expander", "popover", "button", "link_button", "page_link", "download_button",
     "metric", "checkbox", "toggle", "radio", "selectbox", "multiselect", "text_input", "text_area",
     "number_input", "date_input", "file_uploader", "slider", "tabs", "chat_message",
-    "page", "opened", "titled_table",  # ui's helpers, which hand their text to the calls above
+    "page", "opened", "titled_table",  # app's helpers, which hand their text to the calls above
 }
 MARKDOWN_KEYWORDS = {"body", "label", "help", "title", "caption"}
 SAFE_FUNCTIONS = {"md", "md_format", "md_link", "plain"}  # cmap_tracker.safe

@@ -209,7 +209,7 @@ def test_csv_accents_round_trip_through_excel_encoding(ds):
 
 
 def test_csv_columns_and_rows_match_the_filtered_frame(ds):
-    shown = Filters(pillar=("security",), status=("planned", "ongoing")).apply(ds, whole=True)  # as ui.downloads
+    shown = Filters(pillar=("security",), status=("planned", "ongoing")).apply(ds, whole=True)  # as the downloads do
     assert 0 < len(shown) < len(ds.frame)
     back = read_csv(export.to_csv_bytes(shown))
     assert list(back.columns) == list(contract.COLUMN_NAMES)
@@ -262,7 +262,7 @@ def test_xlsx_neutralises_every_payload_and_has_no_formulas_or_links(hostile):
 
 
 def test_xlsx_has_the_same_cells_as_the_csv(ds):
-    shown = Filters(pillar=("prosperity",)).apply(ds, whole=True)  # as ui.downloads
+    shown = Filters(pillar=("prosperity",)).apply(ds, whole=True)  # as the downloads do
     from_xlsx = xlsx_frame(export.to_xlsx_bytes(shown))
     from_csv = read_csv(export.to_csv_bytes(shown))
     assert list(from_xlsx.columns) == list(contract.COLUMN_NAMES)

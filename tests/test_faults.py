@@ -1,7 +1,7 @@
 """The data file changes under a running server: replaced, deleted, broken, restored.
 
 The server is never restarted: the shared cache is keyed by the file's mtime and
-size (ui._version), so a reload must show the new state, a clear message for a
+size, so a reload must show the new state, a clear message for a
 file that can't be used (never a traceback), and recover when the file is back.
 """
 from __future__ import annotations

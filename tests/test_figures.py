@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 import pytest
 
 from conftest import ROOT, csv_bytes
-from cmap_tracker import contract, dataset, figures, i18n, loader, metrics
+from cmap_tracker import contract, dataset, figures, i18n, labels, loader, metrics
 from cmap_tracker.vocab import PILLARS, STATUSES, THEMES
 
 TODAY = date(2026, 5, 1)
@@ -370,7 +370,7 @@ def test_burnup_names_pillars_and_marks_plan_end():
 # ------------------------------------------------------------------ alt text
 
 def test_figure_alt_mentions_each_pillar_and_its_counts(df):
-    text = figures.figure_alt(metrics.counts(df, "pillar"), "pillar", figures.pillar_label)
+    text = figures.figure_alt(metrics.counts(df, "pillar"), "pillar", labels.pillar)
     for p in set(df["pillar"].astype(str)):
         assert PILLARS[p].label + ":" in text
     assert "Security: 3 initiatives (1 Completed, 1 In progress, 1 Planned)" in text
@@ -380,13 +380,13 @@ def test_figure_alt_mentions_each_pillar_and_its_counts(df):
 
 
 def test_figure_alt_of_nothing(df):
-    assert figures.figure_alt(metrics.counts(df.iloc[:0], "pillar"), "pillar", figures.pillar_label) == \
+    assert figures.figure_alt(metrics.counts(df.iloc[:0], "pillar"), "pillar", labels.pillar) == \
         "No initiatives match these filters."
 
 
 def test_figure_alt_singular(df):
     # regression: the summary said '1 initiatives'
-    text = figures.figure_alt(metrics.counts(df, "pillar"), "pillar", figures.pillar_label)
+    text = figures.figure_alt(metrics.counts(df, "pillar"), "pillar", labels.pillar)
     assert "Environment and Sustainability: 1 initiative (1 Ongoing)" in text
 
 

@@ -28,7 +28,7 @@ em = importlib.util.module_from_spec(_spec)
 sys.modules.setdefault("extract_messages", em)
 _spec.loader.exec_module(em)
 
-from cmap_tracker import i18n, loader, ui, vocab  # noqa: E402
+from cmap_tracker import app, i18n, loader, vocab  # noqa: E402
 from conftest import shown  # noqa: E402  (after the script put ROOT on sys.path)
 
 
@@ -63,7 +63,7 @@ def test_the_template_holds_wrapped_declared_and_loader_ids(ids):
     # declared as data and translated where used
     assert {t.label for v in (vocab.PILLARS, vocab.STATUSES, vocab.THEMES, vocab.CONFIDENCE) for t in v.terms} <= have
     assert {t.definition for t in vocab.STATUSES.terms} | {t.evidence for t in vocab.STATUSES.terms} <= have
-    assert {title for _s, title, _i, _p in ui.PAGES} <= have
+    assert {title for _s, title, _i, _p in app.PAGES} <= have
     assert {"CUSMA joint review", "Plan ends", "FIFA World Cup"} <= have
     # the loader's reasons, found with ast
     assert {"The file is empty.", "Duplicate id: it is already used on line {first}.",
@@ -252,7 +252,7 @@ def matchers():
 
 
 @pytest.mark.parametrize("lang", LANGS)
-@pytest.mark.parametrize("script", [p[0] for p in ui.PAGES])
+@pytest.mark.parametrize("script", [p[0] for p in app.PAGES])
 def test_pages_render_in_the_chosen_language(script, lang, matchers):
     from streamlit.testing.v1 import AppTest
 

@@ -265,13 +265,13 @@ def _app_on_a_big_file(page: str, tmp_path, monkeypatch):
 def test_a_long_list_below_the_charts_is_built_when_opened(tmp_path, monkeypatch):
     """Themes at 20k rows: the charts draw at once; the list of thousands of initiatives
     under them is an expander that builds its table when opened, not on every rerun."""
-    from cmap_tracker import ui
+    from cmap_tracker import app
 
     at, _path = _app_on_a_big_file("themes", tmp_path, monkeypatch)
     assert len(at.get("plotly_chart")) == 3 and not at.dataframe
     box = next(e for e in at.expander if e.label.startswith("Show the "))
     n = int(shown(box.label).split()[2].replace(",", ""))
-    assert n > ui.LAZY_ROWS
+    assert n > app.LAZY_ROWS
     at.session_state["theme_table__rows"] = True  # what opening it does
     at.run()
     assert not at.exception
