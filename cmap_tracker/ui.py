@@ -25,7 +25,7 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from . import dataset as dataset_mod
-from . import export, figures, i18n, loader, metrics, safe, snapshots, state
+from . import export, figures, i18n, loader, metrics, safe, snapshots, spreadsheet, state
 from .dataset import Dataset
 from .derived import per_object
 from .filters import Filters
@@ -787,15 +787,15 @@ def briefing(ctx: Ctx) -> str:
 def downloads(ctx: Ctx) -> None:
     """CSV, Excel and briefing downloads of the rows in view, built only when clicked."""
     c1, c2, c3 = st.columns(3)
-    c1.download_button(_("Download CSV"), deferred(lambda: export.to_csv_bytes(ctx.whole_rows())),
-                       file_name=export.filename("cmap-initiatives", "csv", ctx.today), mime="text/csv",
+    c1.download_button(_("Download CSV"), deferred(lambda: spreadsheet.to_csv_bytes(ctx.whole_rows())),
+                       file_name=spreadsheet.filename("cmap-initiatives", "csv", ctx.today), mime="text/csv",
                        on_click="ignore", icon=":material/download:", width="stretch")
-    c2.download_button(_("Download Excel"), deferred(lambda: export.to_xlsx_bytes(ctx.whole_rows(), sheet_name=_("Initiatives"))),
-                       file_name=export.filename("cmap-initiatives", "xlsx", ctx.today),
+    c2.download_button(_("Download Excel"), deferred(lambda: spreadsheet.to_xlsx_bytes(ctx.whole_rows(), sheet_name=_("Initiatives"))),
+                       file_name=spreadsheet.filename("cmap-initiatives", "xlsx", ctx.today),
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        on_click="ignore", icon=":material/table:", width="stretch")
     c3.download_button(_("Download briefing (HTML)"), deferred(lambda: briefing(ctx)),
-                       file_name=export.filename("cmap-briefing", "html", ctx.today), mime="text/html",
+                       file_name=spreadsheet.filename("cmap-briefing", "html", ctx.today), mime="text/html",
                        on_click="ignore", icon=":material/description:", width="stretch",
                        help=_("One file with the filters, key figures, charts and sources. Opens offline."))
 

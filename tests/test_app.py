@@ -268,11 +268,11 @@ def test_only_pages_that_show_rows_take_them_from_the_data(page, takes, monkeypa
 
 
 def test_the_changes_csv_is_built_when_clicked_and_holds_the_changes(monkeypatch):
-    from cmap_tracker import export, ui
+    from cmap_tracker import spreadsheet, ui
 
     built, callables = [], []
-    real_csv, real_deferred = export.table_csv_bytes, ui.deferred
-    monkeypatch.setattr(export, "table_csv_bytes", lambda df: built.append(len(df)) or real_csv(df))
+    real_csv, real_deferred = spreadsheet.table_csv_bytes, ui.deferred
+    monkeypatch.setattr(spreadsheet, "table_csv_bytes", lambda df: built.append(len(df)) or real_csv(df))
     monkeypatch.setattr(ui, "deferred", lambda fn: callables.append(fn) or real_deferred(fn))
     at = run("changes")
     assert not at.exception
