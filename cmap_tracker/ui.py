@@ -25,7 +25,8 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from . import dataset as dataset_mod
-from . import export, figures, i18n, loader, metrics, safe, snapshots, spreadsheet, state
+from . import figures, i18n, loader, metrics, safe, snapshots, spreadsheet, state
+from .briefing import briefing_html
 from .dataset import Dataset
 from .derived import per_object
 from .filters import Filters
@@ -776,7 +777,7 @@ def briefing(ctx: Ctx) -> str:
     kpis = [(_("Initiatives in view"), i18n.fmt_int(k.total)), (_("Completed"), i18n.fmt_pct(k.completed_share)),
             (_("Due in 90 days"), i18n.fmt_int(k.due_soon)), (_("Overdue"), i18n.fmt_int(k.overdue))]
     figs = [figures.status_by_pillar(ctx.df), figures.timeline(ctx.df, ctx.today)] if len(ctx.df) else []
-    return export.briefing_html(
+    return briefing_html(
         title=_("Canada–Mexico Action Plan 2025–2028"),
         filters_text=filters_text(ctx),
         kpis=kpis, figures=figs, table=ctx.df, as_of=i18n.fmt_date(ctx.ds.as_of),
