@@ -424,6 +424,39 @@ def test_non_http_sources_are_text_not_links(ds):
     assert ">example.org</a>" in out
 
 
+def without_plotly_js(page: str) -> str:
+    """The page with the inlined plotly.js bundle (plotly's own code) cut out."""
+    return re.sub(r"<script>/\*\*\n\* plotly\.js v.*?</script>", "", page, flags=re.S)
+
+
+def test_hostile_title_sector_filters_and_source_are_shown_as_text(ds):
+    """Markup in a title, a sector (in the table and in the treemap), the filters line
+    or a source is shown as text; a source that is not an http(s) URL is no link."""
+    hostile = [EVIL, '"><img src=x>']
+    bad_link = 'https://x.example/"><img src=x>'
+    df = ds.frame.iloc[:6].copy()
+    df["source_url"] = df["source_url"].astype(object)
+    for i, p in enumerate(hostile):
+        df.loc[i, "title"] = df.loc[i, "sector"] = df.loc[2 + i, "source_url"] = p
+    df.loc[4, "source_url"], df.loc[5, "source_url"] = bad_link, "javascript:alert(1)"
+    filters = " · ".join(hostile)
+    pages = [brief(df, figs=[figures.hierarchy(df)], filters_text=filters, lang="en"),  # sectors in the treemap
+             brief(df[["id", "sector", "source_url"]], filters_text=filters, lang="en")]  # as a column
+    for out in pages:
+        page = without_plotly_js(out)
+        assert "plotly.js v" not in page
+        assert EVIL not in page and "<img" not in page
+        tags = Tags(page)
+        assert not any(t in ("img", "b", "i") for t, _a in tags.tags)
+        assert filters in tags.texts
+        assert {*hostile, bad_link, "javascript:alert(1)"} <= set(tags.texts)  # the sources, as text
+        hrefs = [a["href"] for a in tags.attrs("a")]
+        assert hrefs and all(h.startswith("https://") and "<" not in h and '"' not in h for h in hrefs)
+        assert "javascript:alert(1)" not in hrefs and bad_link not in hrefs
+    assert {*hostile} <= set(Tags(pages[0]).texts)  # titles in the table
+    assert {*hostile} <= set(Tags(pages[1]).texts)  # sectors in the table
+
+
 @pytest.mark.parametrize("link", ["javascript:alert(1)", "file:///etc/passwd", "//evil.example"])
 def test_a_non_http_live_link_is_not_a_link(ds, link):
     out = brief(ds.frame.iloc[:1], link=link)
