@@ -3,7 +3,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from cmap_tracker import app, export, figures, i18n, labels, safe, snapshots
+from cmap_tracker import app, figures, i18n, labels, safe, snapshots, spreadsheet
 from cmap_tracker.i18n import _
 
 ctx = app.page(_("What changed"), _("Each snapshot is the full dataset as it was known on its date. Rows are matched by id; the sidebar filters apply to both sides."))
@@ -64,7 +64,7 @@ else:
         app.titled_table(_("Removed"), local(d.removed[["id", "title"]]))
     st.header(_("Every change"), anchor=False)
     st.dataframe(labels.labelled(local(d.changes)), hide_index=True, width="stretch")
-    st.download_button(_("Download the changes (CSV)"), app.deferred(lambda: export.table_csv_bytes(d.changes)),
+    st.download_button(_("Download the changes (CSV)"), app.deferred(lambda: spreadsheet.table_csv_bytes(d.changes)),
                        file_name=f"cmap-changes-{since}-to-{until}.csv", mime="text/csv", on_click="ignore")
 if d.unmatched_rejected:
     st.warning(_("Rows rejected by the checks in a snapshot are reported here, never counted as removed."))

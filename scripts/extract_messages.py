@@ -22,7 +22,7 @@ The template holds:
     (its position is read from the definitions, so a signature change is
     followed);
 (d) literals passed to a local helper that returns ``_(its argument)``
-    (export's ``label("Key figures")``);
+    (briefing's ``label("Key figures")``);
 (e) ``st.set_page_config(page_title="...")`` literals.
 
 Updating keeps every existing translation, never fuzzy-matches (a new id is
@@ -272,7 +272,7 @@ def _is_passthrough(arg: ast.expr) -> bool:
 
 
 def _wrappers(tree: ast.Module) -> set[str]:
-    """Functions whose body returns ``_(<their first parameter>)`` (e.g. export's
+    """Functions whose body returns ``_(<their first parameter>)`` (e.g. briefing's
     ``label(msgid)``): a literal passed to them is a message id too."""
     names = set()
     for node in ast.walk(tree):

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from conftest import DATA, csv_bytes
-from cmap_tracker import contract, dataset, export, figures, i18n, loader
+from cmap_tracker import briefing, contract, dataset, figures, i18n, loader, spreadsheet
 from cmap_tracker.filters import Filters
 
 PAYLOADS = [
@@ -96,23 +96,23 @@ def xlsx_frame(data: bytes) -> pd.DataFrame:
 
 @pytest.mark.parametrize("payload", PAYLOADS)
 def test_safe_cell_quotes_every_formula_prefix(payload):
-    assert export.safe_cell(payload) == "'" + payload
+    assert spreadsheet.safe_cell(payload) == "'" + payload
 
 
-@pytest.mark.parametrize("prefix", export.DANGEROUS_PREFIXES)
+@pytest.mark.parametrize("prefix", spreadsheet.DANGEROUS_PREFIXES)
 def test_each_owasp_prefix_is_neutralised(prefix):
-    assert export.safe_cell(prefix + "x") == "'" + prefix + "x"
+    assert spreadsheet.safe_cell(prefix + "x") == "'" + prefix + "x"
 
 
 @pytest.mark.parametrize("prefix", ["=", "+", "-", "@"])
 @pytest.mark.parametrize("space", [" ", "  ", "\n", "\u00a0", " \t"])
 def test_a_prefix_after_leading_whitespace_is_neutralised(prefix, space):
-    assert export.safe_cell(space + prefix + "x") == "'" + space + prefix + "x"
+    assert spreadsheet.safe_cell(space + prefix + "x") == "'" + space + prefix + "x"
 
 
 @pytest.mark.parametrize("text", SAFE_TEXT)
 def test_ordinary_text_is_untouched(text):
-    assert export.safe_cell(text) == text
+    assert spreadsheet.safe_cell(text) == text
 
 
 @pytest.mark.parametrize("value, expected", [
@@ -123,19 +123,19 @@ def test_ordinary_text_is_untouched(text):
     (np.datetime64("2026-01-02"), "2026-01-02"), (datetime(2026, 1, 2, 13, 5), "2026-01-02T13:05:00"),
 ])
 def test_non_text_values_are_formatted_not_quoted(value, expected):
-    assert export.safe_cell(value) == expected
+    assert spreadsheet.safe_cell(value) == expected
 
 
 def test_negative_number_as_text_is_quoted_but_as_number_is_not():
-    assert export.safe_cell("-5") == "'-5"
-    assert export.safe_cell(-5) == "-5"
+    assert spreadsheet.safe_cell("-5") == "'-5"
+    assert spreadsheet.safe_cell(-5) == "-5"
 
 
 # ---------------------------------------------------------------- export_frame
 
 
 def test_export_frame_has_the_contract_columns_in_order_and_no_internal_ones(ds):
-    ef = export.export_frame(ds.frame)
+    ef = spreadsheet.export_frame(ds.frame)
     assert list(ef.columns) == list(contract.COLUMN_NAMES)
     assert "line" not in ef.columns
     assert len(ef) == len(ds.frame)
@@ -143,7 +143,7 @@ def test_export_frame_has_the_contract_columns_in_order_and_no_internal_ones(ds)
 
 
 def test_export_frame_formats_dates_and_milestones(ds):
-    ef = export.export_frame(ds.frame)
+    ef = spreadsheet.export_frame(ds.frame)
     for col in ("start_date", "end_date", "last_updated"):
         values = ef[col]
         assert values.str.fullmatch(r"\d{4}-\d{2}-\d{2}|").all(), col
@@ -156,7 +156,7 @@ def test_extra_columns_follow_the_contract_and_their_names_are_neutralised():
     data = csv_bytes("A-1,=cmd,security,Policing,planned,2026-01-15,https://example.org/x,@evil,keep",
                      header="id,title,pillar,sector,status,start_date,source_url,=evil,budget_note")
     frame = loader.load(data).frame
-    ef = export.export_frame(frame)
+    ef = spreadsheet.export_frame(frame)
     assert list(ef.columns) == [*contract.COLUMN_NAMES, "'=evil", "budget_note"]
     assert ef.loc[0, "'=evil"] == "'@evil"
     assert ef.loc[0, "budget_note"] == "keep"
@@ -167,13 +167,13 @@ def test_nullable_booleans_are_written_as_words(ds):
     df = ds.frame.iloc[:3].copy()
     df["milestone"] = pd.array([True, None, False], dtype="boolean")
     df["flag"] = pd.array([True, None, False], dtype="boolean")
-    ef = export.export_frame(df)
+    ef = spreadsheet.export_frame(df)
     assert ef["milestone"].tolist() == ["true", "false", "false"]
     assert ef["flag"].tolist() == ["true", "", "false"]
 
 
 def test_a_column_missing_from_the_frame_is_exported_empty(ds):
-    ef = export.export_frame(ds.frame.drop(columns=["description_es", "milestone"]))
+    ef = spreadsheet.export_frame(ds.frame.drop(columns=["description_es", "milestone"]))
     assert list(ef.columns) == list(contract.COLUMN_NAMES)
     assert (ef["description_es"] == "").all() and (ef["milestone"] == "false").all()
 
@@ -182,15 +182,15 @@ def test_a_column_missing_from_the_frame_is_exported_empty(ds):
 
 
 def test_csv_has_a_bom_crlf_and_quotes_every_field(ds):
-    b = export.to_csv_bytes(ds.frame)
-    assert b.startswith(export.BOM) and not b[3:].startswith(export.BOM)
+    b = spreadsheet.to_csv_bytes(ds.frame)
+    assert b.startswith(spreadsheet.BOM) and not b[3:].startswith(spreadsheet.BOM)
     header = b[3:].split(b"\r\n", 1)[0].decode()
     assert header == ",".join(f'"{c}"' for c in contract.COLUMN_NAMES)
     assert b.endswith(b"\r\n")
 
 
 def test_csv_neutralises_every_payload(hostile):
-    back = read_csv(export.to_csv_bytes(hostile))
+    back = read_csv(spreadsheet.to_csv_bytes(hostile))
     for i, p in enumerate(PAYLOADS):
         assert back.loc[i, "title"] == "'" + p
         assert back.loc[i, "sector"] == "'" + p
@@ -202,7 +202,7 @@ def test_csv_neutralises_every_payload(hostile):
 def test_csv_accents_round_trip_through_excel_encoding(ds):
     df = ds.frame.copy()
     df.loc[0, "title"] = "Énergie — café, ñandú, « Mexique », Québec"
-    back = read_csv(export.to_csv_bytes(df))
+    back = read_csv(spreadsheet.to_csv_bytes(df))
     assert back.loc[0, "title"] == "Énergie — café, ñandú, « Mexique », Québec"
     assert back["title_fr"].tolist() == df["title_fr"].tolist()
     assert back["description_es"].tolist() == df["description_es"].tolist()
@@ -211,7 +211,7 @@ def test_csv_accents_round_trip_through_excel_encoding(ds):
 def test_csv_columns_and_rows_match_the_filtered_frame(ds):
     shown = Filters(pillar=("security",), status=("planned", "ongoing")).apply(ds, whole=True)  # as the downloads do
     assert 0 < len(shown) < len(ds.frame)
-    back = read_csv(export.to_csv_bytes(shown))
+    back = read_csv(spreadsheet.to_csv_bytes(shown))
     assert list(back.columns) == list(contract.COLUMN_NAMES)
     assert len(back) == len(shown)
     assert back["id"].tolist() == shown["id"].tolist()
@@ -219,14 +219,14 @@ def test_csv_columns_and_rows_match_the_filtered_frame(ds):
 
 
 def test_csv_loads_back_into_the_same_frame(ds):
-    again = loader.load(export.to_csv_bytes(ds.frame))
+    again = loader.load(spreadsheet.to_csv_bytes(ds.frame))
     assert again.ok and not again.issues and not again.notes
     cols = [c for c in ds.frame.columns if c != "line"]
     pd.testing.assert_frame_equal(again.frame[cols], ds.frame[cols])
 
 
 def test_csv_of_an_empty_view_is_just_the_header(ds):
-    back = read_csv(export.to_csv_bytes(ds.frame.iloc[0:0]))
+    back = read_csv(spreadsheet.to_csv_bytes(ds.frame.iloc[0:0]))
     assert list(back.columns) == list(contract.COLUMN_NAMES) and back.empty
 
 
@@ -234,8 +234,8 @@ def test_any_table_exports_safely_with_its_own_columns():
     table = pd.DataFrame({"id": ["A-1", "B-2"], "field": ["title", "end_date"],
                           "before": ["=old", pd.Timestamp("2026-01-31")], "after": ["Café", pd.NaT],
                           "=days": [-5, 3]})
-    b = export.table_csv_bytes(table)
-    assert b.startswith(export.BOM)
+    b = spreadsheet.table_csv_bytes(table)
+    assert b.startswith(spreadsheet.BOM)
     back = read_csv(b)
     assert list(back.columns) == ["id", "field", "before", "after", "'=days"]
     assert back["before"].tolist() == ["'=old", "2026-01-31"]
@@ -247,7 +247,7 @@ def test_any_table_exports_safely_with_its_own_columns():
 
 
 def test_xlsx_neutralises_every_payload_and_has_no_formulas_or_links(hostile):
-    data = export.to_xlsx_bytes(hostile)
+    data = spreadsheet.to_xlsx_bytes(hostile)
     back = xlsx_frame(data)
     for i, p in enumerate(PAYLOADS):
         assert back.loc[i, "title"] == "'" + p
@@ -263,15 +263,15 @@ def test_xlsx_neutralises_every_payload_and_has_no_formulas_or_links(hostile):
 
 def test_xlsx_has_the_same_cells_as_the_csv(ds):
     shown = Filters(pillar=("prosperity",)).apply(ds, whole=True)  # as the downloads do
-    from_xlsx = xlsx_frame(export.to_xlsx_bytes(shown))
-    from_csv = read_csv(export.to_csv_bytes(shown))
+    from_xlsx = xlsx_frame(spreadsheet.to_xlsx_bytes(shown))
+    from_csv = read_csv(spreadsheet.to_csv_bytes(shown))
     assert list(from_xlsx.columns) == list(contract.COLUMN_NAMES)
     assert len(from_xlsx) == len(shown)
     pd.testing.assert_frame_equal(from_xlsx, from_csv, check_dtype=False)
 
 
 def test_xlsx_header_is_bold_and_frozen_with_widths(ds):
-    data = export.to_xlsx_bytes(ds.frame)
+    data = spreadsheet.to_xlsx_bytes(ds.frame)
     with zipfile.ZipFile(io.BytesIO(data)) as z:
         sheet = z.read("xl/worksheets/sheet1.xml").decode()
         styles = z.read("xl/styles.xml").decode()
@@ -281,7 +281,7 @@ def test_xlsx_header_is_bold_and_frozen_with_widths(ds):
     assert all(' s="1"' in c for c in re.findall(r"<c [^>]*>", first_row))  # the bold format
     cols = re.findall(r'<col min="(\d+)" max="(\d+)" width="([\d.]+)"', sheet)
     assert sum(int(b) - int(a) + 1 for a, b, _w in cols) == len(contract.COLUMN_NAMES)  # equal neighbours merge
-    assert all(6 <= float(w) <= export.XLSX_MAX_WIDTH + 1 for _a, _b, w in cols)
+    assert all(6 <= float(w) <= spreadsheet.XLSX_MAX_WIDTH + 1 for _a, _b, w in cols)
     assert "<autoFilter" in sheet
 
 
@@ -289,9 +289,9 @@ def test_xlsx_header_is_bold_and_frozen_with_widths(ds):
 
 
 def test_filename():
-    assert export.filename("cmap-initiatives", "csv", date(2026, 11, 25)) == "cmap-initiatives-2026-11-25.csv"
-    assert export.filename("cmap briefing", ".html", date(2026, 1, 2)) == "cmap-briefing-2026-01-02.html"
-    assert export.filename("../../etc/passwd", "x/y", date(2026, 1, 2)) == "etc-passwd-2026-01-02.x-y"
+    assert spreadsheet.filename("cmap-initiatives", "csv", date(2026, 11, 25)) == "cmap-initiatives-2026-11-25.csv"
+    assert spreadsheet.filename("cmap briefing", ".html", date(2026, 1, 2)) == "cmap-briefing-2026-01-02.html"
+    assert spreadsheet.filename("../../etc/passwd", "x/y", date(2026, 1, 2)) == "etc-passwd-2026-01-02.x-y"
 
 
 # -------------------------------------------------------------------- briefing
@@ -301,13 +301,15 @@ LINK = "https://cmap.example.org/status?pillar=security&lang=fr"
 
 
 class Tags(HTMLParser):
-    """Every start tag with its attributes (script and style bodies are not parsed as tags)."""
+    """Every start tag with its attributes (script and style bodies are not parsed as
+    tags), and the text shown, entities decoded."""
 
     def __init__(self, text: str) -> None:
         super().__init__(convert_charrefs=True)
         self.tags: list[tuple[str, dict]] = []
         self.styles: list[str] = []
         self.scripts: list[str] = []
+        self.texts: list[str] = []
         self._in: str | None = None
         self.feed(text)
 
@@ -323,6 +325,8 @@ class Tags(HTMLParser):
             self.styles.append(data)
         elif self._in == "script":
             self.scripts.append(data)
+        else:
+            self.texts.append(data)
 
     def attrs(self, tag: str) -> list[dict]:
         return [a for t, a in self.tags if t == tag]
@@ -336,7 +340,7 @@ def brief(df: pd.DataFrame, *, figs=None, **over) -> str:
         generated="2026-11-25 10:00", source_note="Source: data/initiatives.csv",
     )
     kw.update(over)
-    return export.briefing_html(**kw)
+    return briefing.briefing_html(**kw)
 
 
 @pytest.fixture(scope="module")
@@ -393,7 +397,7 @@ def test_briefing_escapes_all_data_text(ds):
     assert EVIL not in out and "<img" not in out and "<b>x</b>" not in out and "<i>1</i>" not in out
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in out
     assert f"<title>&lt;script&gt;alert(1)&lt;/script&gt;</title>" in out
-    assert "&quot;&gt;&lt;img src=x onerror=alert(2)&gt;" in out
+    assert '"><img src=x onerror=alert(2)>' in Tags(out).texts
     assert not any(t in ("img", "b", "i") for t, _a in Tags(out).tags)
     assert Tags(out).attrs("script") == []  # no figures, so no script at all
 
@@ -418,6 +422,39 @@ def test_non_http_sources_are_text_not_links(ds):
     assert "<td>ftp://files.example.org/a</td>" in out
     assert "<td>data:text/html,&lt;script&gt;alert(1)&lt;/script&gt;</td>" in out
     assert ">example.org</a>" in out
+
+
+def without_plotly_js(page: str) -> str:
+    """The page with the inlined plotly.js bundle (plotly's own code) cut out."""
+    return re.sub(r"<script>/\*\*\n\* plotly\.js v.*?</script>", "", page, flags=re.S)
+
+
+def test_hostile_title_sector_filters_and_source_are_shown_as_text(ds):
+    """Markup in a title, a sector (in the table and in the treemap), the filters line
+    or a source is shown as text; a source that is not an http(s) URL is no link."""
+    hostile = [EVIL, '"><img src=x>']
+    bad_link = 'https://x.example/"><img src=x>'
+    df = ds.frame.iloc[:6].copy()
+    df["source_url"] = df["source_url"].astype(object)
+    for i, p in enumerate(hostile):
+        df.loc[i, "title"] = df.loc[i, "sector"] = df.loc[2 + i, "source_url"] = p
+    df.loc[4, "source_url"], df.loc[5, "source_url"] = bad_link, "javascript:alert(1)"
+    filters = " · ".join(hostile)
+    pages = [brief(df, figs=[figures.hierarchy(df)], filters_text=filters, lang="en"),  # sectors in the treemap
+             brief(df[["id", "sector", "source_url"]], filters_text=filters, lang="en")]  # as a column
+    for out in pages:
+        page = without_plotly_js(out)
+        assert "plotly.js v" not in page
+        assert EVIL not in page and "<img" not in page
+        tags = Tags(page)
+        assert not any(t in ("img", "b", "i") for t, _a in tags.tags)
+        assert filters in tags.texts
+        assert {*hostile, bad_link, "javascript:alert(1)"} <= set(tags.texts)  # the sources, as text
+        hrefs = [a["href"] for a in tags.attrs("a")]
+        assert hrefs and all(h.startswith("https://") and "<" not in h and '"' not in h for h in hrefs)
+        assert "javascript:alert(1)" not in hrefs and bad_link not in hrefs
+    assert {*hostile} <= set(Tags(pages[0]).texts)  # titles in the table
+    assert {*hostile} <= set(Tags(pages[1]).texts)  # sectors in the table
 
 
 @pytest.mark.parametrize("link", ["javascript:alert(1)", "file:///etc/passwd", "//evil.example"])
@@ -450,7 +487,7 @@ def test_section_labels_are_translated_into_the_briefing_language(ds):
 def test_labels_can_be_given_and_titles_follow_the_language(ds):
     out = brief(ds.frame.iloc[:2], lang="fr", labels={"Filters": "Filtres", "Initiatives": "Initiatives (FR)"})
     assert "<h2>Filtres</h2>" in out and "<h2>Initiatives (FR)</h2>" in out
-    assert ds.frame.loc[0, "title_fr"].replace("'", "&#x27;") in out
+    assert ds.frame.loc[0, "title_fr"] in Tags(out).texts
 
 
 def test_empty_view_and_long_view(ds):
