@@ -17,7 +17,7 @@ import plotly.graph_objects as go
 
 from . import metrics, safe
 from .contract import PLAN_END
-from .i18n import _, fmt_date, language, month_names
+from .i18n import N_, _, fmt_date, language, month_names
 from .vocab import PILLARS, STATUSES, THEMES, humanize
 
 STATUS_COLORS = STATUSES.colors()
@@ -25,10 +25,10 @@ PILLAR_COLORS = PILLARS.colors()
 STATUS_PATTERNS = {"completed": "", "in_progress": "/", "ongoing": "x", "planned": ".",
                    "delayed": "\\", "cancelled": "-", "unknown": "+"}
 KEY_DATES = (  # (date, message id); sourced in data/initiatives.csv (PR-TRADE-09, MO-CULT-02)
-    ("2026-07-01", "CUSMA joint review"),
-    (PLAN_END, "Plan ends"),
+    ("2026-07-01", N_("CUSMA joint review")),
+    (PLAN_END, N_("Plan ends")),
 )
-WORLD_CUP = ("2026-06-11", "2026-07-19", "FIFA World Cup")
+WORLD_CUP = ("2026-06-11", "2026-07-19", N_("FIFA World Cup"))
 GANTT_MAX_BARS = 300
 HOVER_ITEM = "<b>%{y}</b><br>%{customdata[3]}<br>%{customdata[2]} · %{customdata[4]}<extra></extra>"
 FONT = "Source Sans Pro, Arial, sans-serif"
