@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .i18n import N_
+
 S1 = "https://www.international.gc.ca/transparency-transparence/mexico-mexique/action-plan-2025-2028.aspx?lang=eng"
 S4 = "https://wawa-news.com/index.php/2025/09/18/carney-announces-new-partnership-with-mexico-to-elevate-ties-across-trade-energy-and-security/"
 S5 = "https://www.newswire.ca/news-releases/readout-prime-minister-carney-meets-with-president-of-mexico-claudia-sheinbaum-815761870.html"
@@ -24,13 +26,13 @@ class Fact:
 
 
 FACTS: tuple[Fact, ...] = (
-    Fact(None, "date", "Plan adopted; relations raised to a Comprehensive Strategic Partnership",
-         "Global Affairs Canada", S1, "2025-09-18"),
-    Fact(4, "count", "Pillars: prosperity; mobility, inclusion and well-being; security; environment and sustainability",
-         "Global Affairs Canada", S1),
-    Fact(56, "cad_billion", "Two-way merchandise trade in 2024 (nearly)", "Prime Minister's Office, 16 Sept 2025", S6),
-    Fact(9.9, "cad_million", "New Canadian funding announced with the plan (ILO and UNODC projects)",
-         "Prime Minister's Office, 18 Sept 2025", S4),
-    Fact(2, "cad_billion", "Projected boost to Canada's economy from the 2026 World Cup",
-         "Prime Minister's Office readout, 18 Sept 2025", S5),
+    Fact(None, "date", N_("Plan adopted; relations raised to a Comprehensive Strategic Partnership"),
+         N_("Global Affairs Canada"), S1, "2025-09-18"),
+    Fact(4, "count", N_("Pillars: prosperity; mobility, inclusion and well-being; security; environment and sustainability"),
+         N_("Global Affairs Canada"), S1),
+    Fact(56, "cad_billion", N_("Two-way merchandise trade in 2024 (nearly)"), N_("Prime Minister's Office, 16 Sept 2025"), S6),
+    Fact(9.9, "cad_million", N_("New Canadian funding announced with the plan (ILO and UNODC projects)"),
+         N_("Prime Minister's Office, 18 Sept 2025"), S4),
+    Fact(2, "cad_billion", N_("Projected boost to Canada's economy from the 2026 World Cup"),
+         N_("Prime Minister's Office readout, 18 Sept 2025"), S5),
 )

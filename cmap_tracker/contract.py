@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .i18n import N_
 from .vocab import CONFIDENCE, PILLARS, STATUSES, THEMES
 
 # Uploads and remote files larger than this are refused (also set as
@@ -32,40 +33,40 @@ class Column:
 
 COLUMNS: tuple[Column, ...] = (
     Column("id", "id", True,
-           "Unique, stable identifier. Letters, digits, '.', '_' and '-' only, so it can sit in a link.",
+           N_("Unique, stable identifier. Letters, digits, '.', '_' and '-' only, so it can sit in a link."),
            "PR-TRADE-01"),
-    Column("title", "text", True, "Short name of the initiative.",
+    Column("title", "text", True, N_("Short name of the initiative."),
            "Canadian trade mission to Mexico"),
     Column("pillar", "pillar", True,
-           "One of the plan's four pillars. Slugs, English, French or Spanish names are accepted, with or without accents.",
+           N_("One of the plan's four pillars. Slugs, English, French or Spanish names are accepted, with or without accents."),
            "prosperity"),
-    Column("sector", "text", True, "Policy sector within the pillar, in plain words.", "Agriculture"),
+    Column("sector", "text", True, N_("Policy sector within the pillar, in plain words."), "Agriculture"),
     Column("status", "status", True,
-           "Where the initiative stands, from the status vocabulary below (synonyms in EN/FR/ES are accepted). Empty means unknown.",
+           N_("Where the initiative stands, from the status vocabulary below (synonyms in EN/FR/ES are accepted). Empty means unknown."),
            "in_progress"),
     Column("start_date", "date", True,
-           "When it was announced or began: YYYY-MM-DD. YYYY-MM and YYYY are read as the first day of that period.",
+           N_("When it was announced or began: YYYY-MM-DD. YYYY-MM and YYYY are read as the first day of that period."),
            "2025-09-18"),
-    Column("source_url", "url", True, "Public source for the row. Must start with http:// or https://.",
+    Column("source_url", "url", True, N_("Public source for the row. Must start with http:// or https://."),
            "https://www.international.gc.ca/..."),
     Column("end_date", "date", False,
-           "Deadline or end date, same formats as start_date. Empty means open-ended or ongoing.", "2026-03-31"),
+           N_("Deadline or end date, same formats as start_date. Empty means open-ended or ongoing."), "2026-03-31"),
     Column("milestone", "bool", False,
-           "true for a one-day event (a meeting, a signing, a review date). Empty means false.", "true"),
+           N_("true for a one-day event (a meeting, a signing, a review date). Empty means false."), "true"),
     Column("themes", "themes", False,
-           "Semicolon-separated theme slugs. Any slug is accepted; the core set below has readable labels.",
+           N_("Semicolon-separated theme slugs. Any slug is accepted; the core set below has readable labels."),
            "ip;energy"),
-    Column("description", "text", False, "What the initiative is and what the evidence says about it.", ""),
-    Column("lead_canada", "text", False, "Canadian department or agency that leads, if a source names one.", "CFIA"),
-    Column("lead_mexico", "text", False, "Mexican ministry or agency that leads, if a source names one.", "SENASICA"),
+    Column("description", "text", False, N_("What the initiative is and what the evidence says about it."), ""),
+    Column("lead_canada", "text", False, N_("Canadian department or agency that leads, if a source names one."), "CFIA"),
+    Column("lead_mexico", "text", False, N_("Mexican ministry or agency that leads, if a source names one."), "SENASICA"),
     Column("confidence", "confidence", False,
-           "How strong the evidence is: official, reported or inferred.", "official"),
-    Column("source_note", "text", False, "Which outlet or release the evidence comes from, with its date.", ""),
-    Column("last_updated", "date", False, "When this row was last checked against its sources.", "2026-11-25"),
-    Column("title_fr", "text", False, "Title in French.", ""),
-    Column("title_es", "text", False, "Title in Spanish.", ""),
-    Column("description_fr", "text", False, "Description in French.", ""),
-    Column("description_es", "text", False, "Description in Spanish.", ""),
+           N_("How strong the evidence is: official, reported or inferred."), "official"),
+    Column("source_note", "text", False, N_("Which outlet or release the evidence comes from, with its date."), ""),
+    Column("last_updated", "date", False, N_("When this row was last checked against its sources."), "2026-11-25"),
+    Column("title_fr", "text", False, N_("Title in French."), ""),
+    Column("title_es", "text", False, N_("Title in Spanish."), ""),
+    Column("description_fr", "text", False, N_("Description in French."), ""),
+    Column("description_es", "text", False, N_("Description in Spanish."), ""),
 )
 
 COLUMN_NAMES: tuple[str, ...] = tuple(c.name for c in COLUMNS)

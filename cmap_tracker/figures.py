@@ -17,7 +17,7 @@ import plotly.graph_objects as go
 
 from . import labels, metrics, safe
 from .contract import PLAN_END
-from .i18n import _, fmt_date, month_names
+from .i18n import N_, _, fmt_date, month_names
 from .vocab import PILLARS, STATUSES
 
 STATUS_COLORS = STATUSES.colors()
@@ -25,10 +25,10 @@ PILLAR_COLORS = PILLARS.colors()
 STATUS_PATTERNS = {"completed": "", "in_progress": "/", "ongoing": "x", "planned": ".",
                    "delayed": "\\", "cancelled": "-", "unknown": "+"}
 KEY_DATES = (  # (date, message id); sourced in data/initiatives.csv (PR-TRADE-09, MO-CULT-02)
-    ("2026-07-01", "CUSMA joint review"),
-    (PLAN_END, "Plan ends"),
+    ("2026-07-01", N_("CUSMA joint review")),
+    (PLAN_END, N_("Plan ends")),
 )
-WORLD_CUP = ("2026-06-11", "2026-07-19", "FIFA World Cup")
+WORLD_CUP = ("2026-06-11", "2026-07-19", N_("FIFA World Cup"))
 GANTT_MAX_BARS = 300
 HOVER_ITEM = "<b>%{y}</b><br>%{customdata[3]}<br>%{customdata[2]} · %{customdata[4]}<extra></extra>"
 FONT = "Source Sans Pro, Arial, sans-serif"
@@ -251,7 +251,8 @@ def timeline(df: pd.DataFrame, today: date, *, title: str | None = None) -> go.F
     d["_y"] = [f"{_short(t, 26)}\n{i}" for t, i in zip(labels.local_titles(d), d["id"])]
     d["_status"] = d["status"].astype(str).map(labels.status)
     d["_pillar"] = d["pillar"].astype(str).map(labels.pillar)
-    d["_when"] = [fmt_date(s.date()) if p else f"{fmt_date(s.date())} – {fmt_date(e.date()) if not o else _('open-ended')}"
+    open_ended = _("open-ended")
+    d["_when"] = [fmt_date(s.date()) if p else f"{fmt_date(s.date())} – {fmt_date(e.date()) if not o else open_ended}"
                   for s, e, o, p in zip(d["start_date"], d["_end"], d["_open"], d["_point"])]
     cd_cols = ["_kind", "id", "_status", "_pillar", "_when"]
     bars = d[~d["_point"]]
@@ -432,7 +433,8 @@ def status_flow(flow: pd.DataFrame) -> go.Figure:
     pairs = flow.groupby(["before", "after"]).size().reset_index(name="n")
     left = [s for s in STATUSES.slugs if s in set(pairs["before"])]
     right = [s for s in STATUSES.slugs if s in set(pairs["after"])]
-    nodes = [f"{labels.status(s)} ({_('before')})" for s in left] + [f"{labels.status(s)} ({_('after')})" for s in right]
+    before, after = _("before"), _("after")
+    nodes = [f"{labels.status(s)} ({before})" for s in left] + [f"{labels.status(s)} ({after})" for s in right]
     return _figure([{
         "type": "sankey", "arrangement": "snap",
         "node": {"label": nodes, "color": [STATUS_COLORS[s] for s in left + right], "pad": 18, "thickness": 18,

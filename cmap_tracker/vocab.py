@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from types import MappingProxyType
 
+from .i18n import N_
+
 
 def fold(text: str) -> str:
     """Lower-case, strip accents and collapse punctuation/whitespace to one space."""
@@ -93,14 +95,14 @@ PILLARS = Vocabulary(
     (
         Term(
             "prosperity",
-            "Prosperity",
+            N_("Prosperity"),
             OKABE_ITO["blue"],
             aliases=("prosperite", "prosperidad", "pillar 1", "pillar i", "i prosperity",
                      "economic prosperity"),
         ),
         Term(
             "mobility",
-            "Mobility, Inclusion and Well-being",
+            N_("Mobility, Inclusion and Well-being"),
             OKABE_ITO["orange"],
             aliases=(
                 "mobility", "mobility inclusivity and well being", "mobility inclusivity and wellbeing",
@@ -113,13 +115,13 @@ PILLARS = Vocabulary(
         ),
         Term(
             "security",
-            "Security",
+            N_("Security"),
             OKABE_ITO["vermillion"],
             aliases=("securite", "seguridad", "pillar 3", "pillar iii"),
         ),
         Term(
             "environment",
-            "Environment and Sustainability",
+            N_("Environment and Sustainability"),
             OKABE_ITO["green"],
             aliases=(
                 "environment", "environment and sustainability", "environment sustainability",
@@ -134,39 +136,39 @@ PILLARS = Vocabulary(
 STATUSES = Vocabulary(
     "status",
     (
-        Term("completed", "Completed", OKABE_ITO["green"],
-             "The deliverable happened or the event took place.",
-             "A dated public source (government release, or credible report) that it was done.",
+        Term("completed", N_("Completed"), OKABE_ITO["green"],
+             N_("The deliverable happened or the event took place."),
+             N_("A dated public source (government release, or credible report) that it was done."),
              ("complete", "done", "finished", "achieved", "termine", "terminee", "acheve",
               "completado", "completada", "concluido", "terminado", "cumplido", "hecho")),
-        Term("in_progress", "In progress", OKABE_ITO["sky"],
-             "Work toward a defined deliverable is under way.",
-             "A public source showing work has started (a call launched, talks held, a draft).",
+        Term("in_progress", N_("In progress"), OKABE_ITO["sky"],
+             N_("Work toward a defined deliverable is under way."),
+             N_("A public source showing work has started (a call launched, talks held, a draft)."),
              ("in progress", "underway", "under way", "started", "active", "en cours",
               "en curso", "en progreso", "en proceso", "wip")),
-        Term("ongoing", "Ongoing", OKABE_ITO["blue"],
-             "A standing activity with no end date, such as a working group or programme.",
-             "A source showing the activity is currently running.",
+        Term("ongoing", N_("Ongoing"), OKABE_ITO["blue"],
+             N_("A standing activity with no end date, such as a working group or programme."),
+             N_("A source showing the activity is currently running."),
              ("continuing", "continuous", "permanent", "recurring", "continu", "permanente",
               "continuo", "en marcha")),
-        Term("planned", "Planned", OKABE_ITO["yellow"],
-             "Committed or announced in the plan; no public sign yet that work has begun.",
-             "The announcement itself (the plan text or a release naming it).",
+        Term("planned", N_("Planned"), OKABE_ITO["yellow"],
+             N_("Committed or announced in the plan; no public sign yet that work has begun."),
+             N_("The announcement itself (the plan text or a release naming it)."),
              ("not started", "announced", "committed", "scheduled", "upcoming", "to do", "todo",
               "prevu", "prevue", "planifie", "annonce", "planeado", "previsto", "anunciado",
               "programado", "pendiente", "no iniciado")),
-        Term("delayed", "Delayed", OKABE_ITO["vermillion"],
-             "A source says it is behind schedule.",
-             "A source stating the delay. A passed deadline alone is shown as 'overdue', not delayed.",
+        Term("delayed", N_("Delayed"), OKABE_ITO["vermillion"],
+             N_("A source says it is behind schedule."),
+             N_("A source stating the delay. A passed deadline alone is shown as 'overdue', not delayed."),
              ("late", "behind", "behind schedule", "slipped", "en retard", "retarde", "retrasado",
               "atrasado", "demorado")),
-        Term("cancelled", "Cancelled", OKABE_ITO["black"],
-             "A source says it was dropped.",
-             "A source stating the cancellation.",
+        Term("cancelled", N_("Cancelled"), OKABE_ITO["black"],
+             N_("A source says it was dropped."),
+             N_("A source stating the cancellation."),
              ("canceled", "dropped", "abandoned", "annule", "annulee", "cancelado", "cancelada")),
-        Term("unknown", "Unknown", OKABE_ITO["grey"],
-             "No public evidence either way.",
-             "None: this is the honest default.",
+        Term("unknown", N_("Unknown"), OKABE_ITO["grey"],
+             N_("No public evidence either way."),
+             N_("None: this is the honest default."),
              ("", "n a", "na", "tbd", "unclear", "inconnu", "desconocido", "sin informacion",
               "no disponible")),
     ),
@@ -175,11 +177,11 @@ STATUSES = Vocabulary(
 CONFIDENCE = Vocabulary(
     "confidence",
     (
-        Term("official", "Official", definition="Stated in a government text (a plan, joint statement or agency release).",
+        Term("official", N_("Official"), definition=N_("Stated in a government text (a plan, joint statement or agency release)."),
              aliases=("officiel", "oficial", "government", "gouvernement", "gobierno")),
-        Term("reported", "Reported", definition="Stated only in news reports or analysis.",
+        Term("reported", N_("Reported"), definition=N_("Stated only in news reports or analysis."),
              aliases=("rapporte", "reportado", "news", "media", "presse", "prensa")),
-        Term("inferred", "Inferred", definition="An inference, not a stated fact.",
+        Term("inferred", N_("Inferred"), definition=N_("An inference, not a stated fact."),
              aliases=("infere", "inferido", "estimated", "estime", "estimado")),
     ),
 )
@@ -187,18 +189,18 @@ CONFIDENCE = Vocabulary(
 THEMES = Vocabulary(
     "theme",
     (
-        Term("ip", "IP and innovation", aliases=("intellectual property", "innovation", "pi", "propriete intellectuelle", "propiedad intelectual", "innovacion")),
-        Term("energy", "Energy", aliases=("energie", "energia")),
-        Term("security", "Security", aliases=("securite", "seguridad")),
-        Term("trade", "Trade", aliases=("commerce", "comercio")),
-        Term("agriculture", "Agriculture", aliases=("agri food", "agrifood", "agroalimentaire", "agricultura")),
-        Term("digital", "Digital and cyber", aliases=("cyber", "cybersecurity", "numerique", "digital", "ciber")),
-        Term("climate", "Climate", aliases=("climat", "clima")),
-        Term("mobility", "Mobility", aliases=("mobilite", "movilidad", "migration", "labour mobility")),
-        Term("health", "Health", aliases=("sante", "salud")),
-        Term("culture", "Culture", aliases=("cultura", "sport", "sports")),
-        Term("critical_minerals", "Critical minerals", aliases=("minerals", "mining", "mineraux critiques", "minerales criticos")),
-        Term("infrastructure", "Infrastructure", aliases=("infraestructura", "ports", "transport")),
+        Term("ip", N_("IP and innovation"), aliases=("intellectual property", "innovation", "pi", "propriete intellectuelle", "propiedad intelectual", "innovacion")),
+        Term("energy", N_("Energy"), aliases=("energie", "energia")),
+        Term("security", N_("Security"), aliases=("securite", "seguridad")),
+        Term("trade", N_("Trade"), aliases=("commerce", "comercio")),
+        Term("agriculture", N_("Agriculture"), aliases=("agri food", "agrifood", "agroalimentaire", "agricultura")),
+        Term("digital", N_("Digital and cyber"), aliases=("cyber", "cybersecurity", "numerique", "digital", "ciber")),
+        Term("climate", N_("Climate"), aliases=("climat", "clima")),
+        Term("mobility", N_("Mobility"), aliases=("mobilite", "movilidad", "migration", "labour mobility")),
+        Term("health", N_("Health"), aliases=("sante", "salud")),
+        Term("culture", N_("Culture"), aliases=("cultura", "sport", "sports")),
+        Term("critical_minerals", N_("Critical minerals"), aliases=("minerals", "mining", "mineraux critiques", "minerales criticos")),
+        Term("infrastructure", N_("Infrastructure"), aliases=("infraestructura", "ports", "transport")),
     ),
 )
 

@@ -60,12 +60,17 @@ def test_the_template_holds_wrapped_declared_and_loader_ids(ids):
     have = set(ids)
     # wrapped with _(), including inside f-strings (Babel misses those on Python < 3.12)
     assert {"Reset filters", "Dates", "Last updated", "{shown} of {total} initiatives"} <= have
-    # declared as data and translated where used
+    # the briefing's label("...") helper (babel.cfg keyword), also inside an f-string
+    assert {"Key figures", "Generated",
+            "Showing the first {shown} of {total} initiatives; download the CSV for all of them."} <= have
+    # declared as data with N_() and translated where used
     assert {t.label for v in (vocab.PILLARS, vocab.STATUSES, vocab.THEMES, vocab.CONFIDENCE) for t in v.terms} <= have
     assert {t.definition for t in vocab.STATUSES.terms} | {t.evidence for t in vocab.STATUSES.terms} <= have
     assert {title for _s, title, _i, _p in app.PAGES} <= have
     assert {"CUSMA joint review", "Plan ends", "FIFA World Cup"} <= have
-    # the loader's reasons, found with ast
+    # the sector names of the bundled data
+    assert {"Drugs and arms", "Ports and transport"} <= have
+    # the loader's reasons: Issue(), self.flag() and LoadError() arguments picked by babel.cfg keyword specs
     assert {"The file is empty.", "Duplicate id: it is already used on line {first}.",
             "'{value}' is not a known {name}. Use one of: {allowed}."} <= have
 
@@ -160,10 +165,10 @@ def test_check_catches_a_new_untranslated_string_and_a_broken_placeholder(scratc
     assert any("messages.pot is out of date" in p for p in probs)
     assert any(p.startswith("fr: missing") for p in probs) and any(p.startswith("es: missing") for p in probs)
 
-    em._write_if_changed(em.POT, em._render(template, template=True))
+    em.write_catalogue(em.POT, template)
     cat, _u = em.update_catalogue("fr", template)
     cat["Snapshot {date} could not be used: {reason}"].string = "Instantané {jour} inutilisable"
-    em._write_if_changed(em.po_path("fr"), em._render(cat, template=False))
+    em.write_catalogue(em.po_path("fr"), cat)
     probs = em.problems(template)
     assert not any("messages.pot" in p for p in probs)
     assert any(p.startswith("fr: untranslated 'A string added") for p in probs)
@@ -174,16 +179,18 @@ def test_update_keeps_translations_reports_new_and_obsolete_and_never_fuzzes(scr
     base = em.build_template()
     fr_before = {m.id: m.string for m in po("fr") if m.id}
     base.add("Brand-new label")
+    base.add("Reset the filters")  # close to "Reset filters": fuzzy matching would copy its translation
     cat, u = em.update_catalogue("fr", base)
-    assert u.new == ["Brand-new label"] and u.obsolete == []
-    assert {m.id: m.string for m in cat if m.id and m.id != "Brand-new label"} == fr_before
-    assert not [m.id for m in cat if m.id and m.fuzzy]
+    assert u.new == ["Brand-new label", "Reset the filters"] and u.obsolete == []
+    assert {m.id: m.string for m in cat if m.id and m.id not in u.new} == fr_before
+    assert not cat["Reset the filters"].string and not [m.id for m in cat if m.id and m.fuzzy]
+    base.delete("Reset the filters")
 
     cat["Brand-new label"].string = "Tout nouveau libellé"
-    em._write_if_changed(em.po_path("fr"), em._render(cat, template=False))
+    em.write_catalogue(em.po_path("fr"), cat)
     base.delete("Brand-new label")
     _cat, u = em.update_catalogue("fr", base)
-    assert u.obsolete == ["Brand-new label"]
+    assert u.obsolete == ["Brand-new label", "Reset the filters"]
     base.add("Brand-new label")
     cat, u = em.update_catalogue("fr", base)
     assert u.revived == ["Brand-new label"] and cat["Brand-new label"].string == "Tout nouveau libellé"

@@ -111,18 +111,21 @@ def detail(ctx: Ctx, ident: str | None = None) -> None:
         if desc:
             st.text(safe.plain(desc))
         c1, c2, c3 = st.columns(3)
-        c1.markdown(f"**{_('Pillar')}**  \n{safe.md(labels.pillar(row['pillar']))}")
-        c1.markdown(f"**{_('Sector')}**  \n{safe.md(labels.sector(row['sector']))}")
-        c2.markdown(f"**{_('Status')}**  \n{safe.md(labels.status(row['status']))}")
         start = i18n.fmt_date(row["start_date"].date())
         end = i18n.fmt_date(row["end_date"].date()) if pd.notna(row["end_date"]) else _("open-ended")
-        c2.markdown(f"**{_('Dates')}**  \n{safe.md(start)} – {safe.md(end)}")
-        c3.markdown(f"**{_('Lead (Canada)')}**  \n{safe.md(row.get('lead_canada') or '—')}")
-        c3.markdown(f"**{_('Lead (Mexico)')}**  \n{safe.md(row.get('lead_mexico') or '—')}")
+        for col, name, value in ((c1, _("Pillar"), labels.pillar(row["pillar"])),
+                                 (c1, _("Sector"), labels.sector(row["sector"])),
+                                 (c2, _("Status"), labels.status(row["status"])),
+                                 (c2, _("Dates"), f"{start} – {end}"),
+                                 (c3, _("Lead (Canada)"), row.get("lead_canada") or "—"),
+                                 (c3, _("Lead (Mexico)"), row.get("lead_mexico") or "—")):
+            col.markdown(f"**{safe.md(name)}**  \n{safe.md(value)}")
         conf = row.get("confidence") or ""
         lu = row.get("last_updated")
-        st.markdown(f"**{_('Confidence')}**: {safe.md(_(conf.capitalize()) if conf else '—')} · "
-                    f"**{_('Last updated')}**: {safe.md(i18n.fmt_date(lu.date()) if pd.notna(lu) else '—')}")
+        confidence = _(conf.capitalize()) if conf else "—"
+        updated = i18n.fmt_date(lu.date()) if pd.notna(lu) else "—"
+        st.markdown(safe.md_format("**{a}**: {b} · **{c}**: {d}", a=_("Confidence"), b=confidence,
+                                   c=_("Last updated"), d=updated))
         url = safe.http_url(row["source_url"])
         if url:
             st.link_button(_("Open the source"), url)
