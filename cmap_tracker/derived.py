@@ -15,18 +15,21 @@ from typing import Callable, Hashable, TypeVar
 
 T = TypeVar("T")
 
-_VALUES: dict[tuple[int, Hashable], tuple[weakref.ref, object]] = {}
+_VALUES: dict[tuple[tuple[int, ...], Hashable], tuple[tuple[weakref.ref, ...], object]] = {}
 
 
 def per_object(obj: object, what: Hashable, compute: Callable[[], T]) -> T:
     """``compute()``, once per (``obj``, ``what``) while ``obj`` lives. ``obj`` must
     not change after the first call; ``what`` names the value (and any argument it
-    depends on). Two threads may both compute a missing value; either answer is kept."""
-    key = (id(obj), what)
+    depends on). ``obj`` may be a tuple of objects (a value derived from two
+    snapshots): the value is kept while all of them live. Two threads may both
+    compute a missing value; either answer is kept."""
+    objs = obj if isinstance(obj, tuple) else (obj,)
+    key = (tuple(map(id, objs)), what)
     hit = _VALUES.get(key)
-    if hit is not None and hit[0]() is obj:
+    if hit is not None and all(ref() is o for ref, o in zip(hit[0], objs)):
         return hit[1]  # type: ignore[return-value]
     value = compute()
-    _VALUES[key] = (weakref.ref(obj, lambda _ref, key=key: _VALUES.pop(key, None)), value)
+    drop = lambda _ref, key=key, values=_VALUES: values.pop(key, None)  # noqa: E731  (bound: runs at shutdown too)
+    _VALUES[key] = (tuple(weakref.ref(o, drop) for o in objs), value)
     return value
-

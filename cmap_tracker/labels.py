@@ -30,11 +30,6 @@ def theme(slug: str) -> str:
 
 def themes(joined: str) -> str:
     """'ip;energy' -> 'IP and innovation, Energy' in the current language."""
-    return _themes_text(joined, i18n.language())
-
-
-@lru_cache(maxsize=1 << 16)
-def _themes_text(joined: str, lang: str) -> str:
     return ", ".join(theme(x) for x in joined.split(";") if x)
 
 

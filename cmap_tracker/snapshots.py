@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import date as _date
 from pathlib import Path
 from typing import Callable, Iterable
@@ -268,7 +267,7 @@ def diff(a: Snapshot, b: Snapshot, keep: Keep | None = None) -> Diff:
     is kept in either snapshot, so that selection is the same as filtering
     first (ids are unique within a loaded snapshot).
     """
-    full = _diff_all(a, b)
+    full = per_object((a, b), "diff", lambda: _diff_all(a, b))
     if keep is None:
         return full
     fa, fb = _usable(a), _usable(b)
@@ -297,10 +296,8 @@ def _rows_in(full: Diff, fa: pd.DataFrame, fb: pd.DataFrame) -> dict[int, tuple[
     return per_object(full, "rows_in", positions)
 
 
-@lru_cache(maxsize=32)
 def _diff_all(a: Snapshot, b: Snapshot) -> Diff:
-    """Every row of ``a`` against every row of ``b`` (snapshots are immutable
-    and hashed by identity; a reloaded file is a new Snapshot)."""
+    """Every row of ``a`` against every row of ``b``."""
     fa, fb = _usable(a), _usable(b)
     ka, kb = _kept(fa, None), _kept(fb, None)
     rej_a, rej_b = a.rejected_rows(), b.rejected_rows()

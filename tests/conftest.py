@@ -33,13 +33,46 @@ def csv_bytes(*rows: str, header: str = HEADER) -> bytes:
     return ("\n".join([header, *rows]) + "\n").encode()
 
 
+def _names(code) -> set[str]:
+    """Every global name a function's code (and the code nested in it) refers to."""
+    names = set(code.co_names)
+    for const in code.co_consts:
+        if hasattr(const, "co_names"):
+            names |= _names(const)
+    return names
+
+
+def _runs_apptest(item) -> bool:
+    """Whether a test starts Streamlit's AppTest, itself or through a helper of its module."""
+    fn = getattr(item, "function", None)
+    if fn is None:
+        return False
+    module = vars(item.module)
+    helpers = {name for name, obj in module.items() if callable(obj) and hasattr(obj, "__code__")
+               and "AppTest" in _names(obj.__code__)}
+    return bool(_names(fn.__code__) & (helpers | {"AppTest"}))
+
+
 def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if "browser" not in item.keywords and _runs_apptest(item):
+            item.add_marker(pytest.mark.apptest)
     if "load" in (config.getoption("-m") or ""):
         return
     skip = pytest.mark.skip(reason="load test is opt-in: run with -m load")
     for item in items:
         if "load" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Every test starts in English and leaves English behind, whatever it switched to."""
+    from cmap_tracker import i18n
+
+    i18n.set_language("en")
+    yield
+    i18n.set_language("en")
 
 
 free_port = server_proc.free_port
@@ -99,12 +132,22 @@ def page(browser):
 
 
 def wait_for_app(page) -> None:
-    """Wait until Streamlit has finished running the script."""
-    page.wait_for_selector("[data-testid='stApp']", timeout=30_000)
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]') "
-        "&& document.querySelector('[data-testid=\"stSidebar\"]')", timeout=30_000)
-    page.wait_for_timeout(300)
+    """Wait until Streamlit has run the script to its end (stApp says so) and every chart
+    it sent is drawn."""
+    from playwright.sync_api import expect
+
+    expect(page.locator("[data-testid='stApp'][data-test-script-state='notRunning']")).to_be_attached(timeout=30_000)
+    expect(page.get_by_test_id("stSidebar")).to_be_attached(timeout=30_000)
+    charts_drawn(page)
+
+
+def charts_drawn(page) -> None:
+    """Every Plotly chart on the page has drawn its SVG."""
+    from playwright.sync_api import expect
+
+    charts = page.get_by_test_id("stPlotlyChart")
+    for i in range(charts.count()):
+        expect(charts.nth(i).locator(".main-svg").first).to_be_attached(timeout=30_000)
 
 
 def shot(page, name: str) -> Path:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
 
 from conftest import wait_for_app
 
@@ -33,7 +34,6 @@ def test_no_serious_or_critical_axe_violations(server, browser, axe, lang):
         for path in PAGES:
             page.goto(f"{server.url}/{path}?lang={lang}")
             wait_for_app(page)
-            page.wait_for_timeout(800)
             assert page.locator("html").get_attribute("lang") is not None
             results = axe.run(page).response["violations"]
             # nothing serious or critical at all, and nothing else beyond the listed upstream ones
@@ -84,8 +84,8 @@ def test_csv_download_works_with_the_keyboard_alone(server, page):
 
 def test_embed_mode_hides_the_sidebar_and_keeps_the_filters(server, page):
     page.goto(f"{server.url}/status?embed=true&pillar=security")
-    page.wait_for_selector(".js-plotly-plot")
-    page.wait_for_timeout(500)
+    expect(page.locator(".js-plotly-plot .main-svg").first).to_be_attached()
+    expect(page.get_by_text("Security · 10 of 51 initiatives")).to_be_visible()
     assert page.get_by_test_id("stSidebar").count() == 0 or not page.get_by_test_id("stSidebar").is_visible()
     assert page.get_by_text("Security · 10 of 51 initiatives").count() == 1
     assert "embed=true" in page.url and "pillar=security" in page.url

@@ -47,12 +47,6 @@ def po(lang: str):
         return read_po(fh, locale=lang)
 
 
-@pytest.fixture(autouse=True)
-def english_afterwards():
-    yield
-    i18n.set_language("en")
-
-
 # ------------------------------------------------------------ the catalogues
 
 
