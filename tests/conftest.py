@@ -8,6 +8,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
+
+# A page or chart may take a while on two busy cores: every expect() waits up to 30 s.
+expect.set_options(timeout=30_000)
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
