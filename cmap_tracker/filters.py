@@ -8,8 +8,8 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from .dataset import Dataset, row_mask
-from .vocab import PILLARS, STATUSES, THEMES, fold
+from .dataset import Dataset, row_mask, search_key
+from .vocab import PILLARS, STATUSES, THEMES
 
 Translator = Callable[[str], str]
 
@@ -46,7 +46,7 @@ class Filters:
         if self.date_from:
             m &= (ds.span_end >= pd.Timestamp(self.date_from)).to_numpy()
         if self.q.strip():
-            m &= ds.search.str.contains(fold(self.q), regex=False).to_numpy()
+            m &= ds.search.str.contains(search_key(self.q), regex=False).to_numpy()
         return m
 
     def apply(self, ds: Dataset, *, whole: bool = False, mask: np.ndarray | None = None) -> pd.DataFrame:
