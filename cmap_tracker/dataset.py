@@ -16,9 +16,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import metrics
 from .contract import PLAN_END
 from .loader import LoadResult, theme_index
+from .themes import with_themes  # noqa: F401  (pages/themes.py calls dataset.with_themes)
 
 
 VIEW_COLUMNS = ("id", "title", "title_fr", "title_es", "pillar", "sector", "status", "start_date", "end_date",
@@ -223,21 +223,3 @@ def build(result: LoadResult) -> Dataset:
         result = dataclasses.replace(result, frame=frame)
     return Dataset(result, theme_index(frame), None, _span_end(frame))
 
-
-def row_mask(ds: Dataset, theme: set[str] | frozenset[str]) -> np.ndarray:
-    """Boolean mask of rows carrying any of ``theme`` (vectorised, on the theme index's codes)."""
-    rows, codes, names = ds._once("theme_codes", lambda: (
-        ds.themes["row"].to_numpy(), ds.themes["theme"].cat.codes.to_numpy(),
-        np.asarray(ds.themes["theme"].cat.categories, dtype=object)))
-    mask = np.zeros(len(ds.frame), dtype=bool)
-    mask[rows[metrics.carrying(codes, names, theme)]] = True
-    return mask
-
-
-def with_themes(ds: Dataset, df: pd.DataFrame, themes) -> pd.DataFrame:
-    """The rows of ``df`` (rows of ``ds.frame``, with its index) carrying any of ``themes``.
-    From the (row, theme) pairs of ``df``, which the page's theme charts have found."""
-    pos, codes, names = metrics.theme_pairs(df, ds.themes)
-    keep = np.zeros(len(df), dtype=bool)
-    keep[pos[metrics.carrying(codes, names, themes)]] = True
-    return df.take(np.flatnonzero(keep))

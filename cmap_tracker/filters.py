@@ -8,7 +8,8 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from .dataset import Dataset, row_mask, search_key
+from .dataset import Dataset, search_key
+from .themes import row_mask
 from .vocab import PILLARS, STATUSES, THEMES
 
 Translator = Callable[[str], str]

@@ -11,7 +11,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from .derived import per_object
+from .themes import carrying, theme_pairs
 from .vocab import PILLARS, STATUSES
 
 DUE_SOON_DAYS = 90
@@ -110,37 +110,6 @@ def completion(df: pd.DataFrame) -> pd.DataFrame:
                         "completed": done[keep].astype(np.int64)})
     out["share"] = out["completed"] / out["total"]
     return out
-
-
-def theme_pairs(df: pd.DataFrame, themes: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(position into ``df``, theme code) of every (row, theme) pair of the rows in
-    ``df``, and the theme names the codes index. ``themes`` is the dataset's long
-    (row, theme) index; ``df`` a subset of its frame. A page draws several theme
-    charts of the same rows: the answer is kept while ``df`` lives (``themes``
-    belongs to the same dataset, so it lives at least as long)."""
-    def compute():
-        out = _theme_rows_of(df, themes)
-        for a in out:
-            a.flags.writeable = False  # shared with later callers
-        return out
-
-    return per_object(df, ("theme_pairs", id(themes)), compute)
-
-
-def carrying(codes: np.ndarray, names: np.ndarray, themes) -> np.ndarray:
-    """Which (row, theme) pairs, given as theme ``codes`` into ``names``, are one of ``themes``."""
-    return np.isin(codes, np.flatnonzero(np.isin(names, list(themes))))
-
-
-def _theme_rows_of(df: pd.DataFrame, themes: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    rows = themes["row"].to_numpy()
-    size = int(max(rows.max(initial=-1), df.index.max() if len(df) else -1)) + 1
-    where = np.full(size, -1, dtype=np.int64)
-    where[df.index.to_numpy()] = np.arange(len(df))
-    pos = where[rows]
-    sel = pos >= 0
-    tc, tv = codes(themes["theme"])
-    return pos[sel], tc[sel], tv
 
 
 def theme_pillar(df: pd.DataFrame, themes: pd.DataFrame) -> pd.DataFrame:

@@ -137,21 +137,6 @@ def test_theme_pillar_only_counts_rows_in_view(ds):
     assert list(t.columns) == ["prosperity", "security"]
 
 
-def test_theme_charts_of_the_same_rows_share_one_pass_over_the_theme_index(ds, monkeypatch):
-    """A page draws theme x pillar and theme x status of the same rows: the (row, theme)
-    pairs are found once; other rows (a new frame object) get their own answer."""
-    calls = []
-    real = metrics._theme_rows_of
-    monkeypatch.setattr(metrics, "_theme_rows_of", lambda df, themes: calls.append(len(df)) or real(df, themes))
-    df = Filters(pillar=("security",)).apply(ds)  # O-1, O-2, O-9
-    assert int(metrics.theme_pillar(df, ds.themes).to_numpy().sum()) == 4
-    assert metrics.theme_status(df, ds.themes, ["digital"])["count"].sum() == 2
-    assert calls == [3]
-    other = Filters(pillar=("environment",)).apply(ds)  # O-5, O-6
-    assert int(metrics.theme_pillar(other, ds.themes).to_numpy().sum()) == 3
-    assert calls == [3, 2]
-
-
 def test_the_kept_theme_pairs_do_not_keep_a_session_s_rows_alive(ds):
     import gc
     import weakref

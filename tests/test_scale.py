@@ -14,7 +14,7 @@ from conftest import ROOT, shown
 sys.path.insert(0, str(ROOT))
 
 from bench import gen  # noqa: E402
-from cmap_tracker import dataset, figures, loader  # noqa: E402
+from cmap_tracker import dataset, figures, loader, themes as theme_rules  # noqa: E402
 from cmap_tracker.filters import Filters  # noqa: E402
 from cmap_tracker.vocab import fold  # noqa: E402
 
@@ -85,7 +85,7 @@ def test_combined_filters_match_a_naive_check(ds):
 @pytest.mark.parametrize("themes", [("ip",), ("energy", "climate"), ("no_such_theme",)])
 def test_rows_with_the_chosen_themes_match_a_naive_check_within_the_filtered_rows(ds, themes):
     df = Filters(pillar=("security", "prosperity"), status=("planned", "in_progress")).apply(ds)
-    got = dataset.with_themes(ds, df, themes)
+    got = theme_rules.with_themes(ds, df, themes)
     naive = np.array([any(t in str(v).split(";") for t in themes) for v in df["themes"]], dtype=bool)
     assert got["id"].tolist() == df.loc[naive, "id"].tolist()  # same rows, same order
     assert got.index.tolist() == df.index[naive].tolist()  # still rows of ds.frame
