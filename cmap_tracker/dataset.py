@@ -1,9 +1,5 @@
-"""A loaded dataset: the typed frame plus the indexes the filters need.
-
-Built once per data version and shared read-only by every session, so a rerun
-never reloads, re-validates or copies the frame. The text-search index is
-built on first use (``Dataset.search``).
-"""
+"""A loaded dataset: the typed frame plus the indexes the filters need, built once
+per data version and shared read-only by every session and thread."""
 from __future__ import annotations
 
 import dataclasses
@@ -17,6 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .contract import PLAN_END
+from .derived import per_object
 from .loader import LoadResult, theme_index
 from .themes import with_themes  # noqa: F401  (pages/themes.py calls dataset.with_themes)
 
@@ -32,26 +29,24 @@ strings, and counting needs no factorising."""
 
 
 class Dataset:
-    """The loaded data, shared read-only by every session (and thread).
+    """The loaded data, shared read-only by every session and thread: no attribute
+    can be set or deleted. ``Dataset(result, themes, search=None, span_end=None)``.
 
-    ``search`` (the folded id + titles + descriptions, one string per row) is
-    built on first use: only a text query needs it, and at a million rows it
-    costs several seconds. It is built once, under a lock, whichever session
-    asks first; the others wait for it and get the same Series.
-
-    Immutable from the outside, like the frozen dataclass it replaces, and
-    constructed the same way: ``Dataset(result, themes, search, span_end)``
-    (``search`` may be None: built when first read).
+    ``search`` (the folded id + titles + descriptions, one string per row) is built
+    on first use: only a text query needs it, and at a million rows it takes
+    seconds. It is built once, under a lock, whichever session asks first; the
+    others wait for it and get the same Series. The other derived values (``view``,
+    ``sectors``, ``theme_slugs``, ``as_of``) are kept with ``derived.per_object``.
     """
 
-    __slots__ = ("result", "themes", "span_end", "_search", "_lock", "_memo")
+    __slots__ = ("result", "themes", "span_end", "_search", "_lock", "__weakref__")
 
     def __init__(self, result: LoadResult, themes: pd.DataFrame, search: pd.Series | None = None,
                  span_end: pd.Series | None = None) -> None:
         if span_end is None:
             span_end = _span_end(result.frame)
         for name, value in (("result", result), ("themes", themes), ("span_end", span_end),
-                            ("_search", search), ("_lock", threading.Lock()), ("_memo", {})):
+                            ("_search", search), ("_lock", threading.Lock())):
             object.__setattr__(self, name, value)
 
     def __setattr__(self, name: str, value: object) -> None:
@@ -62,15 +57,6 @@ class Dataset:
 
     def __repr__(self) -> str:
         return f"Dataset(result={self.result!r})"
-
-    def __getstate__(self) -> dict:  # a lock cannot be pickled or copied: a fresh one is made
-        return {"result": self.result, "themes": self.themes, "span_end": self.span_end, "_search": self._search}
-
-    def __setstate__(self, state: dict) -> None:
-        for name in ("result", "themes", "span_end", "_search"):
-            object.__setattr__(self, name, state[name])
-        object.__setattr__(self, "_lock", threading.Lock())
-        object.__setattr__(self, "_memo", {})
 
     @property
     def search(self) -> pd.Series:
@@ -99,31 +85,23 @@ class Dataset:
         list, built once per data version. The repeating text columns are new
         categorical arrays; the others are the frame's own. Filtering takes only
         these, several times cheaper at 100k rows than taking the long text too."""
-        return self._once("view", lambda: _view_of(self.frame))
-
-    def _once(self, name: str, compute):
-        """A value derived from the (immutable) data, computed on first use and kept:
-        the sidebar asks for these on every rerun."""
-        memo = self._memo
-        if name not in memo:
-            memo.setdefault(name, compute())
-        return memo[name]
+        return per_object(self, "view", lambda: _view_of(self.frame))
 
     @property
     def sectors(self) -> list[str]:
-        return list(self._once("sectors", lambda: tuple(sorted(self.frame["sector"].unique().tolist()))))
+        return list(per_object(self, "sectors", lambda: tuple(sorted(self.frame["sector"].unique().tolist()))))
 
     @property
     def theme_slugs(self) -> list[str]:
         """Themes present, most frequent first."""
-        return list(self._once("theme_slugs", lambda: tuple(self.themes["theme"].value_counts().index.tolist())))
+        return list(per_object(self, "theme_slugs", lambda: tuple(self.themes["theme"].value_counts().index.tolist())))
 
     @property
     def as_of(self) -> date | None:
         def latest():
             lu = self.frame["last_updated"].dropna()
             return lu.max().date() if len(lu) else None
-        return self._once("as_of", latest)
+        return per_object(self, "as_of", latest)
 
 
 # ------------------------------------------------------------ search text

@@ -230,6 +230,19 @@ def test_dataset_stays_read_only_and_keeps_its_constructor(ds):
     assert dataset.Dataset(ds.result, ds.themes).span_end.equals(ds.span_end)
 
 
+def test_values_kept_for_a_dataset_do_not_keep_it_alive(ds):
+    import gc
+    import weakref
+
+    other = dataset.Dataset(ds.result, ds.themes)
+    assert other.view is other.view and other.sectors == ds.sectors and other.as_of == ds.as_of
+    assert other.theme_slugs == ds.theme_slugs
+    gone = weakref.ref(other)
+    del other
+    gc.collect()
+    assert gone() is None
+
+
 def _app_on_a_big_file(page: str, tmp_path, monkeypatch):
     """AppTest of ``page`` with DASHBOARD_DATA naming a file of ROWS synthetic rows, after its first run."""
     from streamlit.testing.v1 import AppTest
