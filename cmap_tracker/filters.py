@@ -1,7 +1,7 @@
 """The one ``Filters`` object every page shares, and what it means for the data."""
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass
 from datetime import date
 from typing import Callable
 
@@ -27,9 +27,6 @@ class Filters:
 
     def is_empty(self) -> bool:
         return self == Filters()
-
-    def narrowed(self, **changes) -> "Filters":
-        return replace(self, **changes)
 
     def mask(self, ds: Dataset) -> np.ndarray:
         df = ds.frame
@@ -81,6 +78,3 @@ class Filters:
             parts.append(f"“{self.q.strip()}”")
         parts.append(tr("{shown} of {total} initiatives").format(shown=fmt_int(shown), total=fmt_int(total)))
         return " · ".join(parts)
-
-
-FILTER_FIELDS = tuple(f.name for f in fields(Filters))

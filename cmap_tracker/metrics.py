@@ -31,31 +31,26 @@ class Kpis:
         return self.completed / self.total if self.total else 0.0
 
 
-def _late_and_soon(df: pd.DataFrame, today: date, days: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(overdue, due soon, completed) as numpy masks, from one pass over the columns."""
+def _late_and_soon(df: pd.DataFrame, today: date) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(overdue, due soon: within DUE_SOON_DAYS, completed) as numpy masks, from one pass over the columns."""
     sc, sv = codes(df["status"])
     done = np.isin(sc, [i for i, s in enumerate(sv) if s in DONE])
     end = df["end_date"].to_numpy(dtype="datetime64[us]")
     t = np.datetime64(pd.Timestamp(today).to_datetime64(), "us")
     open_ = ~done & ~np.isnat(end)
     overdue = open_ & (end < t)
-    soon = open_ & (end >= t) & (end <= t + np.timedelta64(days, "D"))
+    soon = open_ & (end >= t) & (end <= t + np.timedelta64(DUE_SOON_DAYS, "D"))
     completed = np.isin(sc, [i for i, s in enumerate(sv) if s == "completed"])
     return overdue, soon, completed
 
 
 def overdue_mask(df: pd.DataFrame, today: date) -> pd.Series:
     """End date passed and not completed (or cancelled)."""
-    return pd.Series(_late_and_soon(df, today, DUE_SOON_DAYS)[0], index=df.index)
-
-
-def due_soon_mask(df: pd.DataFrame, today: date, days: int = DUE_SOON_DAYS) -> pd.Series:
-    """End date within ``days`` days from today (inclusive) and not completed (or cancelled)."""
-    return pd.Series(_late_and_soon(df, today, days)[1], index=df.index)
+    return pd.Series(_late_and_soon(df, today)[0], index=df.index)
 
 
 def kpis(df: pd.DataFrame, today: date) -> Kpis:
-    overdue, soon, completed = _late_and_soon(df, today, DUE_SOON_DAYS)
+    overdue, soon, completed = _late_and_soon(df, today)
     return Kpis(total=len(df), completed=int(completed.sum()), due_soon=int(soon.sum()), overdue=int(overdue.sum()))
 
 

@@ -2,7 +2,8 @@
 index (``loader.theme_index``), answered on its integer codes."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterable
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd

@@ -43,9 +43,14 @@ def test_overdue_is_end_passed_and_not_done(ds):
     assert ids(df, metrics.overdue_mask(df, TODAY)) == ["O-1", "O-9"]
 
 
-def test_due_soon_is_within_90_days_inclusive_and_not_done(ds):
+@pytest.mark.parametrize("ident,due_soon", [
+    ("O-4", 1), ("O-5", 1),  # due today, and in 90 days
+    ("O-6", 0),  # in 91 days
+    ("O-1", 0), ("O-2", 0), ("O-3", 0), ("O-7", 0),  # overdue, completed, cancelled, open-ended
+])
+def test_due_soon_is_within_90_days_inclusive_and_not_done(ds, ident, due_soon):
     df = ds.frame
-    assert ids(df, metrics.due_soon_mask(df, TODAY)) == ["O-4", "O-5"]
+    assert metrics.kpis(df[df["id"] == ident], TODAY).due_soon == due_soon
 
 
 def test_kpis(ds):
