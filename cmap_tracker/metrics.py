@@ -1,8 +1,5 @@
-"""Numbers the pages show: KPIs and the count tables behind every chart.
-
-Each chart is drawn from one of these tables, and its "Show as table"
-alternative shows the same table, so the two can never disagree.
-"""
+"""Numbers the pages show: KPIs and the count tables behind every chart. A chart and
+its "Show as table" alternative are drawn from the same table, so they never disagree."""
 from __future__ import annotations
 
 from dataclasses import dataclass
