@@ -1,15 +1,16 @@
 """The one ``Filters`` object every page shares, and what it means for the data."""
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass
 from datetime import date
 from typing import Callable
 
 import numpy as np
 import pandas as pd
 
-from .dataset import Dataset, row_mask
-from .vocab import PILLARS, STATUSES, THEMES, fold
+from .dataset import Dataset, search_key
+from .themes import row_mask
+from .vocab import PILLARS, STATUSES, THEMES
 
 Translator = Callable[[str], str]
 
@@ -27,9 +28,6 @@ class Filters:
     def is_empty(self) -> bool:
         return self == Filters()
 
-    def narrowed(self, **changes) -> "Filters":
-        return replace(self, **changes)
-
     def mask(self, ds: Dataset) -> np.ndarray:
         df = ds.frame
         m = np.ones(len(df), dtype=bool)
@@ -46,7 +44,7 @@ class Filters:
         if self.date_from:
             m &= (ds.span_end >= pd.Timestamp(self.date_from)).to_numpy()
         if self.q.strip():
-            m &= ds.search.str.contains(fold(self.q), regex=False).to_numpy()
+            m &= ds.search.str.contains(search_key(self.q), regex=False).to_numpy()
         return m
 
     def apply(self, ds: Dataset, *, whole: bool = False, mask: np.ndarray | None = None) -> pd.DataFrame:
@@ -80,6 +78,3 @@ class Filters:
             parts.append(f"“{self.q.strip()}”")
         parts.append(tr("{shown} of {total} initiatives").format(shown=fmt_int(shown), total=fmt_int(total)))
         return " · ".join(parts)
-
-
-FILTER_FIELDS = tuple(f.name for f in fields(Filters))

@@ -1,8 +1,5 @@
-"""Numbers the pages show: KPIs and the count tables behind every chart.
-
-Each chart is drawn from one of these tables, and its "Show as table"
-alternative shows the same table, so the two can never disagree.
-"""
+"""Numbers the pages show: KPIs and the count tables behind every chart. A chart and
+its "Show as table" alternative are drawn from the same table, so they never disagree."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -11,7 +8,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from .derived import per_object
+from .themes import carrying, theme_pairs
 from .vocab import PILLARS, STATUSES
 
 DUE_SOON_DAYS = 90
@@ -31,31 +28,26 @@ class Kpis:
         return self.completed / self.total if self.total else 0.0
 
 
-def _late_and_soon(df: pd.DataFrame, today: date, days: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(overdue, due soon, completed) as numpy masks, from one pass over the columns."""
+def _late_and_soon(df: pd.DataFrame, today: date) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(overdue, due soon: within DUE_SOON_DAYS, completed) as numpy masks, from one pass over the columns."""
     sc, sv = codes(df["status"])
     done = np.isin(sc, [i for i, s in enumerate(sv) if s in DONE])
     end = df["end_date"].to_numpy(dtype="datetime64[us]")
     t = np.datetime64(pd.Timestamp(today).to_datetime64(), "us")
     open_ = ~done & ~np.isnat(end)
     overdue = open_ & (end < t)
-    soon = open_ & (end >= t) & (end <= t + np.timedelta64(days, "D"))
+    soon = open_ & (end >= t) & (end <= t + np.timedelta64(DUE_SOON_DAYS, "D"))
     completed = np.isin(sc, [i for i, s in enumerate(sv) if s == "completed"])
     return overdue, soon, completed
 
 
 def overdue_mask(df: pd.DataFrame, today: date) -> pd.Series:
     """End date passed and not completed (or cancelled)."""
-    return pd.Series(_late_and_soon(df, today, DUE_SOON_DAYS)[0], index=df.index)
-
-
-def due_soon_mask(df: pd.DataFrame, today: date, days: int = DUE_SOON_DAYS) -> pd.Series:
-    """End date within ``days`` days from today (inclusive) and not completed (or cancelled)."""
-    return pd.Series(_late_and_soon(df, today, days)[1], index=df.index)
+    return pd.Series(_late_and_soon(df, today)[0], index=df.index)
 
 
 def kpis(df: pd.DataFrame, today: date) -> Kpis:
-    overdue, soon, completed = _late_and_soon(df, today, DUE_SOON_DAYS)
+    overdue, soon, completed = _late_and_soon(df, today)
     return Kpis(total=len(df), completed=int(completed.sum()), due_soon=int(soon.sum()), overdue=int(overdue.sum()))
 
 
@@ -110,37 +102,6 @@ def completion(df: pd.DataFrame) -> pd.DataFrame:
                         "completed": done[keep].astype(np.int64)})
     out["share"] = out["completed"] / out["total"]
     return out
-
-
-def theme_pairs(df: pd.DataFrame, themes: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(position into ``df``, theme code) of every (row, theme) pair of the rows in
-    ``df``, and the theme names the codes index. ``themes`` is the dataset's long
-    (row, theme) index; ``df`` a subset of its frame. A page draws several theme
-    charts of the same rows: the answer is kept while ``df`` lives (``themes``
-    belongs to the same dataset, so it lives at least as long)."""
-    def compute():
-        out = _theme_rows_of(df, themes)
-        for a in out:
-            a.flags.writeable = False  # shared with later callers
-        return out
-
-    return per_object(df, ("theme_pairs", id(themes)), compute)
-
-
-def carrying(codes: np.ndarray, names: np.ndarray, themes) -> np.ndarray:
-    """Which (row, theme) pairs, given as theme ``codes`` into ``names``, are one of ``themes``."""
-    return np.isin(codes, np.flatnonzero(np.isin(names, list(themes))))
-
-
-def _theme_rows_of(df: pd.DataFrame, themes: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    rows = themes["row"].to_numpy()
-    size = int(max(rows.max(initial=-1), df.index.max() if len(df) else -1)) + 1
-    where = np.full(size, -1, dtype=np.int64)
-    where[df.index.to_numpy()] = np.arange(len(df))
-    pos = where[rows]
-    sel = pos >= 0
-    tc, tv = codes(themes["theme"])
-    return pos[sel], tc[sel], tv
 
 
 def theme_pillar(df: pd.DataFrame, themes: pd.DataFrame) -> pd.DataFrame:

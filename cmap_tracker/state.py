@@ -7,7 +7,7 @@ a file: ``DASHBOARD_DATA`` alone chooses the data.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Iterable, Mapping
 
@@ -56,9 +56,6 @@ class View:
             "tab": [self.tab] if self.tab and self.tab != TABS[0] else [],
         }
         return {k: v for k, v in q.items() if v}
-
-    def with_filters(self, **changes) -> "View":
-        return replace(self, filters=replace(self.filters, **changes))
 
 
 @dataclass(frozen=True)

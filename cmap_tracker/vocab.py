@@ -17,9 +17,12 @@ from .i18n import N_
 
 
 def fold(text: str) -> str:
-    """Lower-case, strip accents and collapse punctuation/whitespace to one space."""
+    """Lower-case, strip accents and collapse punctuation/whitespace to one space:
+    NFKD, non-spacing marks (category Mn) dropped, lower case, every run of
+    characters outside [a-z0-9] one space, trimmed. ``dataset.fold_rows`` is the
+    same rule for whole columns, with pyarrow."""
     text = unicodedata.normalize("NFKD", str(text))
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = "".join(ch for ch in text if unicodedata.category(ch) != "Mn")
     text = re.sub(r"[^a-z0-9]+", " ", text.lower())
     return text.strip()
 

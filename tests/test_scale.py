@@ -3,7 +3,6 @@ changes must still hold, and the vectorised paths agree with plain Python."""
 from __future__ import annotations
 
 import sys
-import unicodedata
 from datetime import date
 
 import numpy as np
@@ -15,7 +14,7 @@ from conftest import ROOT, shown
 sys.path.insert(0, str(ROOT))
 
 from bench import gen  # noqa: E402
-from cmap_tracker import dataset, figures, loader  # noqa: E402
+from cmap_tracker import dataset, figures, loader, themes as theme_rules  # noqa: E402
 from cmap_tracker.filters import Filters  # noqa: E402
 from cmap_tracker.vocab import fold  # noqa: E402
 
@@ -86,7 +85,7 @@ def test_combined_filters_match_a_naive_check(ds):
 @pytest.mark.parametrize("themes", [("ip",), ("energy", "climate"), ("no_such_theme",)])
 def test_rows_with_the_chosen_themes_match_a_naive_check_within_the_filtered_rows(ds, themes):
     df = Filters(pillar=("security", "prosperity"), status=("planned", "in_progress")).apply(ds)
-    got = dataset.with_themes(ds, df, themes)
+    got = theme_rules.with_themes(ds, df, themes)
     naive = np.array([any(t in str(v).split(";") for t in themes) for v in df["themes"]], dtype=bool)
     assert got["id"].tolist() == df.loc[naive, "id"].tolist()  # same rows, same order
     assert got.index.tolist() == df.index[naive].tolist()  # still rows of ds.frame
@@ -121,8 +120,6 @@ def test_unfiltered_view_is_the_shared_frame_not_a_copy(ds):
 
 
 def test_search_text_equals_fold_of_the_joined_row(ds):
-    """dataset.build folds 20k rows with the vectorised Arrow path: same result as vocab.fold per row."""
-    assert ROWS >= dataset._SMALL
     cols = [c for c in TEXT if c in ds.frame]
     joined = [" ".join(v) for v in zip(*(ds.frame[c].fillna("").tolist() for c in cols))]
     assert ds.search.tolist() == [fold(j) for j in joined]
@@ -134,56 +131,57 @@ def test_search_finds_accented_text_without_accents(ds):
     assert len(hits) and hits["title"].str.contains("Cooperación técnica").all()
 
 
-def _frame(**cols) -> pd.DataFrame:
-    n = len(next(iter(cols.values())))
-    df = pd.DataFrame(cols, dtype=str)
-    df["start_date"] = pd.NaT
-    df["end_date"] = pd.NaT
-    df["milestone"] = np.zeros(n, dtype=bool)
-    df["themes"] = ""
+@pytest.mark.parametrize("queries", [
+    ("Cooperación técnica", "cooperacion tecnica", "COOPERACIÓN   TÉCNICA", "cooperacion-tecnica"),
+    ("Coopération renforcée", "cooperation renforcee", "Coope\u0301ration  renforce\u0301e"),
+    ("Canada–Mexico forum", "canada mexico forum", "CANADA - MEXICO\tFORUM"),
+])
+def test_a_query_with_or_without_accents_case_or_punctuation_finds_the_same_rows(ds, queries):
+    masks = [Filters(q=q).mask(ds) for q in queries]
+    assert masks[0].any() and not masks[0].all()
+    for q, m in zip(queries[1:], masks[1:]):
+        assert (m == masks[0]).all(), q
+
+
+TRICKY = {  # row text: queries that must find it
+    "ﬁnancial ﬂows": ("financial flows", "FINANCIAL", "ﬁnancial"),
+    "Straße": ("straße", "STRAẞE"),
+    "İstanbul office": ("istanbul", "İSTANBUL OFFICE"),
+    "e\u0301cole du cafe\u0301": ("école du café", "ecole du cafe"),  # combining marks vs precomposed
+    "😀 ok 👍🏽 team": ("ok team", "ok 👍 team"),
+    "non\u00a0breaking\u2007space": ("non breaking space",),
+    "tab\there\nnew\r\nline": ("tab here new line",),
+    "ＦＵＬＬ ｗｉｄｔｈ １２３": ("full width 123",),
+    "Σίσυφος 中文 report": ("report", "σισυφος report"),
+}
+
+
+def _tricky_frame() -> pd.DataFrame:
+    texts = list(TRICKY)
+    df = pd.DataFrame({"id": [f"T-{i}" for i in range(len(texts))], "title": texts,
+                       "description": list(reversed(texts))}, dtype="str")
+    df.loc[0, "description"] = None
     return df
 
 
-def _assigned() -> list[int]:
-    return [cp for cp in range(0x80, sys.maxunicode + 1)
-            if not 0xD800 <= cp <= 0xDFFF and unicodedata.category(chr(cp)) != "Cn"]
-
-
-def test_no_character_lowercases_into_ascii_after_nfkd():
-    """Why the search fold may lower-case with ASCII rules only (dataset._char_action)."""
-    for cp in range(0x80, sys.maxunicode + 1):
-        for ch in unicodedata.normalize("NFKD", chr(cp)):
-            if ord(ch) > 127 and not unicodedata.combining(ch):
-                assert not any("a" <= x <= "z" or "0" <= x <= "9" for x in ch.lower()), hex(cp)
-
-
-def test_every_code_point_folds_like_vocab_fold():
-    """Both fast paths (per value, and Arrow per column) agree with vocab.fold on
-    every character, between ASCII letters and doubled (so runs and marks mix)."""
-    assigned = _assigned()
-    cps = assigned + list(range(0x80, sys.maxunicode + 1, 997))  # and a sample of unassigned ones
-    cps = [cp for cp in cps if not 0xD800 <= cp <= 0xDFFF]
-    texts = [f"a{chr(cp)}B" for cp in cps]
-    assert [dataset._fold_text(t) for t in texts] == [fold(t) for t in texts]
-    sample = assigned + [0x558, 0x1CCD6, 0x10FFFF]  # every assigned one + some unknown to Python
-    df = _frame(id=[f"r{i}" for i in range(len(sample))], title=[f"x{chr(cp)}{chr(cp)}Y-é" for cp in sample],
-                description=[f"\u0301{chr(cp)} ok" for cp in sample])
-    got = dataset._search_arrow(df, ["id", "title", "description"])
-    want = [fold(" ".join(v)) for v in zip(df["id"], df["title"], df["description"])]
-    assert got.tolist() == want
-
-
-@pytest.mark.parametrize("values", [
-    ["", "", ""], ["  ", "a  b", "-x-"], ["ÉCOLE", "naïve café", "Ærøskøbing ﬁ"], ["中文", "😀 ok", "Σίσυφος"],
-])
-def test_arrow_search_path_handles_empty_and_odd_values(values):
-    n = len(values)
-    df = _frame(id=[str(i) for i in range(n)], title=values, description=list(reversed(values)))
-    df.loc[0, "description"] = None
-    got = dataset._search_arrow(df, ["id", "title", "description"])
+def test_search_index_of_odd_text_is_vocab_fold_of_the_joined_row():
+    df = _tricky_frame()
     want = [fold(" ".join(v)) for v in zip(df["id"], df["title"], df["description"].fillna(""))]
-    assert got.tolist() == want
-    assert dataset._search_small(df, ["id", "title", "description"]).tolist() == want
+    assert dataset.search_index(df).tolist() == want
+
+
+@pytest.mark.parametrize("text", list(TRICKY))
+def test_odd_text_is_found_by_its_plain_spelling(text):
+    index = dataset.search_index(_tricky_frame())
+    row = list(TRICKY).index(text)
+    for q in TRICKY[text]:
+        assert index.iloc[row].find(dataset.search_key(q)) >= 0, q
+
+
+def test_search_index_of_empty_values():
+    df = pd.DataFrame({"id": ["", "  ", "-x-"], "title": ["", "a  b", None]}, dtype="str")
+    assert dataset.search_index(df).tolist() == ["", "a b", "x"]
+    assert dataset.search_index(df.iloc[:0]).tolist() == []
 
 
 def test_theme_index_matches_a_python_explode(ds):
@@ -198,25 +196,15 @@ def test_theme_index_matches_a_python_explode(ds):
 # ------------------------------------------------------------ lazy search index
 
 
-def test_search_index_is_built_on_first_use_and_once_under_concurrent_access(monkeypatch):
-    """Sessions share one Dataset: the first text query builds the index, every
-    other thread waits for that one build and gets the same Series."""
+def test_search_index_is_built_on_first_use_and_shared_under_concurrent_access():
+    """Sessions share one Dataset: the first text query builds the index, and every
+    thread asking meanwhile gets that same Series."""
     import threading
-    import time
     from concurrent.futures import ThreadPoolExecutor
 
-    result = loader.load(gen.csv_bytes(6_000), name="synthetic")  # above dataset._SMALL: the Arrow path
-    calls = []
-    real = dataset.search_index
-
-    def slow(frame):
-        calls.append(threading.get_ident())
-        time.sleep(0.2)  # long enough for every thread to arrive while it runs
-        return real(frame)
-
-    monkeypatch.setattr(dataset, "search_index", slow)
+    result = loader.load(gen.csv_bytes(6_000), name="synthetic")
     ds = dataset.build(result)
-    assert not ds.search_ready and calls == []
+    assert not ds.search_ready
     barrier = threading.Barrier(8)
 
     def read(_):
@@ -225,27 +213,34 @@ def test_search_index_is_built_on_first_use_and_once_under_concurrent_access(mon
 
     with ThreadPoolExecutor(8) as pool:
         got = list(pool.map(read, range(8)))
-    assert len(calls) == 1 and all(g is got[0] for g in got) and ds.search_ready
-    cols = [c for c in TEXT if c in result.frame]
-    eager = dataset.search_text(result.frame, cols).astype(str)  # what build() used to store
-    pd.testing.assert_series_equal(got[0], eager)
+    assert all(g is got[0] for g in got) and ds.search_ready
+    pd.testing.assert_series_equal(got[0], dataset.search_index(result.frame))
     assert Filters(q="cooperacion tecnica").apply(ds)["title"].str.contains("Cooperación técnica").all()
 
 
 def test_dataset_stays_read_only_and_keeps_its_constructor(ds):
     import dataclasses
-    import pickle
 
     with pytest.raises(dataclasses.FrozenInstanceError):
         ds.themes = None
     with pytest.raises(dataclasses.FrozenInstanceError):
         ds.search = None
-    given = dataset.Dataset(ds.result, ds.themes, ds.search, ds.span_end)  # positional, as before
+    given = dataset.Dataset(ds.result, ds.themes, ds.search, ds.span_end)
     assert given.search_ready and given.search is ds.search
     assert dataset.Dataset(ds.result, ds.themes).span_end.equals(ds.span_end)
-    again = pickle.loads(pickle.dumps(given))  # the lock is not pickled; a new one is made
-    pd.testing.assert_series_equal(again.search, ds.search)
-    pd.testing.assert_frame_equal(again.frame, ds.frame)
+
+
+def test_values_kept_for_a_dataset_do_not_keep_it_alive(ds):
+    import gc
+    import weakref
+
+    other = dataset.Dataset(ds.result, ds.themes)
+    assert other.view is other.view and other.sectors == ds.sectors and other.as_of == ds.as_of
+    assert other.theme_slugs == ds.theme_slugs
+    gone = weakref.ref(other)
+    del other
+    gc.collect()
+    assert gone() is None
 
 
 def _app_on_a_big_file(page: str, tmp_path, monkeypatch):
