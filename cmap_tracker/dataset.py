@@ -15,7 +15,6 @@ import pyarrow.compute as pc
 from .contract import PLAN_END
 from .derived import per_object
 from .loader import LoadResult, theme_index
-from .themes import with_themes  # noqa: F401  (pages/themes.py calls dataset.with_themes)
 
 
 VIEW_COLUMNS = ("id", "title", "title_fr", "title_es", "pillar", "sector", "status", "start_date", "end_date",

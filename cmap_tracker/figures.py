@@ -97,7 +97,7 @@ def empty(title: str, message: str | None = None) -> go.Figure:
                                xaxis={"visible": False}, yaxis={"visible": False}))
 
 
-def _stacked_status(table: pd.DataFrame, by: str, label, title: str, axis_title: str) -> go.Figure:
+def _stacked_status(table: pd.DataFrame, by: str, label, title: str) -> go.Figure:
     """Horizontal bars of ``table`` (by, status, count), one trace per status."""
     rows = list(zip(table[by].tolist(), table["status"].astype(str).tolist(), table["count"].tolist()))
     cats = list(dict.fromkeys(r[0] for r in rows))
@@ -128,7 +128,7 @@ def status_by_pillar(df: pd.DataFrame) -> go.Figure:
     title = _("Status by pillar")
     if df.empty:
         return empty(title)
-    return _stacked_status(metrics.counts(df, "pillar"), "pillar", labels.pillar, title, _("Pillar"))
+    return _stacked_status(metrics.counts(df, "pillar"), "pillar", labels.pillar, title)
 
 
 def status_by_sector(df: pd.DataFrame) -> go.Figure:
@@ -140,7 +140,7 @@ def status_by_sector(df: pd.DataFrame) -> go.Figure:
     order = np.argsort(-n.sum(axis=1), kind="stable")
     i, j = np.nonzero(n[order])
     table = pd.DataFrame({"sector": sv[order][i], "status": stv[j], "count": n[order][i, j]})
-    return _stacked_status(table, "sector", labels.sector, title, _("Sector"))
+    return _stacked_status(table, "sector", labels.sector, title)
 
 
 def completion_by_pillar(df: pd.DataFrame) -> go.Figure:
@@ -408,7 +408,7 @@ def theme_status_mix(df: pd.DataFrame, themes: pd.DataFrame, selected: list[str]
     table = metrics.theme_status(df, themes, selected)
     if table.empty:
         return empty(title)
-    return _stacked_status(table, "theme", labels.theme, title, _("Theme"))
+    return _stacked_status(table, "theme", labels.theme, title)
 
 
 def figure_alt(table: pd.DataFrame, by: str, label) -> str:

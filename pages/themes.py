@@ -1,6 +1,6 @@
 import streamlit as st
 
-from cmap_tracker import app, dataset, figures, labels, metrics
+from cmap_tracker import app, figures, labels, metrics, themes
 from cmap_tracker.i18n import _
 
 ctx = app.page(_("Themes"), _("An initiative with several themes counts once in each of them, so theme totals can add up to more than the number of initiatives."),
@@ -21,7 +21,7 @@ if not chosen:
     st.info(_("Pick at least one theme."))
     app.stop()
 
-in_theme = dataset.with_themes(ctx.ds, ctx.df, chosen)
+in_theme = themes.with_themes(ctx.ds, ctx.df, chosen)
 if in_theme.empty:  # one message, not two empty charts
     st.info(_("No initiative in view carries these themes. Pick other themes or widen the filters."),
             icon=":material/search_off:")

@@ -396,7 +396,7 @@ def test_briefing_escapes_all_data_text(ds):
                 generated=EVIL, source_note=EVIL, lang="en")
     assert EVIL not in out and "<img" not in out and "<b>x</b>" not in out and "<i>1</i>" not in out
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in out
-    assert f"<title>&lt;script&gt;alert(1)&lt;/script&gt;</title>" in out
+    assert "<title>&lt;script&gt;alert(1)&lt;/script&gt;</title>" in out
     assert '"><img src=x onerror=alert(2)>' in Tags(out).texts
     assert not any(t in ("img", "b", "i") for t, _a in Tags(out).tags)
     assert Tags(out).attrs("script") == []  # no figures, so no script at all
