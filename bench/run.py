@@ -434,7 +434,7 @@ def bench_payload(rows: int) -> dict:
     import pandas as pd
     from streamlit import dataframe_util
 
-    from cmap_tracker import app, dataset, figures, loader, metrics, snapshots, tables
+    from cmap_tracker import app, dataset, figures, loader, metrics, snapshots, tables, timeline
 
     ds = dataset.build(loader.load(gen.ensure(WORK, rows), limit=None))
     df, today = ds.frame, date.today()
@@ -457,10 +457,10 @@ def bench_payload(rows: int) -> dict:
         "status": {"figures": fig_bytes(("status_by_sector", figures.status_by_sector(df)),
                                         ("completion_by_pillar", figures.completion_by_pillar(df))),
                    "tables": {"late": table_bytes(tables.display_frame(late))}},
-        "timeline": {"figures": fig_bytes(("timeline", figures.timeline(df, today)))},
+        "timeline": {"figures": fig_bytes(("timeline", timeline.timeline(df, today)))},
         "themes": {"figures": fig_bytes(("theme_matrix", figures.theme_matrix(metrics.theme_pillar(df, ds.themes))),
                                         ("theme_status_mix", figures.theme_status_mix(df, ds.themes, themes_default)),
-                                        ("theme_timeline", figures.timeline(in_theme, today))),
+                                        ("theme_timeline", timeline.timeline(in_theme, today))),
                    "tables": {"theme_table": table_bytes(tables.display_frame(in_theme))}},
         "explorer": {"figures": {}, "tables": {"explorer": table_bytes(tables.display_frame(df))}},
         "data": {"figures": {}, "tables": {"issues": table_bytes(ds.result.issues_frame())}},

@@ -9,7 +9,6 @@ bars carry a pattern per status.
 from __future__ import annotations
 
 import textwrap
-from datetime import date
 
 import numpy as np
 import pandas as pd
@@ -17,20 +16,14 @@ import plotly.graph_objects as go
 
 from . import labels, metrics, safe
 from .contract import PLAN_END
-from .i18n import N_, _, fmt_date, month_names
+from .i18n import _, month_names
 from .vocab import PILLARS, STATUSES
 
 STATUS_COLORS = STATUSES.colors()
 PILLAR_COLORS = PILLARS.colors()
 STATUS_PATTERNS = {"completed": "", "in_progress": "/", "ongoing": "x", "planned": ".",
                    "delayed": "\\", "cancelled": "-", "unknown": "+"}
-KEY_DATES = (  # (date, message id); sourced in data/initiatives.csv (PR-TRADE-09, MO-CULT-02)
-    ("2026-07-01", N_("CUSMA joint review")),
-    (PLAN_END, N_("Plan ends")),
-)
-WORLD_CUP = ("2026-06-11", "2026-07-19", N_("FIFA World Cup"))
-GANTT_MAX_BARS = 300
-HOVER_ITEM = "<b>%{y}</b><br>%{customdata[3]}<br>%{customdata[2]} · %{customdata[4]}<extra></extra>"
+GANTT_MAX_BARS = 300  # a timeline draws one bar per initiative up to here, a treemap one box
 FONT = "Source Sans Pro, Arial, sans-serif"
 
 
@@ -62,7 +55,7 @@ def _spec(value, key: str = ""):
     return value
 
 
-def _figure(data: list[dict], layout: dict) -> go.Figure:
+def figure(data: list[dict], layout: dict) -> go.Figure:
     """Build the figure in one step. Plotly's validation of each property costs
     5-10 ms a figure on every rerun, about a third of a page's time at 100k rows,
     and what it checks is the spec's shape, which is fixed per builder, not the
@@ -71,7 +64,7 @@ def _figure(data: list[dict], layout: dict) -> go.Figure:
     return go.Figure(spec) if VALIDATE else go.Figure(spec, _validate=False)
 
 
-def _layout(title: str, *, height: int | None = None, **kw) -> dict:
+def layout(title: str, *, height: int | None = None, **kw) -> dict:
     """The shared layout; keyword arguments replace top-level keys."""
     layout = {
         # The title on its own line at the top, the legend under it: on a phone the
@@ -93,7 +86,7 @@ def empty(title: str, message: str | None = None) -> go.Figure:
     """A figure that says there is nothing to show, with no empty axes."""
     note = {"text": message or _("No initiatives match these filters."), "showarrow": False,
             "x": 0.5, "y": 0.5, "xref": "paper", "yref": "paper", "font": {"size": 16}}
-    return _figure([], _layout(title, height=240, annotations=[note],
+    return figure([], layout(title, height=240, annotations=[note],
                                xaxis={"visible": False}, yaxis={"visible": False}))
 
 
@@ -102,7 +95,7 @@ def _stacked_status(table: pd.DataFrame, by: str, label, title: str) -> go.Figur
     rows = list(zip(table[by].tolist(), table["status"].astype(str).tolist(), table["count"].tolist()))
     cats = list(dict.fromkeys(r[0] for r in rows))
     names = {v: label(v) for v in cats}
-    wrapped = {v: _wrap(names[v], 24) for v in cats}
+    wrapped = {v: wrap(names[v], 24) for v in cats}
     present = {r[1] for r in rows}
     data = []
     for status in (s for s in STATUSES.slugs if s in present):
@@ -117,7 +110,7 @@ def _stacked_status(table: pd.DataFrame, by: str, label, title: str) -> go.Figur
             "text": [names[v] for v, _n in part], "textposition": "none",
             "hovertemplate": "%{text}<br>" + safe.plotly(labels.status(status)) + ": %{x}<extra></extra>",
         })
-    return _figure(data, _layout(
+    return figure(data, layout(
         title, height=max(260, 150 + 36 * len(cats)), barmode="stack",
         yaxis={"categoryorder": "array", "categoryarray": [wrapped[c] for c in reversed(cats)],
                "title": {"text": ""}, "automargin": True},
@@ -149,7 +142,7 @@ def completion_by_pillar(df: pd.DataFrame) -> go.Figure:
         return empty(title)
     t = metrics.completion(df)
     pillars = t["pillar"].tolist()
-    return _figure([{
+    return figure([{
         "type": "bar", "orientation": "h",
         "y": [labels.pillar(p) for p in pillars],
         "x": t["share"].tolist(),
@@ -158,7 +151,7 @@ def completion_by_pillar(df: pd.DataFrame) -> go.Figure:
         "textposition": "outside",
         "customdata": [["pillar", p] for p in pillars],
         "hovertemplate": "%{y}<br>" + safe.plotly(_("Completed")) + ": %{text} (%{x:.0%})<extra></extra>",
-    }], _layout(title, height=max(220, 70 + 48 * len(t)), showlegend=False,
+    }], layout(title, height=max(220, 70 + 48 * len(t)), showlegend=False,
                 xaxis={"range": [0, 1.15], "tickformat": ".0%", "title": {"text": _("Completed")}},
                 yaxis={"autorange": "reversed", "automargin": True, "title": {"text": ""}}))
 
@@ -189,30 +182,30 @@ def hierarchy(df: pd.DataFrame) -> go.Figure:
             ids.append(sid); names.append(labels.sector(sector)); parents.append(pid); values.append(k)
             colors.append(PILLAR_COLORS[pillar]); custom.append(["sector", sector]); hover.append(f"{k}")
             for ident, text, status in leaves.get((pillar, sector), ()):
-                ids.append(f"{sid}/{ident}"); names.append(_short(text, 40)); parents.append(sid)
+                ids.append(f"{sid}/{ident}"); names.append(short(text, 40)); parents.append(sid)
                 values.append(1); colors.append(STATUS_COLORS[status]); custom.append(["id", ident])
                 hover.append(labels.status(status))
-    return _figure([{
+    return figure([{
         "type": "treemap", "ids": ids, "labels": names, "parents": parents,
         "values": values, "branchvalues": "total",
         "marker": {"colors": colors, "line": {"color": "#ffffff", "width": 1}},
         "customdata": custom, "text": hover, "textinfo": "label",
         "hovertemplate": "%{label}<br>%{text}<extra></extra>",
         "pathbar": {"visible": True}, "maxdepth": 2,
-    }], _layout(title, height=460))
+    }], layout(title, height=460))
 
 
-def _short(text: str, n: int) -> str:
+def short(text: str, n: int) -> str:
     text = str(text)
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
-def _wrap(text: str, width: int) -> str:
+def wrap(text: str, width: int) -> str:
     """Break a label into lines of about ``width`` characters."""
     return "\n".join(textwrap.wrap(str(text), width, break_long_words=False)) or str(text)
 
 
-def _date_ticks(start: pd.Timestamp, end: pd.Timestamp) -> tuple[list, list[str]]:
+def date_ticks(start: pd.Timestamp, end: pd.Timestamp) -> tuple[list, list[str]]:
     """Quarterly ticks with month names in the current language."""
     names = month_names()
     start = pd.Timestamp(start.year, 1 + 3 * ((start.month - 1) // 3), 1)
@@ -222,184 +215,19 @@ def _date_ticks(start: pd.Timestamp, end: pd.Timestamp) -> tuple[list, list[str]
     return list(ticks), [f"{names[t.month - 1]} {t.year}" for t in ticks]
 
 
-def _ms(delta: pd.Series | np.ndarray) -> np.ndarray:
-    """Durations in milliseconds: a date-axis bar is drawn from ``base`` over ``x`` ms."""
-    return (np.asarray(delta, dtype="timedelta64[ms]").astype(np.int64)).astype(float)
-
-
-def timeline(df: pd.DataFrame, today: date, *, title: str | None = None) -> go.Figure:
-    """Gantt of initiatives, grouped by pillar, coloured by status.
-
-    Open-ended rows run to the plan's end with a hatched 'open' style;
-    milestones are diamonds; past ``GANTT_MAX_BARS`` rows, one bar per sector."""
-    title = title or _("Timeline")
-    if df.empty:
-        return empty(title)
-    if len(df) > GANTT_MAX_BARS:
-        return timeline_by_sector(df, today, title=title)
-    plan_end = pd.Timestamp(PLAN_END)
-    done = df["status"].isin(metrics.DONE)
-    point = df["milestone"] | (df["end_date"].isna() & done)  # a finished item with no end is a dated event
-    d = df.assign(
-        _point=point,
-        _open=df["end_date"].isna() & ~point,
-        _end=df["end_date"].fillna(plan_end),
-        _o=df["pillar"].cat.codes,
-        _kind="id",
-    ).sort_values(["_o", "start_date", "id"])
-    # two short lines (title, then id) keep the axis narrow enough for a phone
-    d["_y"] = [f"{_short(t, 26)}\n{i}" for t, i in zip(labels.local_titles(d), d["id"])]
-    d["_status"] = d["status"].astype(str).map(labels.status)
-    d["_pillar"] = d["pillar"].astype(str).map(labels.pillar)
-    open_ended = _("open-ended")
-    d["_when"] = [fmt_date(s.date()) if p else f"{fmt_date(s.date())} – {fmt_date(e.date()) if not o else open_ended}"
-                  for s, e, o, p in zip(d["start_date"], d["_end"], d["_open"], d["_point"])]
-    cd_cols = ["_kind", "id", "_status", "_pillar", "_when"]
-    bars = d[~d["_point"]]
-    order = list(d["_y"])
-    data: list[dict] = []
-    for status in STATUSES.slugs:  # one trace per status, named by it; open-ended bars hatched
-        part = bars[bars["status"] == status]
-        if part.empty:
-            continue
-        data.append({
-            "type": "bar", "orientation": "h", "name": labels.status(status), "legendgroup": status,
-            "base": part["start_date"].to_numpy(), "x": _ms(part["_end"] - part["start_date"]),
-            "y": part["_y"].tolist(), "customdata": part[cd_cols].to_numpy(), "hovertemplate": HOVER_ITEM,
-            "alignmentgroup": "True", "offsetgroup": "", "textposition": "auto",
-            "marker": {"color": STATUS_COLORS[status],
-                       "pattern": {"shape": np.where(part["_open"].to_numpy(), "/", "").tolist(),
-                                   "fillmode": "overlay", "fgcolor": "rgba(255,255,255,0.8)",
-                                   "size": 8, "solidity": 0.35}},
-        })
-    short = bars[(bars["_end"] - bars["start_date"]) < pd.Timedelta(days=21)]
-    if len(short):  # keep very short spans visible: a square at the start, same colour and click target
-        data.append({
-            "type": "scatter", "x": short["start_date"].to_numpy(), "y": short["_y"].tolist(), "mode": "markers",
-            "showlegend": False, "name": _("Short event"),
-            "marker": {"symbol": "square", "size": 10, "color": [STATUS_COLORS[s] for s in short["status"]],
-                       "line": {"color": "#222222", "width": 1}},
-            "customdata": short[cd_cols].to_numpy(), "hovertemplate": HOVER_ITEM,
-        })
-    ms = d[d["_point"]]
-    if len(ms):
-        data.append({
-            "type": "scatter", "x": ms["start_date"].to_numpy(), "y": ms["_y"].tolist(), "mode": "markers",
-            "name": _("One-day event"),
-            "marker": {"symbol": "diamond", "size": 13, "color": [STATUS_COLORS[s] for s in ms["status"]],
-                       "line": {"color": "#222222", "width": 1.5}},
-            "customdata": ms[cd_cols].to_numpy(), "hovertemplate": HOVER_ITEM,
-        })
-    shapes, notes = _pillar_bands(d)
-    date_shapes, date_notes = _key_dates(today)
-    lo = min(d["start_date"].min(), pd.Timestamp(today)) - pd.Timedelta(days=20)
-    hi = plan_end + pd.Timedelta(days=20)
-    ticks, text = _date_ticks(lo, hi)
-    return _figure(data, _layout(
-        title, height=max(320, 170 + 34 * len(d)), barmode="overlay",
-        shapes=shapes + date_shapes, annotations=notes + date_notes,
-        xaxis={"type": "date", "range": [lo, hi], "tickvals": ticks, "ticktext": text, "title": {"text": ""},
-               "side": "top", "showgrid": True, "gridcolor": "rgba(0,0,0,0.08)"},
-        yaxis={"categoryorder": "array", "categoryarray": list(reversed(order)), "title": {"text": ""},
-               "automargin": True, "tickfont": {"size": 11}},
-        legend={"orientation": "h", "yanchor": "top", "y": -0.005, "x": 0, "title": {"text": ""}},
-        margin={"l": 8, "r": 100, "t": 80, "b": 40}))
-
-
-def _pillar_bands(d: pd.DataFrame) -> tuple[list[dict], list[dict]]:
-    """Shapes shading each pillar's rows, and annotations naming the pillar at the right edge."""
-    n = len(d)
-    pos = 0
-    shapes, notes = [], []
-    for pillar, k in zip(*np.unique(d["pillar"].cat.codes.to_numpy(), return_counts=True)):
-        pillar = d["pillar"].cat.categories[pillar]
-        # category axis: row j sits at y = n-1-j (reversed order); band covers its rows
-        y1 = n - 1 - pos + 0.5
-        y0 = y1 - k
-        shapes.append({"type": "rect", "xref": "paper", "x0": 0, "x1": 1, "yref": "y", "y0": y0, "y1": y1,
-                       "fillcolor": PILLAR_COLORS[pillar], "opacity": 0.07, "line": {"width": 0}, "layer": "below"})
-        notes.append({"xref": "paper", "x": 1.005, "yref": "y", "y": (y0 + y1) / 2,
-                      "text": _wrap(labels.pillar(pillar), 13), "showarrow": False, "xanchor": "left",
-                      "font": {"size": 12, "color": "#333333"}})
-        pos += int(k)
-    return shapes, notes
-
-
-def _key_dates(today: date) -> tuple[list[dict], list[dict]]:
-    """Today line, key dates and the World Cup window, as shapes and annotations
-    (not add_vline's annotation, which mishandles date axes)."""
-    start, end, label = WORLD_CUP
-    shapes = [{"type": "rect", "x0": start, "x1": end, "xref": "x", "y0": 0, "y1": 1, "yref": "paper",
-               "fillcolor": "#56B4E9", "opacity": 0.15, "line": {"width": 0}, "layer": "below"}]
-    notes = [{"x": start, "y": 0, "xref": "x", "yref": "paper", "text": _(label), "showarrow": False,
-              "xanchor": "right", "yanchor": "bottom", "textangle": -90, "font": {"size": 11}}]
-    for i, (d, msg) in enumerate(KEY_DATES):  # alternate top/bottom so close dates don't collide
-        shapes.append({"type": "line", "x0": d, "x1": d, "xref": "x", "y0": 0, "y1": 1, "yref": "paper",
-                       "line": {"color": "#555555", "width": 1, "dash": "dot"}})
-        notes.append({"x": d, "y": 1 if i % 2 == 0 else 0, "xref": "x", "yref": "paper", "text": _(msg),
-                      "showarrow": False, "xanchor": "right", "yanchor": "top" if i % 2 == 0 else "bottom",
-                      "textangle": -90, "font": {"size": 11}, "bgcolor": "rgba(255,255,255,0.85)"})
-    t = pd.Timestamp(today)
-    shapes.append({"type": "line", "x0": t, "x1": t, "xref": "x", "y0": 0, "y1": 1, "yref": "paper",
-                   "line": {"color": "#D55E00", "width": 2}, "name": "today"})
-    notes.append({"x": t, "y": 0, "xref": "x", "yref": "paper", "text": _("Today"), "showarrow": False,
-                  "xanchor": "left", "yanchor": "bottom", "font": {"size": 12, "color": "#A04000"},
-                  "bgcolor": "rgba(255,255,255,0.85)"})
-    return shapes, notes
-
-
-def timeline_by_sector(df: pd.DataFrame, today: date, *, title: str | None = None) -> go.Figure:
-    """One bar per sector: its span, count and status mix (for large data)."""
-    title = title or _("Timeline")
-    pc, pv = metrics.codes(df["pillar"])
-    sc, sv = metrics.codes(df["sector"])
-    key = pc.astype(np.int64) * len(sv) + sc
-    groups, inv = np.unique(key, return_inverse=True)
-    by_group = np.argsort(inv, kind="stable")
-    first = np.searchsorted(inv[by_group], np.arange(len(groups)))  # each group's first row in by_group
-    start = np.minimum.reduceat(df["start_date"].to_numpy()[by_group], first)
-    plan_end = np.datetime64(PLAN_END).astype(df["end_date"].dtype)
-    end = np.maximum.reduceat(np.where(df["end_date"].isna().to_numpy(), plan_end,
-                                       df["end_date"].to_numpy())[by_group], first)
-    stc, stv = metrics.codes(df["status"])
-    mix = np.bincount(inv * len(stv) + stc, minlength=len(groups) * len(stv)).reshape(len(groups), len(stv))
-    counts = mix.sum(axis=1)
-    status_names = [labels.status(s) for s in stv]
-    pillars, sectors = pv[groups // len(sv)], sv[groups % len(sv)]
-    data: list[dict] = []
-    for pillar in dict.fromkeys(pillars):
-        rows = np.flatnonzero(pillars == pillar)
-        label = labels.pillar(pillar)
-        data.append({
-            "type": "bar", "orientation": "h", "name": label, "legendgroup": pillar,
-            "base": start[rows], "x": _ms(end[rows] - start[rows]),
-            "y": [f"{labels.sector(sectors[r])} · {_short(label, 14)} ({counts[r]})" for r in rows],
-            "customdata": [["sector", sectors[r], label,
-                            ", ".join(f"{status_names[j]} {mix[r, j]}" for j in np.flatnonzero(mix[r])),
-                            int(counts[r])] for r in rows],
-            "marker": {"color": PILLAR_COLORS[pillar]},
-            "alignmentgroup": "True", "offsetgroup": "", "textposition": "auto",
-            "hovertemplate": "<b>%{customdata[1]}</b> · %{customdata[2]}<br>%{customdata[4]}: %{customdata[3]}<extra></extra>",
-        })
-    shapes, notes = _key_dates(today)
-    return _figure(data, _layout(title, height=max(320, 140 + 26 * len(groups)), barmode="overlay",
-                                 shapes=shapes, annotations=notes, xaxis={"type": "date"},
-                                 yaxis={"autorange": "reversed", "automargin": True, "title": {"text": ""}}))
-
-
 def theme_matrix(table: pd.DataFrame) -> go.Figure:
     """Heatmap of metrics.theme_pillar(); filtering happens through widgets."""
     title = _("Themes across pillars")
     if table.empty:
         return empty(title)
     z = table.to_numpy()
-    return _figure([{
+    return figure([{
         "type": "heatmap", "z": z, "x": [labels.pillar(p) for p in table.columns],
         "y": [labels.theme(t) for t in table.index],
         "colorscale": [[0, "#f7fbff"], [1, "#0072B2"]], "showscale": False,
         "text": z, "texttemplate": "%{text}", "hovertemplate": "%{y} · %{x}: %{z}<extra></extra>",
         "xgap": 2, "ygap": 2,
-    }], _layout(title, height=max(280, 90 + 30 * len(table)),
+    }], layout(title, height=max(280, 90 + 30 * len(table)),
                 yaxis={"autorange": "reversed", "automargin": True}, xaxis={"side": "top"}))
 
 
@@ -435,7 +263,7 @@ def status_flow(flow: pd.DataFrame) -> go.Figure:
     right = [s for s in STATUSES.slugs if s in set(pairs["after"])]
     before, after = _("before"), _("after")
     nodes = [f"{labels.status(s)} ({before})" for s in left] + [f"{labels.status(s)} ({after})" for s in right]
-    return _figure([{
+    return figure([{
         "type": "sankey", "arrangement": "snap",
         "node": {"label": nodes, "color": [STATUS_COLORS[s] for s in left + right], "pad": 18, "thickness": 18,
                  "line": {"color": "#333333", "width": 0.5}},
@@ -443,7 +271,7 @@ def status_flow(flow: pd.DataFrame) -> go.Figure:
                  "target": [len(left) + right.index(a) for a in pairs["after"]],
                  "value": pairs["n"].tolist(), "color": "rgba(0,0,0,0.18)",
                  "hovertemplate": "%{source.label} → %{target.label}: %{value}<extra></extra>"},
-    }], _layout(title, height=max(260, 80 + 50 * max(len(left), len(right)))))
+    }], layout(title, height=max(260, 80 + 50 * max(len(left), len(right)))))
 
 
 def burnup(table: pd.DataFrame) -> go.Figure:
@@ -464,8 +292,8 @@ def burnup(table: pd.DataFrame) -> go.Figure:
                          "hovertemplate": f"{safe.plotly(name)}<br>%{{x|%Y-%m-%d}}<br>{safe.plotly(word)}: %{{y}}<extra></extra>"})
     end = pd.Timestamp(PLAN_END)
     lo = table["date"].min() - pd.Timedelta(days=30)
-    ticks, text = _date_ticks(lo, end + pd.Timedelta(days=30))
-    return _figure(data, _layout(
+    ticks, text = date_ticks(lo, end + pd.Timedelta(days=30))
+    return figure(data, layout(
         title, height=520, margin={"l": 8, "r": 8, "t": 56, "b": 8},
         legend={"orientation": "h", "yanchor": "top", "y": -0.08, "x": 0, "title": {"text": ""}},
         shapes=[{"type": "line", "x0": end, "x1": end, "xref": "x", "y0": 0, "y1": 1, "yref": "paper",

@@ -1,6 +1,6 @@
 import streamlit as st
 
-from cmap_tracker import app, figures, labels, metrics, themes
+from cmap_tracker import app, figures, labels, metrics, themes, timeline
 from cmap_tracker.i18n import _
 
 ctx = app.page(_("Themes"), _("An initiative with several themes counts once in each of them, so theme totals can add up to more than the number of initiatives."),
@@ -28,6 +28,6 @@ if in_theme.empty:  # one message, not two empty charts
 else:
     app.chart(figures.theme_status_mix(ctx.df, ctx.ds.themes, chosen), "theme_status_mix",
              alt=_("Status mix for {themes}.").format(themes=", ".join(map(labels.theme, chosen))))
-    app.chart(figures.timeline(in_theme, ctx.today, title=_("Timeline of the chosen themes")), "theme_timeline",
+    app.chart(timeline.timeline(in_theme, ctx.today, title=_("Timeline of the chosen themes")), "theme_timeline",
              alt=_("Timeline of {n} initiatives in the chosen themes.").format(n=len(in_theme)))
     app.initiative_table(in_theme, key="theme_table", on_demand=True)

@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 import pytest
 
 from conftest import ROOT, csv_bytes
-from cmap_tracker import contract, dataset, figures, i18n, labels, loader, metrics
+from cmap_tracker import contract, dataset, figures, i18n, labels, loader, metrics, timeline
 from cmap_tracker.vocab import PILLARS, STATUSES, THEMES
 
 TODAY = date(2026, 5, 1)
@@ -44,7 +44,7 @@ def df(ds):
 
 @pytest.fixture(scope="module")
 def gantt(df):
-    return figures.timeline(df, TODAY)
+    return timeline.timeline(df, TODAY)
 
 
 def bars(fig) -> list[go.Bar]:
@@ -235,7 +235,7 @@ def test_timeline_milestone_is_a_diamond_not_a_zero_width_bar(gantt):
 
 
 def test_timeline_today_line_at_the_given_date(df):
-    fig = figures.timeline(df, date(2026, 3, 15))
+    fig = timeline.timeline(df, date(2026, 3, 15))
     today = [s for s in fig.layout.shapes if s.name == "today"]
     assert len(today) == 1
     assert pd.Timestamp(today[0].x0) == pd.Timestamp("2026-03-15") == pd.Timestamp(today[0].x1)
@@ -273,7 +273,7 @@ def big_frame(n: int):
 
 @pytest.fixture(scope="module")
 def big_fig():
-    return figures.timeline(big_frame(figures.GANTT_MAX_BARS + 4), TODAY)  # 304 rows, 76 per (pillar, sector)
+    return timeline.timeline(big_frame(figures.GANTT_MAX_BARS + 4), TODAY)  # 304 rows, 76 per (pillar, sector)
 
 
 def test_timeline_over_the_cap_draws_one_bar_per_sector(big_fig):
@@ -288,7 +288,7 @@ def test_timeline_over_the_cap_draws_one_bar_per_sector(big_fig):
 
 
 def test_timeline_at_the_cap_still_draws_rows():
-    fig = figures.timeline(big_frame(figures.GANTT_MAX_BARS), TODAY)
+    fig = timeline.timeline(big_frame(figures.GANTT_MAX_BARS), TODAY)
     assert len(points_by_id(fig)) == figures.GANTT_MAX_BARS
 
 
@@ -313,7 +313,7 @@ def test_sector_bars_get_one_row_each(big_fig):
     lambda ds: figures.status_by_sector(ds.frame.iloc[:0]),
     lambda ds: figures.completion_by_pillar(ds.frame.iloc[:0]),
     lambda ds: figures.hierarchy(ds.frame.iloc[:0]),
-    lambda ds: figures.timeline(ds.frame.iloc[:0], TODAY),
+    lambda ds: timeline.timeline(ds.frame.iloc[:0], TODAY),
     lambda ds: figures.theme_matrix(metrics.theme_pillar(ds.frame.iloc[:0], ds.themes)),
     lambda ds: figures.theme_status_mix(ds.frame.iloc[:0], ds.themes, ["digital"]),
     lambda ds: figures.theme_status_mix(ds.frame, ds.themes, []),
@@ -444,7 +444,7 @@ def _every_figure(language: str) -> dict[str, go.Figure]:
     return {
         "status_by_pillar": figures.status_by_pillar(df), "status_by_sector": figures.status_by_sector(df),
         "completion_by_pillar": figures.completion_by_pillar(security), "hierarchy": figures.hierarchy(df),
-        "timeline": figures.timeline(df, TODAY), "timeline_by_sector": figures.timeline(big, TODAY),
+        "timeline": timeline.timeline(df, TODAY), "timeline_by_sector": timeline.timeline(big, TODAY),
         "theme_matrix": figures.theme_matrix(metrics.theme_pillar(df, full.themes)),
         "theme_status_mix": figures.theme_status_mix(df, full.themes, ["ip", "energy", "security"]),
         "status_flow": figures.status_flow(d.status_flow), "burnup": figures.burnup(snapshots.burnup(snaps)),
@@ -471,6 +471,6 @@ def test_nanosecond_dates_reach_plotly_as_dates(df):
     """A frame with nanosecond dates draws its bars from dates, not from integers
     (which plotly.js would read as milliseconds since 1970)."""
     ns = df.assign(start_date=df["start_date"].astype("datetime64[ns]"))
-    base = figures.timeline(ns, TODAY).to_plotly_json()["data"][0]["base"]
+    base = timeline.timeline(ns, TODAY).to_plotly_json()["data"][0]["base"]
     assert not any(isinstance(b, (int, np.integer)) for b in base)
     assert {pd.Timestamp(b).year for b in base} <= {2025, 2026}

@@ -14,7 +14,7 @@ from conftest import ROOT, shown
 sys.path.insert(0, str(ROOT))
 
 from bench import gen  # noqa: E402
-from cmap_tracker import dataset, figures, loader, themes as theme_rules  # noqa: E402
+from cmap_tracker import dataset, figures, loader, themes as theme_rules, timeline
 from cmap_tracker.filters import Filters  # noqa: E402
 from cmap_tracker.vocab import fold  # noqa: E402
 
@@ -44,7 +44,7 @@ def test_the_generator_follows_the_contract(ds):
 def test_timeline_draws_one_bar_per_sector_past_the_limit(ds):
     df = ds.frame
     assert len(df) > figures.GANTT_MAX_BARS
-    fig = figures.timeline(df, date(2026, 11, 25))
+    fig = timeline.timeline(df, date(2026, 11, 25))
     bars = [tr for tr in fig.data if tr.type == "bar"]
     labels = [y for tr in bars for y in tr.y]
     assert len(labels) == df.groupby(["pillar", "sector"], observed=True).ngroups == df["sector"].nunique()

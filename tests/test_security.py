@@ -513,14 +513,14 @@ def hostile_frame():
 def _builders():
     from datetime import date
 
-    from cmap_tracker import figures
+    from cmap_tracker import figures, timeline
 
     today = date(2026, 5, 1)
     return {
         "status_by_sector": lambda ds, df: figures.status_by_sector(df),
         "hierarchy": lambda ds, df: figures.hierarchy(df),
-        "timeline": lambda ds, df: figures.timeline(df, today),
-        "timeline_by_sector": lambda ds, df: figures.timeline_by_sector(df, today),
+        "timeline": lambda ds, df: timeline.timeline(df, today),
+        "timeline_by_sector": lambda ds, df: timeline.timeline_by_sector(df, today),
     }
 
 

@@ -6,7 +6,7 @@ import contextvars
 
 import streamlit as st
 
-from .. import figures, i18n, metrics, spreadsheet
+from .. import figures, i18n, metrics, spreadsheet, timeline
 from ..briefing import briefing_html
 from ..i18n import _
 from . import url
@@ -23,7 +23,7 @@ def briefing(ctx: Ctx) -> str:
     k = metrics.kpis(ctx.df, ctx.today)
     kpis = [(_("Initiatives in view"), i18n.fmt_int(k.total)), (_("Completed"), i18n.fmt_pct(k.completed_share)),
             (_("Due in 90 days"), i18n.fmt_int(k.due_soon)), (_("Overdue"), i18n.fmt_int(k.overdue))]
-    figs = [figures.status_by_pillar(ctx.df), figures.timeline(ctx.df, ctx.today)] if len(ctx.df) else []
+    figs = [figures.status_by_pillar(ctx.df), timeline.timeline(ctx.df, ctx.today)] if len(ctx.df) else []
     return briefing_html(
         title=_("Canada–Mexico Action Plan 2025–2028"),
         filters_text=filters_text(ctx),
