@@ -41,6 +41,11 @@ FILE = "file"
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
 URL_PATTERN = r"^https?://[^\s/?#]+\.[^\s]*$|^https?://(localhost|127\.0\.0\.1)(:\d+)?(/[^\s]*)?$"
+# The csv module refuses a value longer than its field limit (128 Ki characters by
+# default). Any value of an upload must be readable: the limit is at least the
+# upload limit. (It is process-wide; it is only ever raised here.)
+FIELD_LIMIT = max(csv.field_size_limit(), MAX_UPLOAD_BYTES)
+csv.field_size_limit(FIELD_LIMIT)
 TRUE_WORDS = {"true", "yes", "y", "1", "x", "oui", "vrai", "si", "verdadero"}
 FALSE_WORDS = {"", "false", "no", "n", "0", "non", "faux", "falso"}
 
@@ -251,8 +256,15 @@ def _parse_careful(text: str, sep: str) -> tuple[pd.DataFrame, np.ndarray, list[
             bad = state["record_start"]
             # the lenient reader may still read this line on its own, as pyarrow does ('"Title" extra')
             lone = lines[bad]
-            lenient = list(csv.reader([lone], delimiter=sep))
-            if lone.count('"') % 2 == 0 and len(lenient) == 1:
+            try:
+                lenient = list(csv.reader([lone], delimiter=sep))
+            except csv.Error:  # the line alone holds a value longer than the field limit
+                lenient = None
+            if lenient is None:
+                issues.append(Issue(bad + 1, None, lone[:200],
+                                    "This line could not be read as CSV (a value is longer than {limit} characters).",
+                                    REJECTED, (("limit", FIELD_LIMIT),)))
+            elif lone.count('"') % 2 == 0 and len(lenient) == 1:
                 keep(lenient[0], bad + 1)
             else:
                 issues.append(Issue(bad + 1, None, lone[:200],
@@ -322,6 +334,8 @@ def load(source: str | Path | bytes, *, name: str | None = None,
             return _load(_read_input(source, limit=limit), label)
         except FileNotFoundError:  # removed while it was being read
             raise LoadError("The data file {source} does not exist.", source=str(source)) from None
+        except csv.Error as exc:  # every csv.Error the readers expect is handled where it arises
+            raise LoadError("The file could not be read as CSV: {error}.", error=str(exc)) from None
     except LoadError as exc:
         fatal = Issue(None, None, "", exc.reason, FILE, tuple(exc.params.items()))
         return LoadResult(empty_frame(), [], 0, label, fatal=fatal)
