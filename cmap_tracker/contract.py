@@ -15,6 +15,8 @@ from .vocab import CONFIDENCE, PILLARS, STATUSES, THEMES
 # server.maxUploadSize in .streamlit/config.toml).
 MAX_UPLOAD_MB = 20
 MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 1024 * 1024
+# A file whose header has more columns than this is refused before it is parsed.
+MAX_COLUMNS = 1000
 
 # The plan runs to September 2028; open-ended items are drawn to here.
 PLAN_START = "2025-09-18"

@@ -30,7 +30,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
-from .contract import BY_NAME, COLUMN_NAMES, COLUMNS, MAX_UPLOAD_BYTES, MAX_UPLOAD_MB, REQUIRED
+from .contract import BY_NAME, COLUMN_NAMES, COLUMNS, MAX_COLUMNS, MAX_UPLOAD_BYTES, MAX_UPLOAD_MB, REQUIRED
 from .vocab import CONFIDENCE, PILLARS, STATUSES, THEME_SLUG, THEMES, fold
 
 Translator = Callable[[str], str]
@@ -370,15 +370,14 @@ def _load(data: bytes | Path, label: str) -> LoadResult:
     src = data if isinstance(data, Path) else pa.py_buffer(data)
     if not any(_NOT_SPACE.search(part) for part in _chunks(src)):  # == not data.strip(), in pieces
         raise LoadError("The file is empty.")
+    _refuse_wide(src)
     parsed = _read_fast(src)
     if parsed is None:
         parsed = _read_general(data if isinstance(data, bytes) else read_source(data, limit=None))
     del src, data  # the columns hold all that is needed from here on
 
     names = [normalise_header(c) for c in parsed.header]
-    dupes = sorted({n for n in names if names.count(n) > 1})
-    if dupes:
-        raise LoadError("The header repeats the column(s): {columns}.", columns=", ".join(dupes))
+    _refuse_repeats(names)
     missing = [c for c in REQUIRED if c not in names]
     if missing:
         raise LoadError(
@@ -422,11 +421,28 @@ def _header_names(line: str, sep: str) -> list[str]:
         return []
 
 
-def _repeated(header: list[str]) -> None:
-    names = [normalise_header(c) for c in header]
-    dupes = sorted({n for n in names if names.count(n) > 1})
+def _refuse_repeats(names: list[str]) -> None:
+    """A LoadError naming every header name (normalised) that occurs more than once."""
+    index = pd.Index(names, dtype=object)
+    dupes = sorted(set(index[index.duplicated()]))
     if dupes:
         raise LoadError("The header repeats the column(s): {columns}.", columns=", ".join(dupes))
+
+
+def _refuse_wide(src: pa.Buffer | Path) -> None:
+    """A LoadError when the first line has more than MAX_COLUMNS fields, counted
+    before any parse (the checks are per column: a 100k-column header is no data
+    file). Delimiters and quotes are ASCII, so Latin-1 reads them right whatever
+    the encoding."""
+    line = _head_line(src)
+    if line.startswith(_BOM):
+        line = line[len(_BOM):]
+    end = line.find(b"\r")
+    text = (line if end < 0 else line[:end]).decode("latin-1")
+    count = len(_header_names(text, sniff_delimiter(text)))
+    if count > MAX_COLUMNS:
+        raise LoadError("The header has {count} columns; at most {limit} are allowed.",
+                        count=count, limit=MAX_COLUMNS)
 
 
 # ----------------------------------------------------------- the careful reader
@@ -443,7 +459,7 @@ def _read_general(data: bytes) -> _Parsed:
         same_bytes = False
     sep = sniff_delimiter(text)
     notes = _notes(encoding, sep)
-    _repeated(_header_names(_first_line(text), sep))
+    _refuse_repeats([normalise_header(c) for c in _header_names(_first_line(text), sep)])
 
     fast = _parse_fast(text, sep, data if same_bytes else None)
     if fast is not None:

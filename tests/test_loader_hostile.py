@@ -2,6 +2,8 @@
 message, in bounded time and memory, never with a traceback."""
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from conftest import HEADER, csv_bytes
@@ -49,3 +51,36 @@ def test_a_value_over_the_limit_is_a_clear_message_not_a_crash():
     assert r.frame["id"].tolist() == ["A-1", "A-3"]
     (issue,) = [i for i in r.issues if i.line == 4]
     assert issue.kind == loader.REJECTED and "longer than" in issue.text()
+
+
+# ------------------------------------------------------------------ wide headers
+
+
+def test_a_header_of_100k_columns_is_refused_at_once():
+    names = [f"c{k}" for k in range(100_000)]
+    data = (",".join(names) + "\n" + ",".join("x" for _ in names) + "\n").encode()
+    assert len(data) > 800_000
+    start = time.perf_counter()
+    r = loader.load(data)
+    elapsed = time.perf_counter() - start
+    assert not r.ok and "100000 columns" in r.fatal.text() and "at most 1000" in r.fatal.text()
+    assert elapsed < 1.0, f"{elapsed:.2f} s"
+
+
+def test_the_column_limit_is_inclusive():
+    extra = [f"extra_{k}" for k in range(contract.MAX_COLUMNS - 7)]
+    header = HEADER + "," + ",".join(extra)
+    ok = load(csv_bytes(good("A-1") + "," * len(extra), header=header))
+    assert ok.ok and ok.frame["id"].tolist() == ["A-1"] and len(ok.extra_columns) == len(extra)
+    over = load(csv_bytes(good("A-1") + "," * (len(extra) + 1), header=header + ",one_more"))
+    assert not over.ok and f"{contract.MAX_COLUMNS + 1} columns" in over.fatal.text()
+
+
+@pytest.mark.parametrize("careful", [False, True], ids=["fast reader", "careful reader"])
+def test_repeated_names_in_a_wide_header_are_all_named(careful):
+    extra = [f"x{k % 400}" for k in range(900)]  # x0..x399 repeated
+    rows = [good("A-1") + "," * len(extra)] + ([""] if careful else [])
+    r = load(csv_bytes(*rows, header=HEADER + "," + ",".join(extra)))
+    assert not r.ok
+    named = r.fatal.text().split(": ", 1)[1].rstrip(".").split(", ")
+    assert sorted(named) == sorted(f"x{k}" for k in range(400))
