@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import string
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -72,8 +73,140 @@ class Issue:
         return tr(self.reason).format(**dict(self.params))
 
 
+DETAIL_ROWS = 1000  # rows per reason kept as Issue objects (LoadResult.issues); all are counted and exported
+VALUE_CHARS = 200  # a cell is quoted in a report up to this many characters
+_OUTCOME_ORDER = (CORRECTED, FILE, REJECTED)  # issues of one line are listed in this order
+
+
+def _fields(reason: str) -> frozenset[str]:
+    """The ``{named}`` placeholders of a message."""
+    return frozenset(name for _text, name, _spec, _conv in string.Formatter().parse(reason) if name)
+
+
+class _Unknown(dict):
+    """Format parameters where a parameter that differs per row reads as '…'."""
+
+    def __missing__(self, key: str) -> str:
+        return "…"
+
+
+@dataclass
+class _Part:
+    """The rows one check flagged for one reason (or one batch of the careful reader's)."""
+    reason: int  # index into IssueLog.reasons
+    lines: np.ndarray  # int64: the CSV line of each row
+    values: pa.Array | None  # the cell of each row (at most VALUE_CHARS characters); None: all ""
+    per_row: dict[str, np.ndarray]  # message parameters that differ per row, aligned with ``lines``
+
+
+class IssueLog:
+    """Every rejected or corrected row, kept compactly: per reason (an ``Issue``
+    with no line: message id, outcome, column and the parameters all its rows
+    share), numpy arrays of lines and per-row parameters and an Arrow array of
+    cells. No Python object is made per row: a file of millions of bad rows
+    costs a few bytes per row, and ``Issue`` objects are made for the first
+    rows of each reason (``details``) or while an export is written."""
+
+    def __init__(self) -> None:
+        self.reasons: list[Issue] = []
+        self._index: dict[tuple, int] = {}
+        self.parts: list[_Part] = []
+        self._rows: dict[str, int] = {}
+
+    def add(self, reason: Issue, lines: np.ndarray, values: pa.Array | None = None,
+            per_row: dict[str, np.ndarray] | None = None) -> None:
+        """Log ``reason`` for the rows on ``lines``; ``values`` and each of ``per_row``
+        have one entry per line."""
+        if not len(lines):
+            return
+        key = (reason.reason, reason.kind, reason.column, reason.params)
+        k = self._index.get(key)
+        if k is None:
+            k = self._index[key] = len(self.reasons)
+            self.reasons.append(reason)
+        self.parts.append(_Part(k, np.asarray(lines, dtype=np.int64), values, per_row or {}))
+        self._rows.clear()
+
+    def __len__(self) -> int:
+        return sum(len(p.lines) for p in self.parts)
+
+    def lines(self, kind: str) -> np.ndarray:
+        parts = [p.lines for p in self.parts if self.reasons[p.reason].kind == kind]
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+
+    def rows(self, kind: str) -> int:
+        """Distinct lines with an issue of this kind."""
+        if kind not in self._rows:
+            self._rows[kind] = len(np.unique(self.lines(kind)))
+        return self._rows[kind]
+
+    def counts(self) -> list[tuple[Issue, int]]:
+        n = np.zeros(len(self.reasons), dtype=np.int64)
+        for p in self.parts:
+            n[p.reason] += len(p.lines)
+        return list(zip(self.reasons, n.tolist()))
+
+    def _issues(self, part: _Part, at: np.ndarray) -> Iterator[Issue]:
+        """The rows ``at`` (positions in ``part``) as Issue objects."""
+        proto = self.reasons[part.reason]
+        values = part.values.take(pa.array(at)).to_pylist() if part.values is not None else [""] * len(at)
+        per_row = {name: a[at].tolist() for name, a in part.per_row.items()}
+        with_value = "value" in _fields(proto.reason) and "value" not in per_row
+        for j, (line, value) in enumerate(zip(part.lines[at].tolist(), values)):
+            params = proto.params + tuple((name, v[j]) for name, v in per_row.items())
+            if with_value:
+                params += (("value", value),)
+            yield Issue(line, proto.column, value, proto.reason, proto.kind, params)
+
+    def details(self, limit: int = DETAIL_ROWS) -> list[Issue]:
+        """The first ``limit`` rows (by line) of each reason, in line order."""
+        out: list[Issue] = []
+        for k in range(len(self.reasons)):
+            parts = [p for p in self.parts if p.reason == k]
+            sizes = np.array([len(p.lines) for p in parts])
+            ends = np.cumsum(sizes)
+            first = np.sort(np.argsort(np.concatenate([p.lines for p in parts]), kind="stable")[:limit])
+            for i, part in enumerate(parts):
+                at = first[(first >= ends[i] - sizes[i]) & (first < ends[i])] - (ends[i] - sizes[i])
+                out.extend(self._issues(part, at))
+        out.sort(key=lambda i: i.line or 0)
+        return out
+
+    def frames(self, tr: Translator, chunk: int = 100_000) -> Iterator[pd.DataFrame]:
+        """Every issue, ordered as ``LoadResult.issues_frame``, as frames of at most
+        ``chunk`` rows (line, column, value, outcome, reason)."""
+        columns = ["line", "column", "value", "outcome", "reason"]
+        sizes = np.array([len(p.lines) for p in self.parts], dtype=np.int64)
+        if not sizes.sum():
+            yield pd.DataFrame({c: pd.Series(dtype=np.int64 if c == "line" else object) for c in columns})
+            return
+        lines = np.concatenate([p.lines for p in self.parts])
+        owner = np.repeat(np.arange(len(self.parts), dtype=np.int32), sizes)
+        starts = np.cumsum(sizes) - sizes
+        rank = np.array([_OUTCOME_ORDER.index(self.reasons[p.reason].kind) for p in self.parts], dtype=np.int8)
+        order = np.lexsort((np.arange(len(lines)), rank[owner], lines))
+        for at in range(0, len(order), chunk):
+            pick = order[at: at + chunk]
+            who = owner[pick]
+            out = {c: np.empty(len(pick), dtype=object) for c in columns[1:]}
+            for i in np.unique(who).tolist():
+                mine = who == i
+                issues = list(self._issues(self.parts[i], pick[mine] - starts[i]))
+                out["column"][mine] = [x.column or "" for x in issues]
+                out["value"][mine] = [x.value for x in issues]
+                out["outcome"][mine] = [x.kind for x in issues]
+                out["reason"][mine] = [x.text(tr) for x in issues]
+            yield pd.DataFrame({"line": lines[pick], **out}, columns=columns)
+
+
 @dataclass
 class LoadResult:
+    """A load: the valid rows and a report on the others.
+
+    ``issues`` holds the first DETAIL_ROWS rows of each reason as ``Issue``
+    objects (every issue when there are fewer); ``log`` has every one, compactly:
+    the counts (``rejected_rows``, ``counts_by_reason``) are exact and
+    ``all_issues_frame`` / ``all_issues_csv`` list them all."""
     frame: pd.DataFrame
     issues: list[Issue]
     rows_in_file: int
@@ -81,26 +214,89 @@ class LoadResult:
     fatal: Issue | None = None
     extra_columns: tuple[str, ...] = ()
     notes: list[Issue] = field(default_factory=list)  # file-level notes (encoding, delimiter)
+    log: IssueLog | None = field(default=None, repr=False, compare=False)
 
     @property
     def rejected_rows(self) -> int:
+        """Rows not kept (each counted once, whatever its number of reasons)."""
+        if self.log is not None:
+            return self.log.rows(REJECTED)
         return len({i.line for i in self.issues if i.kind == REJECTED})
 
     @property
     def corrected_rows(self) -> int:
+        """Rows kept with at least one value corrected."""
+        if self.log is not None:
+            return self.log.rows(CORRECTED)
         return len({i.line for i in self.issues if i.kind == CORRECTED})
 
     @property
     def ok(self) -> bool:
         return self.fatal is None
 
+    @property
+    def issue_count(self) -> int:
+        """Every issue (a row with three problems has three), listed in ``issues`` or not."""
+        return len(self.log) if self.log is not None else len(self.issues)
+
+    @property
+    def issues_truncated(self) -> bool:
+        """True when ``issues`` holds only the first DETAIL_ROWS rows of some reason."""
+        return self.issue_count > len(self.issues)
+
     def issues_frame(self, tr: Translator = lambda s: s) -> pd.DataFrame:
+        """``issues`` (the bounded details) as a table, by line."""
         rows = [
             {"line": i.line, "column": i.column or "", "value": i.value,
              "outcome": i.kind, "reason": i.text(tr)}
             for i in sorted(self.issues, key=lambda i: (i.line or 0, i.kind))
         ]
         return pd.DataFrame(rows, columns=["line", "column", "value", "outcome", "reason"])
+
+    def counts_by_reason(self, tr: Translator = lambda s: s) -> pd.DataFrame:
+        """One row per reason: outcome (``rejected``/``corrected``), column ('' for
+        the row as a whole), the reason (a parameter that differs per row reads
+        '…') and how many rows have it. Rejected first, then most rows first."""
+        counted = self.log.counts() if self.log is not None else [(i, 1) for i in self.issues]
+        totals: dict[tuple, int] = {}
+        for reason, n in counted:
+            text = tr(reason.reason).format_map(_Unknown(reason.params if self.log is not None else ()))
+            key = (reason.kind, reason.column or "", text)
+            totals[key] = totals.get(key, 0) + n
+        table = pd.DataFrame([(*k, n) for k, n in totals.items()], columns=["outcome", "column", "reason", "rows"])
+        if table.empty:
+            return table.astype({"rows": np.int64})
+        table["_rank"] = table["outcome"].map(lambda o: o != REJECTED)
+        return (table.sort_values(["_rank", "rows"], ascending=[True, False], kind="stable")
+                .drop(columns="_rank").reset_index(drop=True))
+
+    def _frames(self, tr: Translator) -> Iterator[pd.DataFrame]:
+        if self.log is not None:
+            return self.log.frames(tr)
+        return iter([self.issues_frame(tr)])
+
+    def all_issues_frame(self, tr: Translator = lambda s: s) -> pd.DataFrame:
+        """Every issue, as ``issues_frame`` (line, column, value, outcome, reason) but
+        not bounded: built on demand from the compact log (large for a bad file)."""
+        return pd.concat(list(self._frames(tr)), ignore_index=True)
+
+    def all_issues_csv(self, tr: Translator = lambda s: s) -> bytes:
+        """``all_issues_frame`` as a spreadsheet-safe CSV (the format of
+        ``export.table_csv_bytes``: UTF-8 with BOM, every cell quoted, a cell that
+        would start a formula neutralised), headers and outcomes translated by
+        ``tr``. Written a chunk at a time."""
+        from . import export
+
+        labels = {REJECTED: tr("Rejected"), CORRECTED: tr("Corrected")}
+        out = io.BytesIO()
+        out.write(export.BOM)
+        for k, part in enumerate(self._frames(tr)):
+            part["outcome"] = part["outcome"].map(lambda o: labels.get(o, o))
+            part.columns = [tr("Line"), tr("Column"), tr("Value"), tr("Outcome"), tr("Reason")]
+            out.write(export.safe_frame(part).to_csv(
+                index=False, header=k == 0, quoting=csv.QUOTE_ALL,
+                lineterminator=export.CSV_LINE_TERMINATOR).encode("utf-8"))
+        return out.getvalue()
 
 
 # --------------------------------------------------------------------------- input
@@ -358,11 +554,12 @@ _NOT_SPACE = re.compile(rb"[^ \t\n\r\x0b\x0c]")  # what bytes.strip() keeps
 class _Parsed:
     """A parsed file: the header as written, one Arrow string column per header
     name (no nulls, not stripped yet), each row's CSV line number, the rows the
-    parser itself rejected, and file-level notes (encoding, delimiter)."""
+    parser itself rejected (a log the checks add to), and file-level notes
+    (encoding, delimiter)."""
     header: list[str]
     columns: list[pa.ChunkedArray]
     lines: np.ndarray
-    issues: list[Issue]
+    log: IssueLog
     notes: list[Issue]
 
 
@@ -383,8 +580,8 @@ def _load(data: bytes | Path, label: str) -> LoadResult:
         raise LoadError(
             "Required column(s) missing: {missing}. Expected at least: {expected}.",
             missing=", ".join(missing), expected=", ".join(REQUIRED))
-    issues = parsed.issues
-    rows_in_file = len(parsed.lines) + len({i.line for i in issues if i.kind == REJECTED})
+    log = parsed.log
+    rows_in_file = len(parsed.lines) + log.rows(REJECTED)
     if rows_in_file == 0:
         raise LoadError("The file has a header but no rows. Expected columns: {expected}.",
                         expected=", ".join(REQUIRED))
@@ -394,11 +591,10 @@ def _load(data: bytes | Path, label: str) -> LoadResult:
         if c not in columns:
             columns[c] = _blank(len(parsed.lines))
     extra = tuple(c for c in columns if c not in BY_NAME)
-    checker = _Checker(columns, parsed.lines)
+    checker = _Checker(columns, parsed.lines, log)
     del columns
     frame = checker.run()
-    issues += checker.issues
-    result = LoadResult(frame, issues, rows_in_file, label, extra_columns=extra, notes=parsed.notes)
+    result = LoadResult(frame, log.details(), rows_in_file, label, extra_columns=extra, notes=parsed.notes, log=log)
     assert len(frame) + result.rejected_rows == rows_in_file, "loader lost a row"
     return result
 
@@ -462,14 +658,17 @@ def _read_general(data: bytes) -> _Parsed:
     _refuse_repeats([normalise_header(c) for c in _header_names(_first_line(text), sep)])
 
     fast = _parse_fast(text, sep, data if same_bytes else None)
+    log = IssueLog()
     if fast is not None:
         raw, lines = fast
-        issues: list[Issue] = []
     else:
         raw, lines, issues = _parse_careful(text, sep)
+        for i in issues:
+            log.add(Issue(None, i.column, "", i.reason, i.kind), np.array([i.line]), pa.array([i.value]),
+                    {name: np.array([v], dtype=object) for name, v in i.params})
     del text
     columns = [_arrow_text(raw.iloc[:, k]) for k in range(raw.shape[1])]
-    return _Parsed([str(c) for c in raw.columns], columns, lines, issues, notes)
+    return _Parsed([str(c) for c in raw.columns], columns, lines, log, notes)
 
 
 def _arrow_text(values: pd.Series) -> pa.ChunkedArray:
@@ -598,7 +797,7 @@ def _read_fast(src: pa.Buffer | Path) -> _Parsed | None:
     count, ends_with_lf = breaks
     if count + (0 if ends_with_lf else 1) - 1 != table.num_rows:
         return None
-    return _Parsed(header, list(table.columns), np.arange(2, table.num_rows + 2), [], _notes("UTF-8", sep))
+    return _Parsed(header, list(table.columns), np.arange(2, table.num_rows + 2), IssueLog(), _notes("UTF-8", sep))
 
 
 # ------------------------------------------------------- Arrow string helpers
@@ -737,15 +936,16 @@ def _prepare(item: tuple[str, pa.ChunkedArray]) -> tuple[str, object]:
 
 
 class _Checker:
-    """Column-by-column checks; collects issues and a mask of rejected rows.
+    """Column-by-column checks; logs issues (``log``) and keeps a mask of rejected rows.
 
     Columns come as Arrow strings (no nulls, not stripped) from either reader.
     The contract's coded columns (``_CODED``) are dictionary-encoded and every
     check or mapping runs once per distinct value, reaching the rows through
     the codes; the text columns are stripped (only if a value needs it)."""
 
-    def __init__(self, columns: dict[str, pa.ChunkedArray], lines: np.ndarray) -> None:
+    def __init__(self, columns: dict[str, pa.ChunkedArray], lines: np.ndarray, log: IssueLog | None = None) -> None:
         self.lines = lines
+        self.log = log if log is not None else IssueLog()
         self.n = len(lines)
         self.order = list(columns)
         if self.n >= _PARALLEL_ROWS:
@@ -758,9 +958,8 @@ class _Checker:
         self.coded = {c: v for c, v in prepared.items() if c in _CODED}
         self.bad = np.zeros(self.n, dtype=bool)
         self.live = np.ones(self.n, dtype=bool)  # False for empty rows: one issue each is enough
-        self.issues: list[Issue] = []
         self._empty: dict[str, np.ndarray] = {}
-        self._flat: dict[str, pa.Array] = {}
+        self._uniques: dict[str, pa.Array] = {}
 
     # --- column views
 
@@ -787,22 +986,16 @@ class _Checker:
         codes, uniques, changed = self.coded[column]
         return pc.utf8_trim_whitespace(self.raw[column]) if changed else self.raw[column]
 
-    def values(self, column: str, idx: np.ndarray) -> list[str]:
-        """The stripped values at rows ``idx``."""
+    def cells(self, column: str, idx: np.ndarray) -> pa.Array:
+        """The stripped values at rows ``idx``, cut to VALUE_CHARS characters, for a report."""
         if column in self.coded:
             codes, uniques = self.encoded(column)
-            return uniques.to_numpy(dtype=object)[codes[idx]].tolist()
-        return self.cols[column].take(pa.array(idx)).to_pylist()
-
-    def value(self, column: str, i: int) -> str:
-        """One cell, for a message."""
-        if column in self.coded:
-            codes, uniques = self.encoded(column)
-            return uniques.iat[int(codes[i])]
-        flat = self._flat.get(column)
-        if flat is None:
-            flat = self._flat[column] = self.cols[column].combine_chunks()
-        return flat[int(i)].as_py()
+            if column not in self._uniques:
+                self._uniques[column] = pa.array(uniques.to_numpy(dtype=object), type=pa.large_string())
+            values = self._uniques[column].take(pa.array(codes[idx]))
+        else:
+            values = self.cols[column].take(pa.array(idx)).combine_chunks()
+        return pc.utf8_slice_codeunits(values, 0, VALUE_CHARS)
 
     def mapped(self, column: str, results: pd.Series, rows: np.ndarray | None) -> pd.Series:
         """``results`` (one per distinct value) at the kept ``rows``. When every
@@ -840,15 +1033,17 @@ class _Checker:
     # --- issues
 
     def flag(self, mask: np.ndarray, column: str | None, reason: str, kind: str = REJECTED,
-             params: Callable[[int, str], dict] | dict | None = None) -> None:
+             params: dict | None = None,
+             per_row: Callable[[np.ndarray], dict[str, np.ndarray]] | None = None) -> None:
+        """Log ``reason`` for the live rows in ``mask``. ``params`` are the message's
+        parameters that all those rows share; ``per_row(idx)`` gives the others, one
+        per flagged row; ``{value}`` is the row's cell in ``column``."""
         mask = mask & self.live
         idx = np.flatnonzero(mask)
         if not len(idx):
             return
-        values = self.values(column, idx) if column else [""] * len(idx)
-        for i, v in zip(idx.tolist(), values):
-            p = params(i, v) if callable(params) else (params or {})
-            self.issues.append(Issue(int(self.lines[i]), column, str(v)[:200], reason, kind, tuple(p.items())))
+        self.log.add(Issue(None, column, "", reason, kind, tuple((params or {}).items())), self.lines[idx],
+                     self.cells(column, idx) if column else None, per_row(idx) if per_row else None)
         if kind == REJECTED:
             self.bad |= mask
 
@@ -861,11 +1056,11 @@ class _Checker:
         allowed = ", ".join(vocabulary.slugs)
         if reject:
             self.flag(unknown, column, "'{value}' is not a known {name}. Use one of: {allowed}.",
-                      params=lambda i, v: {"value": v, "name": vocabulary.name, "allowed": allowed})
+                      params={"name": vocabulary.name, "allowed": allowed})
         else:
             self.flag(unknown & ~self.empty(column), column,
                       "'{value}' is not a known {name} ({allowed}); it was left empty.", CORRECTED,
-                      params=lambda i, v: {"value": v, "name": vocabulary.name, "allowed": allowed})
+                      params={"name": vocabulary.name, "allowed": allowed})
         return codes, mapped
 
     def run(self) -> pd.DataFrame:
@@ -888,7 +1083,7 @@ class _Checker:
         dup &= live & ~self.empty("id")
         if dup.any():
             self.flag(dup, "id", "Duplicate id: it is already used on line {first}.",
-                      params=lambda i, v: {"first": int(self.lines[first[i]])})
+                      per_row=lambda idx: {"first": self.lines[first[idx]]})
 
         pillar_codes, pillar = self.vocab("pillar", PILLARS, reject=True)
         status_codes, status = self.vocab("status", STATUSES, reject=True)
@@ -905,19 +1100,19 @@ class _Checker:
             values, bad_u, widened_u = parse_dates(uniques)
             bad, widened = bad_u.to_numpy(dtype=bool)[codes], widened_u.to_numpy(dtype=bool)[codes]
             if c == "last_updated":
-                self.flag(bad, c, "'{value}' is not a date (YYYY-MM-DD); it was left empty.", CORRECTED,
-                          params=lambda i, v: {"value": v})
+                self.flag(bad, c, "'{value}' is not a date (YYYY-MM-DD); it was left empty.", CORRECTED)
             else:
-                self.flag(bad, c, "'{value}' is not a date. Use YYYY-MM-DD (or YYYY-MM, YYYY).",
-                          params=lambda i, v: {"value": v})
+                self.flag(bad, c, "'{value}' is not a date. Use YYYY-MM-DD (or YYYY-MM, YYYY).")
+            read_as = values.dt.strftime("%Y-%m-%d").to_numpy(dtype=object)
             self.flag(widened & ~bad, c, "'{value}' was read as {date}, the start of that period.", CORRECTED,
-                      params=lambda i, v, d=values, k=codes: {"value": v, "date": d.iat[k[i]].strftime("%Y-%m-%d")})
+                      per_row=lambda idx, d=read_as, k=codes: {"date": d[k[idx]]})
             dates[c] = (codes, values)
         end = dates["end_date"][1].to_numpy()[dates["end_date"][0]]
         start = dates["start_date"][1].to_numpy()[dates["start_date"][0]]
         backwards = ~np.isnat(end) & ~np.isnat(start) & (end < start)
         self.flag(backwards, "end_date", "The end date {end} is before the start date {start}.",
-                  params=lambda i, v: {"end": v, "start": self.value("start_date", i)})
+                  per_row=lambda idx: {c: self.cells(f"{c}_date", idx).to_numpy(zero_copy_only=False)
+                                       for c in ("end", "start")})
         del end, start, backwards
 
         ms_codes, ms_uniques = self.encoded("milestone")
@@ -925,8 +1120,7 @@ class _Checker:
         truthy = ms.isin(TRUE_WORDS).to_numpy(dtype=bool)
         falsy = ms.isin(FALSE_WORDS).to_numpy(dtype=bool)
         self.flag(~truthy[ms_codes] & ~falsy[ms_codes], "milestone",
-                  "'{value}' is not true or false; it was read as false.", CORRECTED,
-                  params=lambda i, v: {"value": v})
+                  "'{value}' is not true or false; it was read as false.", CORRECTED)
 
         theme_codes, theme_uniques = self.encoded("themes")
         slugs: dict[str, str] = {}  # theme_slug per part, across all the distinct values

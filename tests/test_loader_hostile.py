@@ -84,3 +84,81 @@ def test_repeated_names_in_a_wide_header_are_all_named(careful):
     assert not r.ok
     named = r.fatal.text().split(": ", 1)[1].rstrip(".").split(", ")
     assert sorted(named) == sorted(f"x{k}" for k in range(400))
+
+
+# ------------------------------------------------------------------ a bounded report
+
+
+@pytest.fixture(scope="module")
+def many_bad():
+    """2,500 rows with an unknown pillar (lines 2..2501), 1,200 with an unreadable
+    last_updated (corrected, lines 2502..3701), then 3 good rows."""
+    header = HEADER + ",last_updated"
+    rows = [good(f"P-{k}", pillar=f"bogus{k}") + "," for k in range(2500)]
+    rows += [good(f"D-{k}") + f",someday{k}" for k in range(1200)]
+    rows += [good(f"G-{k}") + ",2026-01-01" for k in range(3)]
+    rows[7] = good("P-7", pillar="=HYPERLINK(\"http://x\")") + ","
+    return load(csv_bytes(*rows, header=header))
+
+
+def test_every_rejected_row_is_counted_but_details_are_bounded(many_bad):
+    r = many_bad
+    assert r.rows_in_file == 3703 and r.rejected_rows == 2500 and r.corrected_rows == 1200
+    assert len(r.frame) == 1203
+    pillar = [i for i in r.issues if i.column == "pillar"]
+    dates = [i for i in r.issues if i.column == "last_updated"]
+    assert [i.line for i in pillar] == list(range(2, 2 + loader.DETAIL_ROWS))
+    assert [i.line for i in dates] == list(range(2502, 2502 + loader.DETAIL_ROWS))
+    assert "'bogus0' is not a known pillar" in pillar[0].text()
+    assert r.issues_truncated and r.issue_count == 3700
+
+
+def test_counts_by_reason_are_exact(many_bad):
+    counts = many_bad.counts_by_reason()
+    assert list(counts.columns) == ["outcome", "column", "reason", "rows"]
+    by = {(o, c): (reason, n) for o, c, reason, n in counts.itertuples(index=False)}
+    assert by[(loader.REJECTED, "pillar")][1] == 2500
+    assert by[(loader.CORRECTED, "last_updated")][1] == 1200
+    assert "is not a known pillar" in by[(loader.REJECTED, "pillar")][0]
+    assert "bogus" not in by[(loader.REJECTED, "pillar")][0]  # a reason, not one row's value
+    assert counts["rows"].sum() == many_bad.issue_count
+
+
+def test_the_full_list_has_every_row_in_line_order(many_bad):
+    full = many_bad.all_issues_frame()
+    assert list(full.columns) == ["line", "column", "value", "outcome", "reason"]
+    assert len(full) == 3700 and full["line"].tolist() == list(range(2, 3702))
+    last = full[full["line"] == 2501].iloc[0]
+    assert (last["column"], last["value"], last["outcome"]) == ("pillar", "bogus2499", loader.REJECTED)
+    assert "'bogus2499' is not a known pillar" in last["reason"]
+    assert full[full["line"] == 3701].iloc[0]["value"] == "someday1199"
+
+
+def test_the_full_list_as_csv_is_spreadsheet_safe(many_bad):
+    import csv
+    import io
+
+    data = many_bad.all_issues_csv()
+    assert data.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+    assert rows[0] == ["Line", "Column", "Value", "Outcome", "Reason"]
+    assert len(rows) == 1 + 3700
+    formula = [row for row in rows[1:] if row[0] == "9"]
+    assert formula[0][2] == "'=HYPERLINK(\"http://x\")"
+    assert not any(cell[:1] in ("=", "+", "-", "@") for row in rows for cell in row)
+
+
+def test_the_full_list_is_translated():
+    r = load(csv_bytes(good("A-1", pillar="bogus")))
+    french = {"Line": "Ligne", "Rejected": "Rejetée",
+              "'{value}' is not a known {name}. Use one of: {allowed}.": "« {value} » : {name} inconnu ({allowed})."}
+    data = r.all_issues_csv(lambda s: french.get(s, s)).decode("utf-8-sig")
+    assert data.startswith('"Ligne","Column","Value","Outcome","Reason"')
+    assert '"Rejetée","« bogus » : pillar inconnu (' in data
+
+
+def test_a_clean_file_has_an_empty_report():
+    r = load(csv_bytes(good("A-1")))
+    assert r.issue_count == 0 and not r.issues_truncated
+    assert r.counts_by_reason().empty and r.all_issues_frame().empty
+    assert r.all_issues_csv().decode("utf-8-sig").strip() == '"Line","Column","Value","Outcome","Reason"'
