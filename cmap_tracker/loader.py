@@ -20,7 +20,9 @@ import io
 import re
 import string
 import urllib.request
+from array import array
 from concurrent.futures import ThreadPoolExecutor
+from itertools import islice
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
@@ -94,7 +96,7 @@ class _Unknown(dict):
 class _Part:
     """The rows one check flagged for one reason (or one batch of the careful reader's)."""
     reason: int  # index into IssueLog.reasons
-    lines: np.ndarray  # int64: the CSV line of each row
+    lines: np.ndarray  # the CSV line of each row, ascending (int32 while lines fit)
     values: pa.Array | None  # the cell of each row (at most VALUE_CHARS characters); None: all ""
     per_row: dict[str, np.ndarray]  # message parameters that differ per row, aligned with ``lines``
 
@@ -103,9 +105,10 @@ class IssueLog:
     """Every rejected or corrected row, kept compactly: per reason (an ``Issue``
     with no line: message id, outcome, column and the parameters all its rows
     share), numpy arrays of lines and per-row parameters and an Arrow array of
-    cells. No Python object is made per row: a file of millions of bad rows
-    costs a few bytes per row, and ``Issue`` objects are made for the first
-    rows of each reason (``details``) or while an export is written."""
+    cells (none when every cell is empty). No Python object is made per row: a
+    file of millions of bad rows costs a few bytes per row and reason, and
+    ``Issue`` objects are made for the first rows of each reason (``details``)
+    or a chunk at a time while an export is written (``frames``)."""
 
     def __init__(self) -> None:
         self.reasons: list[Issue] = []
@@ -119,25 +122,40 @@ class IssueLog:
         have one entry per line."""
         if not len(lines):
             return
+        lines = np.asarray(lines)
+        per_row = per_row or {}
+        if (lines[1:] < lines[:-1]).any():
+            order = np.argsort(lines, kind="stable")
+            lines = lines[order]
+            values = values.take(pa.array(order)) if values is not None else None
+            per_row = {name: a[order] for name, a in per_row.items()}
+        lines = lines.astype(np.int32 if lines[-1] < 2 ** 31 else np.int64)
+        if values is not None and not pc.sum(pc.binary_length(values)).as_py():
+            values = None
         key = (reason.reason, reason.kind, reason.column, reason.params)
         k = self._index.get(key)
         if k is None:
             k = self._index[key] = len(self.reasons)
             self.reasons.append(reason)
-        self.parts.append(_Part(k, np.asarray(lines, dtype=np.int64), values, per_row or {}))
+        self.parts.append(_Part(k, lines, values, per_row))
         self._rows.clear()
 
     def __len__(self) -> int:
         return sum(len(p.lines) for p in self.parts)
 
-    def lines(self, kind: str) -> np.ndarray:
-        parts = [p.lines for p in self.parts if self.reasons[p.reason].kind == kind]
-        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
-
     def rows(self, kind: str) -> int:
         """Distinct lines with an issue of this kind."""
         if kind not in self._rows:
-            self._rows[kind] = len(np.unique(self.lines(kind)))
+            parts = [p.lines for p in self.parts if self.reasons[p.reason].kind == kind]
+            top = max((int(lines[-1]) for lines in parts), default=0)
+            if top <= 8 * sum(len(lines) for lines in parts) + (1 << 20):
+                seen = np.zeros(top + 1, dtype=bool)
+                for lines in parts:
+                    seen[lines] = True
+                self._rows[kind] = int(np.count_nonzero(seen))
+            else:  # a few lines far apart
+                lines = np.sort(np.concatenate(parts))
+                self._rows[kind] = int(1 + np.count_nonzero(lines[1:] != lines[:-1]))
         return self._rows[kind]
 
     def counts(self) -> list[tuple[Issue, int]]:
@@ -163,40 +181,53 @@ class IssueLog:
         out: list[Issue] = []
         for k in range(len(self.reasons)):
             parts = [p for p in self.parts if p.reason == k]
-            sizes = np.array([len(p.lines) for p in parts])
-            ends = np.cumsum(sizes)
-            first = np.sort(np.argsort(np.concatenate([p.lines for p in parts]), kind="stable")[:limit])
+            heads = [p.lines[:limit] for p in parts]  # each part is in line order
+            owner = np.repeat(np.arange(len(parts)), [len(h) for h in heads])
+            at = np.concatenate([np.arange(len(h)) for h in heads])
+            first = np.argsort(np.concatenate(heads), kind="stable")[:limit]
             for i, part in enumerate(parts):
-                at = first[(first >= ends[i] - sizes[i]) & (first < ends[i])] - (ends[i] - sizes[i])
-                out.extend(self._issues(part, at))
+                out.extend(self._issues(part, np.sort(at[first[owner[first] == i]])))
         out.sort(key=lambda i: i.line or 0)
         return out
 
     def frames(self, tr: Translator, chunk: int = 100_000) -> Iterator[pd.DataFrame]:
-        """Every issue, ordered as ``LoadResult.issues_frame``, as frames of at most
-        ``chunk`` rows (line, column, value, outcome, reason)."""
+        """Every issue, ordered as ``LoadResult.issues_frame`` (by line, then
+        outcome), as frames (line, column, value, outcome, reason) of about
+        ``chunk`` rows: the parts are merged a window of lines at a time."""
         columns = ["line", "column", "value", "outcome", "reason"]
-        sizes = np.array([len(p.lines) for p in self.parts], dtype=np.int64)
-        if not sizes.sum():
+        total = len(self)
+        if not total:
             yield pd.DataFrame({c: pd.Series(dtype=np.int64 if c == "line" else object) for c in columns})
             return
-        lines = np.concatenate([p.lines for p in self.parts])
-        owner = np.repeat(np.arange(len(self.parts), dtype=np.int32), sizes)
-        starts = np.cumsum(sizes) - sizes
-        rank = np.array([_OUTCOME_ORDER.index(self.reasons[p.reason].kind) for p in self.parts], dtype=np.int8)
-        order = np.lexsort((np.arange(len(lines)), rank[owner], lines))
-        for at in range(0, len(order), chunk):
-            pick = order[at: at + chunk]
-            who = owner[pick]
-            out = {c: np.empty(len(pick), dtype=object) for c in columns[1:]}
-            for i in np.unique(who).tolist():
-                mine = who == i
-                issues = list(self._issues(self.parts[i], pick[mine] - starts[i]))
-                out["column"][mine] = [x.column or "" for x in issues]
-                out["value"][mine] = [x.value for x in issues]
-                out["outcome"][mine] = [x.kind for x in issues]
-                out["reason"][mine] = [x.text(tr) for x in issues]
-            yield pd.DataFrame({"line": lines[pick], **out}, columns=columns)
+        rank = [_OUTCOME_ORDER.index(self.reasons[p.reason].kind) for p in self.parts]
+        low = min(int(p.lines[0]) for p in self.parts)
+        high = max(int(p.lines[-1]) for p in self.parts) + 1
+        span = max(1, (high - low) * chunk // total)
+        done = [0] * len(self.parts)
+        for top in range(low + span, high + span, span):
+            pieces = []
+            for i, p in enumerate(self.parts):
+                end = int(np.searchsorted(p.lines, top))
+                if end > done[i]:
+                    pieces.append((i, np.arange(done[i], end)))
+                    done[i] = end
+            if not pieces:
+                continue
+            lines = np.concatenate([self.parts[i].lines[at] for i, at in pieces]).astype(np.int64)
+            owner = np.concatenate([np.full(len(at), i) for i, at in pieces])
+            ranks = np.concatenate([np.full(len(at), rank[i]) for i, at in pieces])
+            order = np.lexsort((np.arange(len(lines)), ranks, lines))
+            out = {c: np.empty(len(lines), dtype=object) for c in columns[1:]}
+            start = 0
+            for i, at in pieces:
+                issues = list(self._issues(self.parts[i], at))
+                here = slice(start, start + len(at))
+                out["column"][here] = [x.column or "" for x in issues]
+                out["value"][here] = [x.value for x in issues]
+                out["outcome"][here] = [x.kind for x in issues]
+                out["reason"][here] = [x.text(tr) for x in issues]
+                start += len(at)
+            yield pd.DataFrame({"line": lines[order], **{c: v[order] for c, v in out.items()}}, columns=columns)
 
 
 @dataclass
@@ -397,77 +428,180 @@ def _parse_fast(text: str, sep: str, utf8: bytes | None = None) -> tuple[pd.Data
 
 
 MAX_RECORD_LINES = 50  # a quoted cell may span this many lines before the quote counts as broken
+MAX_BROKEN_LINES = 10_000  # more lines than this with a broken quote: the file is refused
+_WINDOW = 8192  # lines one csv reader may read before the careful reader takes stock
+_BATCH = 65_536  # records per Arrow chunk (and issues per log batch) in the careful reader
+_BLANK = " \t\n\r\x0b\x0c"  # whitespace that both str.strip and Arrow's utf8_trim_whitespace remove
 
 
 class _RunawayQuote(Exception):
     """A quoted cell ran past MAX_RECORD_LINES: treat its first line as unreadable."""
 
 
-def _parse_careful(text: str, sep: str) -> tuple[pd.DataFrame, np.ndarray, list[Issue]]:
-    """csv-module parse that knows each record's first line, reports ragged
-    rows, and survives a broken quote: the line where it opens is reported and
-    reading resumes on the next line, so no later row is swallowed. A record
-    may span at most MAX_RECORD_LINES lines, so each line is read a bounded
-    number of times (no quadratic blow-up on files full of stray quotes)."""
-    lines = text.split("\n")
-    issues: list[Issue] = []
+class _Pending:
+    """Issues of one reason found a row at a time, handed to the log in batches."""
+
+    def __init__(self, log: IssueLog, reason: Issue, *, values: bool = True, per_row: tuple[str, ...] = ()) -> None:
+        self.log, self.reason, self.keep_values, self.names = log, reason, values, per_row
+        self._reset()
+
+    def _reset(self) -> None:
+        self.lines = array("q")
+        self.values: list[str] = []
+        self.per_row = {name: array("q") for name in self.names}
+
+    def add(self, line: int, value: str = "", **per_row: int) -> None:
+        self.lines.append(line)
+        if self.keep_values:
+            self.values.append(value[:VALUE_CHARS])
+        for name, v in per_row.items():
+            self.per_row[name].append(v)
+        if len(self.lines) >= _BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.lines:
+            self.log.add(self.reason, np.array(self.lines, dtype=np.int64),
+                         pa.array(self.values, type=pa.large_string()) if self.keep_values else None,
+                         {name: np.array(a, dtype=np.int64) for name, a in self.per_row.items()})
+        self._reset()
+
+
+def _read_careful(text: str, sep: str) -> tuple[list[str], list[pa.ChunkedArray], np.ndarray, IssueLog]:
+    """csv-module parse -> (header, one Arrow string column per header name, each
+    row's first line, the rows rejected here).
+
+    It knows each record's first line, reports ragged rows, and survives a broken
+    quote: the line where it opens is reported (or read on its own, if it can
+    be) and reading resumes on the next line, so no later row is swallowed.
+
+    One pass over the text through a csv reader (no list of lines); records are
+    gathered into Arrow chunks and rejections into the compact log, so memory
+    stays a small multiple of the file. A record may span at most
+    MAX_RECORD_LINES lines and each line is read a bounded number of times (no
+    quadratic blow-up on files full of stray quotes); a file with more than
+    MAX_BROKEN_LINES broken quotes is refused. A record with fewer or more
+    fields than the header, all of them blank, is rejected as empty here (the
+    checks would say the same), so a flood of them costs no rows."""
+    buf = io.StringIO(text, newline="")
+    head = buf.readline()
     try:
-        header = next(csv.reader(io.StringIO(lines[0]), delimiter=sep))
+        header = next(csv.reader([head.rstrip("\r\n")], delimiter=sep))
     except (StopIteration, csv.Error):
         raise LoadError("The header line could not be read.") from None
     width = len(header)
-    rows: list[list[str]] = []
-    starts: list[int] = []
+    log = IssueLog()
+    empty = array("q")  # lines of blank records
+    ragged = _Pending(log, Issue(None, None, "", "This row has {n} fields but the header has {m}.", REJECTED,
+                                 (("m", width),)), per_row=("n",))
+    unreadable = _Pending(log, Issue(None, None, "", "This line could not be read as CSV "
+                                     "(a quote is not closed or is misplaced).", REJECTED))
+    too_long = _Pending(log, Issue(None, None, "", "This line could not be read as CSV "
+                                   "(a value is longer than {limit} characters).", REJECTED,
+                                   (("limit", FIELD_LIMIT),)))
+    batch: list[list[str]] = []
+    chunks: list[list[pa.Array]] = [[] for _ in range(width)]
+    starts = array("q")
+
+    def flush() -> None:
+        for k, values in enumerate(zip(*batch)):
+            chunks[k].append(pa.array(values, type=pa.large_string()))
+        batch.clear()
 
     def keep(rec: list[str], start: int) -> None:
-        if not rec:
+        """A record (its first line ``start``) as a row, padded or cut to the header, or an issue."""
+        n = len(rec)
+        if n == width:
+            batch.append(rec)
+            starts.append(start)
+        elif not n:
             return  # a blank line is not a row
-        if len(rec) > width and any(v.strip() for v in rec[width:]):
-            issues.append(Issue(start, None, sep.join(rec)[:200],
-                                "This row has {n} fields but the header has {m}.", REJECTED,
-                                (("n", len(rec)), ("m", width))))
-            return
-        rows.append((rec + [""] * width)[:width])
-        starts.append(start)
+        elif n > width and any(v.strip() for v in rec[width:]):
+            ragged.add(start, sep.join(rec), n=n)
+        elif not "".join(rec).strip(_BLANK):
+            empty.append(start)
+        else:
+            batch.append((rec + [""] * (width - n))[:width])
+            starts.append(start)
+        if len(batch) >= _BATCH:
+            flush()
 
-    pos = 1  # index in ``lines`` where the current record starts (line number pos + 1)
-    while pos < len(lines):
-        begin = pos
-
-        def feed():
-            for i in range(begin, len(lines)):
-                if i - state["record_start"] >= MAX_RECORD_LINES:
-                    raise _RunawayQuote
-                yield lines[i] + "\n"
-
-        state = {"record_start": begin}
-        reader = csv.reader(feed(), delimiter=sep, strict=True)
+    line = 1  # lines read so far (the header)
+    pos = buf.tell()  # where the current record begins
+    size = _WINDOW  # lines the next reader may read
+    broken, first_broken = 0, 0
+    while True:
+        # Each reader reads a window of lines from wherever buf is. A record that
+        # does not end inside its window is read again in a window that starts
+        # with it; after a broken record the window is MAX_RECORD_LINES + 1 lines
+        # and doubles with each window read cleanly, so a quote that never closes
+        # is read at most that far, and reading stays linear.
+        reader = csv.reader(islice(iter(buf.readline, ""), size), delimiter=sep, strict=True)
+        seen = 0  # reader.line_num when the current record began
         try:
             for rec in reader:
-                start = state["record_start"]
-                state["record_start"] = begin + reader.line_num
-                keep(rec, start + 1)
-            break
-        except (csv.Error, _RunawayQuote):
-            bad = state["record_start"]
-            # the lenient reader may still read this line on its own, as pyarrow does ('"Title" extra')
-            lone = lines[bad]
-            try:
-                lenient = list(csv.reader([lone], delimiter=sep))
-            except csv.Error:  # the line alone holds a value longer than the field limit
-                lenient = None
-            if lenient is None:
-                issues.append(Issue(bad + 1, None, lone[:200],
-                                    "This line could not be read as CSV (a value is longer than {limit} characters).",
-                                    REJECTED, (("limit", FIELD_LIMIT),)))
-            elif lone.count('"') % 2 == 0 and len(lenient) == 1:
-                keep(lenient[0], bad + 1)
-            else:
-                issues.append(Issue(bad + 1, None, lone[:200],
-                                    "This line could not be read as CSV (a quote is not closed or is misplaced).",
-                                    REJECTED))
-            pos = bad + 1
-    return pd.DataFrame(rows, columns=header, dtype=str), np.array(starts, dtype=int), issues
+                used = reader.line_num - seen
+                if used > MAX_RECORD_LINES:
+                    raise _RunawayQuote
+                seen += used
+                start = line + 1
+                line += used
+                if used == 1 and len(rec) == width:
+                    batch.append(rec)
+                    starts.append(start)
+                    if len(batch) >= _BATCH:
+                        flush()
+                elif 0 < len(rec) < width and not "".join(rec).strip(_BLANK):
+                    empty.append(start)  # (keep() would do the same: a flood of these is the common attack)
+                else:
+                    keep(rec, start)
+                pos = buf.tell()
+        except csv.Error:
+            if reader.line_num == size and 0 < seen and reader.line_num - seen <= MAX_RECORD_LINES:
+                buf.seek(pos)  # the window ended inside a record: read it again from its start
+                size = _WINDOW
+                continue
+        except _RunawayQuote:
+            pass
+        else:
+            if reader.line_num < size:
+                break  # the end of the text
+            size = min(2 * size, _WINDOW)
+            continue
+        # a broken record: its first line on its own, then on from the next line
+        start = line + 1
+        buf.seek(pos)
+        lone = buf.readline().rstrip("\r\n")
+        line, pos, size = start, buf.tell(), MAX_RECORD_LINES + 1
+        # the lenient reader may still read this line on its own, as pyarrow does ('"Title" extra')
+        try:
+            lenient = list(csv.reader([lone], delimiter=sep))
+        except csv.Error:  # the line alone holds a value longer than the field limit
+            too_long.add(start, lone)
+            continue
+        if lone.count('"') % 2 == 0 and len(lenient) == 1:
+            keep(lenient[0], start)
+        else:
+            unreadable.add(start, lone)
+        broken += 1
+        first_broken = first_broken or start
+        if broken > MAX_BROKEN_LINES:
+            raise LoadError("This file has too many broken quotes to be read as CSV (a quote is not closed "
+                            "or is misplaced), the first on line {line}.", line=first_broken)
+    flush()
+    for pending in (ragged, unreadable, too_long):
+        pending.flush()
+    log.add(Issue(None, None, "", "The row is empty.", REJECTED), np.array(empty, dtype=np.int64))
+    columns = [pa.chunked_array(c, type=pa.large_string()) for c in chunks]
+    return header, columns, np.array(starts, dtype=np.int64), log
+
+
+def _parse_careful(text: str, sep: str) -> tuple[pd.DataFrame, np.ndarray, list[Issue]]:
+    """``_read_careful`` as (a frame of strings, each row's first line, the issues)."""
+    header, columns, lines, log = _read_careful(text, sep)
+    frame = pd.DataFrame({k: c.to_pandas() for k, c in enumerate(columns)}, index=pd.RangeIndex(len(lines)))
+    frame.columns = header
+    return frame, lines, log.details(len(log))
 
 
 # ----------------------------------------------------------------- value parsers
@@ -587,9 +721,10 @@ def _load(data: bytes | Path, label: str) -> LoadResult:
                         expected=", ".join(REQUIRED))
 
     columns = dict(zip(names, parsed.columns))
+    blank = _blank(len(parsed.lines))  # one array for every missing column (Arrow arrays are immutable)
     for c in COLUMN_NAMES:
         if c not in columns:
-            columns[c] = _blank(len(parsed.lines))
+            columns[c] = blank
     extra = tuple(c for c in columns if c not in BY_NAME)
     checker = _Checker(columns, parsed.lines, log)
     del columns
@@ -658,17 +793,13 @@ def _read_general(data: bytes) -> _Parsed:
     _refuse_repeats([normalise_header(c) for c in _header_names(_first_line(text), sep)])
 
     fast = _parse_fast(text, sep, data if same_bytes else None)
-    log = IssueLog()
-    if fast is not None:
-        raw, lines = fast
-    else:
-        raw, lines, issues = _parse_careful(text, sep)
-        for i in issues:
-            log.add(Issue(None, i.column, "", i.reason, i.kind), np.array([i.line]), pa.array([i.value]),
-                    {name: np.array([v], dtype=object) for name, v in i.params})
+    if fast is None:
+        header, columns, lines, log = _read_careful(text, sep)
+        return _Parsed(header, columns, lines, log, notes)
     del text
+    raw, lines = fast
     columns = [_arrow_text(raw.iloc[:, k]) for k in range(raw.shape[1])]
-    return _Parsed([str(c) for c in raw.columns], columns, lines, log, notes)
+    return _Parsed([str(c) for c in raw.columns], columns, lines, IssueLog(), notes)
 
 
 def _arrow_text(values: pd.Series) -> pa.ChunkedArray:

@@ -162,3 +162,72 @@ def test_a_clean_file_has_an_empty_report():
     assert r.issue_count == 0 and not r.issues_truncated
     assert r.counts_by_reason().empty and r.all_issues_frame().empty
     assert r.all_issues_csv().decode("utf-8-sig").strip() == '"Line","Column","Value","Outcome","Reason"'
+
+
+# ------------------------------------------------------------------ floods of broken records
+
+MEASURE = r"""
+import json, resource, sys, time
+sys.path.insert(0, {root!r})
+from cmap_tracker import loader
+header = b"id,title,pillar,sector,status,start_date,source_url\n"
+loader.load(header + b"A-1,t,security,s,done,2026-01-01,https://a.org\n\n")  # imports and caches warm
+data = header + {body}
+before = resource.getrusage(resource.RUSAGE_SELF)
+start = time.perf_counter()
+r = loader.load(data)
+wall = time.perf_counter() - start
+after = resource.getrusage(resource.RUSAGE_SELF)
+print(json.dumps({{
+    "wall": wall, "cpu": after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime,
+    "growth_mb": (after.ru_maxrss - before.ru_maxrss) / 1024, "ok": r.ok,
+    "fatal": r.fatal.text() if r.fatal else None, "rows": r.rows_in_file, "kept": len(r.frame),
+    "rejected": r.rejected_rows, "details": len(r.issues)}}))
+"""
+
+
+def measure(body: str) -> dict:
+    """Load ``header + eval(body)`` in a fresh process: CPU seconds, peak RSS growth, outcome."""
+    import json
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    out = subprocess.run([sys.executable, "-c", MEASURE.format(root=str(ROOT), body=body)],
+                         capture_output=True, text=True, timeout=300, check=True)
+    return json.loads(out.stdout)
+
+
+def accounted(m: dict) -> bool:
+    """Loaded with every row accounted for, or refused with one message."""
+    return (m["ok"] and m["kept"] + m["rejected"] == m["rows"]) or (not m["ok"] and m["fatal"] and not m["rows"])
+
+
+def test_a_flood_of_stray_quotes_is_read_in_bounded_time_and_memory():
+    # 12 MB: 6M lines of a lone '"', i.e. 3M records each a quoted line break
+    m = measure("b'\"\\n' * 6_000_000")
+    assert accounted(m), m
+    assert m["cpu"] < 5 and m["growth_mb"] < 300, m
+    assert m["details"] <= loader.DETAIL_ROWS
+
+
+def test_a_flood_of_unclosed_quotes_is_refused_with_one_message():
+    m = measure("b'U-1,\"x\\n' * 1_500_000")
+    assert not m["ok"] and "too many broken quotes" in m["fatal"] and "line 2" in m["fatal"], m
+    assert m["cpu"] < 5 and m["growth_mb"] < 300, m
+
+
+def test_quotes_that_each_run_to_the_end_are_refused_in_linear_time():
+    # each line opens a quote that no later line closes: every restart would read to the end
+    m = measure("b'a\",\"b\\n' * 1_000_000")
+    assert not m["ok"] and "too many broken quotes" in m["fatal"], m
+    assert m["cpu"] < 5, m
+
+
+def test_up_to_the_bound_every_broken_line_is_reported():
+    rows = [f'B-{i},"Broken,security,S,done,2026-01-01,{URL}' for i in range(loader.MAX_BROKEN_LINES)]
+    r = load(csv_bytes(*rows, good("A-1")))
+    assert r.ok and r.rejected_rows == loader.MAX_BROKEN_LINES and r.frame["id"].tolist() == ["A-1"]
+    over = load(csv_bytes(*rows, rows[0], good("A-1")))
+    assert not over.ok and "too many broken quotes" in over.fatal.text() and "line 2" in over.fatal.text()
