@@ -391,6 +391,11 @@ def decode(data: bytes) -> tuple[str, str]:
         return data.decode("latin-1"), "Latin-1"
 
 
+def _header_line(text: str) -> str:
+    """The first line, which ends at the first LF or CR."""
+    return re.match(r"[^\r\n]*", text).group()
+
+
 def _first_line(text: str) -> str:
     """``text.split("\n", 1)[0]`` without copying the rest of a large file."""
     end = text.find("\n")
@@ -471,6 +476,12 @@ def _read_careful(text: str, sep: str) -> tuple[list[str], list[pa.ChunkedArray]
     """csv-module parse -> (header, one Arrow string column per header name, each
     row's first line, the rows rejected here).
 
+    Line numbers are physical lines: a line ends at LF, CRLF, or a lone CR
+    outside a quoted value (old Mac exports). A lone CR inside a quoted value is
+    part of the value (a text editor of a CRLF file shows no break there), an
+    LF inside one is a line break. The fast reader takes only files without a
+    lone CR, whose lines end at LF or CRLF: the two agree.
+
     It knows each record's first line, reports ragged rows, and survives a broken
     quote: the line where it opens is reported (or read on its own, if it can
     be) and reading resumes on the next line, so no later row is swallowed.
@@ -526,6 +537,7 @@ def _read_careful(text: str, sep: str) -> tuple[list[str], list[pa.ChunkedArray]
         if len(batch) >= _BATCH:
             flush()
 
+    cr = "\r" in text
     line = 1  # lines read so far (the header)
     pos = buf.tell()  # where the current record begins
     size = _WINDOW  # lines the next reader may read
@@ -546,6 +558,9 @@ def _read_careful(text: str, sep: str) -> tuple[list[str], list[pa.ChunkedArray]
                 seen += used
                 start = line + 1
                 line += used
+                if used > 1 and cr:  # the reader splits lines at every lone CR: not at those inside values
+                    joined = sep.join(rec)
+                    line -= joined.count("\r") - joined.count("\r\n")
                 if used == 1 and len(rec) == width:
                     batch.append(rec)
                     starts.append(start)
@@ -593,6 +608,9 @@ def _read_careful(text: str, sep: str) -> tuple[list[str], list[pa.ChunkedArray]
         pending.flush()
     log.add(Issue(None, None, "", "The row is empty.", REJECTED), np.array(empty, dtype=np.int64))
     columns = [pa.chunked_array(c, type=pa.large_string()) for c in chunks]
+    if "\r\n" in text:  # a CRLF inside a value reads as LF, as in a file without lone CRs (made LF first)
+        columns = [pc.replace_substring(c, "\r\n", "\n") if pc.any(pc.match_substring(c, "\r\n")).as_py() else c
+                   for c in columns]
     return header, columns, np.array(starts, dtype=np.int64), log
 
 
@@ -780,19 +798,22 @@ def _refuse_wide(src: pa.Buffer | Path) -> None:
 
 
 def _read_general(data: bytes) -> _Parsed:
-    """Any file: decoded to text (UTF-8, else Windows-1252/Latin-1), line breaks
-    made LF, parsed by pandas if the line numbers follow from the row count,
-    else by the csv module, which reports ragged rows and broken quotes."""
+    """Any file: decoded to text (UTF-8, else Windows-1252/Latin-1), CRLF made
+    LF, parsed by pandas if the line numbers follow from the row count, else by
+    the csv module, which reports ragged rows and broken quotes. A lone CR is
+    left to the csv module: a line break outside quotes, a character inside."""
     text, encoding = decode(data)
     same_bytes = encoding == "UTF-8"  # text.encode() == data until a line ending is rewritten
     if "\r" in text:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
         same_bytes = False
-    sep = sniff_delimiter(text)
+        if text.count("\r") == text.count("\r\n"):  # (with a lone CR, "\r\r\n" would become one break)
+            text = text.replace("\r\n", "\n")
+    head = _header_line(text)
+    sep = sniff_delimiter(head)
     notes = _notes(encoding, sep)
-    _refuse_repeats([normalise_header(c) for c in _header_names(_first_line(text), sep)])
+    _refuse_repeats([normalise_header(c) for c in _header_names(head, sep)])
 
-    fast = _parse_fast(text, sep, data if same_bytes else None)
+    fast = None if "\r" in text else _parse_fast(text, sep, data if same_bytes else None)
     if fast is None:
         header, columns, lines, log = _read_careful(text, sep)
         return _Parsed(header, columns, lines, log, notes)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from conftest import HEADER, csv_bytes
 from cmap_tracker import contract, loader
@@ -231,3 +233,84 @@ def test_up_to_the_bound_every_broken_line_is_reported():
     assert r.ok and r.rejected_rows == loader.MAX_BROKEN_LINES and r.frame["id"].tolist() == ["A-1"]
     over = load(csv_bytes(*rows, rows[0], good("A-1")))
     assert not over.ok and "too many broken quotes" in over.fatal.text() and "line 2" in over.fatal.text()
+
+
+# ------------------------------------------------------------------ line numbers
+#
+# A line ends at LF, at CRLF, or at a lone CR outside a quoted value (as an old
+# Mac export ends its lines). A lone CR inside a quoted value is part of the
+# value, not a line break; an LF or CRLF inside a quoted value is a line break.
+# Blank lines count. The header is line 1.
+
+
+def physical_line_of(text: str, offsets: list[int]) -> list[int]:
+    """The line each offset of a well-formed CSV text is on, by the definition above
+    (a plain scan: quote parity says whether a character is inside a quoted value)."""
+    want = sorted(set(offsets))
+    at, line, quoted, out = 0, 1, False, {}
+    for i, ch in enumerate(text):
+        while at < len(want) and want[at] == i:
+            out[want[at]] = line
+            at += 1
+        if ch == '"':
+            quoted = not quoted
+        elif ch == "\n" or (ch == "\r" and text[i + 1: i + 2] != "\n" and not quoted):
+            line += 1
+    for o in want[at:]:
+        out[o] = line
+    return [out[o] for o in offsets]
+
+
+def build(records: list[tuple[str, str, int]], header_end: str = "\n") -> tuple[bytes, list[int]]:
+    """A file of valid rows: (title as written in the CSV, line ending, blank lines
+    before it) -> (bytes, the expected line of each row)."""
+    text, offsets = HEADER + header_end, []
+    for k, (title, end, blanks) in enumerate(records):
+        text += end * blanks
+        offsets.append(len(text))
+        text += good(f"A-{k}", title=title) + end
+    return text.encode(), physical_line_of(text, offsets)
+
+
+def quoted(value: str) -> str:
+    return '"' + value.replace('"', '""') + '"'
+
+
+def test_a_lone_cr_inside_a_quoted_value_in_a_crlf_file_is_not_a_line_break():
+    data = "\r\n".join([HEADER, good("A-1", title=quoted("a\rb")), good("A-2"), good("A-3", pillar="bogus")])
+    r = load((data + "\r\n").encode())
+    assert r.frame["line"].tolist() == [2, 3]
+    assert [i.line for i in r.issues] == [4]
+    assert r.frame["title"].iloc[0] == "a\rb"  # kept as written
+
+
+@pytest.mark.parametrize("end", ["\n", "\r\n", "\r"], ids=["LF", "CRLF", "CR"])
+def test_line_numbers_with_quoted_breaks_and_blank_lines(end):
+    records = [("Plain", end, 0), (quoted("two\nlines"), end, 0), (quoted("cr\rinside"), end, 2),
+               (quoted("crlf\r\ninside"), end, 0), ("Last", end, 1)]
+    data, expected = build(records, end)
+    r = load(data)
+    assert r.ok and r.frame["line"].tolist() == expected
+    assert expected == [2, 3, 7, 8, 11]
+
+
+def test_a_lone_cr_outside_quotes_ends_a_line():
+    r = load((HEADER + "\n" + good("A-1") + "\r" + good("A-2") + "\n" + good("A-3") + "\n").encode())
+    assert r.frame["line"].tolist() == [2, 3, 4]
+
+
+TITLE = st.text(alphabet=st.sampled_from('ab ,"\r\n\té'), min_size=0, max_size=6)
+
+
+@settings(max_examples=150, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+@given(records=st.lists(st.tuples(TITLE, st.sampled_from(["\n", "\r\n", "\r"]), st.integers(0, 2)),
+                        min_size=1, max_size=8),
+       header_end=st.sampled_from(["\n", "\r\n", "\r"]))
+def test_reported_lines_are_the_physical_lines(records, header_end):
+    # every title is quoted when it holds a quote, a delimiter or a line break, as a CSV writer does
+    cells = [("T" + t, end, blanks) for t, end, blanks in records]
+    cells = [(quoted(t) if any(c in t for c in ',"\r\n') else t, end, blanks) for t, end, blanks in cells]
+    data, expected = build(cells, header_end)
+    r = load(data)
+    assert r.ok and r.rows_in_file == len(records)
+    assert r.frame["line"].tolist() == expected
