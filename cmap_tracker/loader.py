@@ -19,6 +19,7 @@ import csv
 import io
 import re
 import string
+import time
 import urllib.request
 from array import array
 from concurrent.futures import ThreadPoolExecutor
@@ -51,6 +52,9 @@ FIELD_LIMIT = max(csv.field_size_limit(), MAX_UPLOAD_BYTES)
 csv.field_size_limit(FIELD_LIMIT)
 TRUE_WORDS = {"true", "yes", "y", "1", "x", "oui", "vrai", "si", "verdadero"}
 FALSE_WORDS = {"", "false", "no", "n", "0", "non", "faux", "falso"}
+
+
+LOAD_SECONDS = 30  # a load that runs longer stops with a message (load(budget=...) to change it)
 
 
 class LoadError(Exception):
@@ -333,11 +337,31 @@ class LoadResult:
 # --------------------------------------------------------------------------- input
 
 
-def read_source(source: str | Path | bytes, *, limit: int | None = MAX_UPLOAD_BYTES) -> bytes:
+class _Clock:
+    """A load's time budget: ``check()`` raises a LoadError once it is spent. The
+    readers and the checks call it between steps and every few thousand lines,
+    so a load ends soon after its budget whatever the file."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.deadline = time.monotonic() + seconds
+
+    def check(self) -> None:
+        if time.monotonic() > self.deadline:
+            raise LoadError("Reading this file took longer than the {seconds} seconds allowed; it was not loaded.",
+                            seconds=f"{self.seconds:g}")
+
+
+_NO_LIMIT = _Clock(float("inf"))
+
+
+def read_source(source: str | Path | bytes, *, limit: int | None = MAX_UPLOAD_BYTES,
+                clock: _Clock = _NO_LIMIT) -> bytes:
     """Bytes from uploaded bytes, a local path, or an http(s) URL.
 
     ``limit`` applies to uploads and URLs. Local files named by the operator
     (``DASHBOARD_DATA``) are trusted and may be larger: pass ``limit=None``.
+    A download stops when ``clock`` runs out.
     """
     if isinstance(source, (bytes, bytearray, memoryview)):
         data = bytes(source)
@@ -346,7 +370,12 @@ def read_source(source: str | Path | bytes, *, limit: int | None = MAX_UPLOAD_BY
             raise LoadError("Only http:// and https:// addresses can be loaded, not {source}.", source=source)
         try:
             with urllib.request.urlopen(source, timeout=20) as resp:  # noqa: S310 (scheme checked above)
-                data = resp.read((limit or 1 << 40) + 1)
+                parts, size, most = [], 0, (limit or 1 << 40) + 1
+                while size < most and (part := resp.read(min(1 << 16, most - size))):
+                    parts.append(part)
+                    size += len(part)
+                    clock.check()
+                data = b"".join(parts)
         except OSError as exc:
             raise LoadError("Could not download {source}: {error}", source=source, error=str(exc)) from None
     else:
@@ -364,7 +393,7 @@ def _is_address(source: object) -> bool:
     return isinstance(source, str) and re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", source) is not None
 
 
-def _read_input(source: str | Path | bytes, *, limit: int | None) -> bytes | Path:
+def _read_input(source: str | Path | bytes, *, limit: int | None, clock: _Clock = _NO_LIMIT) -> bytes | Path:
     """``read_source``, except that a local file is not read here: the fast reader
     has pyarrow stream it from disk (a large file is never held whole in memory,
     and reading overlaps parsing); only the careful reader reads it whole."""
@@ -372,7 +401,7 @@ def _read_input(source: str | Path | bytes, *, limit: int | None) -> bytes | Pat
         path = Path(source)
         if path.is_file():
             return path
-    return read_source(source, limit=limit)
+    return read_source(source, limit=limit, clock=clock)
 
 
 def decode(data: bytes) -> tuple[str, str]:
@@ -472,7 +501,8 @@ class _Pending:
         self._reset()
 
 
-def _read_careful(text: str, sep: str) -> tuple[list[str], list[pa.ChunkedArray], np.ndarray, IssueLog]:
+def _read_careful(text: str, sep: str,
+                  clock: _Clock = _NO_LIMIT) -> tuple[list[str], list[pa.ChunkedArray], np.ndarray, IssueLog]:
     """csv-module parse -> (header, one Arrow string column per header name, each
     row's first line, the rows rejected here).
 
@@ -548,6 +578,7 @@ def _read_careful(text: str, sep: str) -> tuple[list[str], list[pa.ChunkedArray]
         # with it; after a broken record the window is MAX_RECORD_LINES + 1 lines
         # and doubles with each window read cleanly, so a quote that never closes
         # is read at most that far, and reading stays linear.
+        clock.check()
         reader = csv.reader(islice(iter(buf.readline, ""), size), delimiter=sep, strict=True)
         seen = 0  # reader.line_num when the current record began
         try:
@@ -673,13 +704,15 @@ def parse_themes(raw: str, slug: Callable[[str], str] = theme_slug) -> str:
 
 
 def load(source: str | Path | bytes, *, name: str | None = None,
-         limit: int | None = MAX_UPLOAD_BYTES) -> LoadResult:
+         limit: int | None = MAX_UPLOAD_BYTES, budget: float | None = None) -> LoadResult:
     """Load and validate. Never raises for bad input: file-level problems come
-    back as ``result.fatal``."""
+    back as ``result.fatal``, among them a load that takes longer than
+    ``budget`` seconds (LOAD_SECONDS by default)."""
     label = name or (str(source) if not isinstance(source, (bytes, bytearray)) else "upload")
+    clock = _Clock(LOAD_SECONDS if budget is None else budget)
     try:
         try:
-            return _load(_read_input(source, limit=limit), label)
+            return _load(_read_input(source, limit=limit, clock=clock), label, clock)
         except FileNotFoundError:  # removed while it was being read
             raise LoadError("The data file {source} does not exist.", source=str(source)) from None
         except csv.Error as exc:  # every csv.Error the readers expect is handled where it arises
@@ -715,14 +748,16 @@ class _Parsed:
     notes: list[Issue]
 
 
-def _load(data: bytes | Path, label: str) -> LoadResult:
+def _load(data: bytes | Path, label: str, clock: _Clock = _NO_LIMIT) -> LoadResult:
     src = data if isinstance(data, Path) else pa.py_buffer(data)
     if not any(_NOT_SPACE.search(part) for part in _chunks(src)):  # == not data.strip(), in pieces
         raise LoadError("The file is empty.")
     _refuse_wide(src)
     parsed = _read_fast(src)
+    clock.check()
     if parsed is None:
-        parsed = _read_general(data if isinstance(data, bytes) else read_source(data, limit=None))
+        parsed = _read_general(data if isinstance(data, bytes) else read_source(data, limit=None), clock)
+        clock.check()
     del src, data  # the columns hold all that is needed from here on
 
     names = [normalise_header(c) for c in parsed.header]
@@ -746,7 +781,8 @@ def _load(data: bytes | Path, label: str) -> LoadResult:
     extra = tuple(c for c in columns if c not in BY_NAME)
     checker = _Checker(columns, parsed.lines, log)
     del columns
-    frame = checker.run()
+    clock.check()
+    frame = checker.run(clock)
     result = LoadResult(frame, log.details(), rows_in_file, label, extra_columns=extra, notes=parsed.notes, log=log)
     assert len(frame) + result.rejected_rows == rows_in_file, "loader lost a row"
     return result
@@ -797,7 +833,7 @@ def _refuse_wide(src: pa.Buffer | Path) -> None:
 # ----------------------------------------------------------- the careful reader
 
 
-def _read_general(data: bytes) -> _Parsed:
+def _read_general(data: bytes, clock: _Clock = _NO_LIMIT) -> _Parsed:
     """Any file: decoded to text (UTF-8, else Windows-1252/Latin-1), CRLF made
     LF, parsed by pandas if the line numbers follow from the row count, else by
     the csv module, which reports ragged rows and broken quotes. A lone CR is
@@ -814,8 +850,9 @@ def _read_general(data: bytes) -> _Parsed:
     _refuse_repeats([normalise_header(c) for c in _header_names(head, sep)])
 
     fast = None if "\r" in text else _parse_fast(text, sep, data if same_bytes else None)
+    clock.check()
     if fast is None:
-        header, columns, lines, log = _read_careful(text, sep)
+        header, columns, lines, log = _read_careful(text, sep, clock)
         return _Parsed(header, columns, lines, log, notes)
     del text
     raw, lines = fast
@@ -1110,6 +1147,7 @@ class _Checker:
         self.coded = {c: v for c, v in prepared.items() if c in _CODED}
         self.bad = np.zeros(self.n, dtype=bool)
         self.live = np.ones(self.n, dtype=bool)  # False for empty rows: one issue each is enough
+        self.clock = _NO_LIMIT
         self._empty: dict[str, np.ndarray] = {}
         self._uniques: dict[str, pa.Array] = {}
 
@@ -1190,6 +1228,7 @@ class _Checker:
         """Log ``reason`` for the live rows in ``mask``. ``params`` are the message's
         parameters that all those rows share; ``per_row(idx)`` gives the others, one
         per flagged row; ``{value}`` is the row's cell in ``column``."""
+        self.clock.check()
         mask = mask & self.live
         idx = np.flatnonzero(mask)
         if not len(idx):
@@ -1215,7 +1254,8 @@ class _Checker:
                       params={"name": vocabulary.name, "allowed": allowed})
         return codes, mapped
 
-    def run(self) -> pd.DataFrame:
+    def run(self, clock: _Clock = _NO_LIMIT) -> pd.DataFrame:
+        self.clock = clock  # checked by each flag() and between the slower steps
         empty_row = np.ones(self.n, dtype=bool)
         for c in COLUMN_NAMES:
             if not empty_row.any():
@@ -1278,6 +1318,7 @@ class _Checker:
         slugs: dict[str, str] = {}  # theme_slug per part, across all the distinct values
         themes = _map_uniques(theme_uniques, lambda v: parse_themes(
             v, lambda p: slugs[p] if p in slugs else slugs.setdefault(p, theme_slug(p))))
+        clock.check()
 
         keep = ~self.bad
         rows = None if keep.all() else np.flatnonzero(keep)

@@ -314,3 +314,29 @@ def test_reported_lines_are_the_physical_lines(records, header_end):
     r = load(data)
     assert r.ok and r.rows_in_file == len(records)
     assert r.frame["line"].tolist() == expected
+
+
+# ------------------------------------------------------------------ time budget
+
+
+def test_a_load_over_its_time_budget_stops_with_a_message():
+    # 900k short rows: the careful reader alone takes seconds over them
+    data = csv_bytes(*(["a"] * 900_000))
+    start = time.perf_counter()
+    r = loader.load(data, budget=0.3)
+    elapsed = time.perf_counter() - start
+    assert not r.ok and "took longer than the 0.3 seconds allowed" in r.fatal.text()
+    assert r.rows_in_file == 0 and r.frame.empty
+    assert elapsed < 2.0, f"stopped after {elapsed:.1f} s"
+
+
+def test_the_budget_bounds_a_file_the_fast_reader_takes():
+    data = csv_bytes(*(good(f"A-{k}", pillar=f"p{k}") for k in range(200_000)))
+    r = loader.load(data, budget=0.05)
+    assert not r.ok and "took longer than" in r.fatal.text()
+
+
+def test_within_the_default_budget_a_file_loads():
+    assert loader.LOAD_SECONDS == 30
+    r = load(csv_bytes(good("A-1"), "", good("A-2")))
+    assert r.ok and r.frame["id"].tolist() == ["A-1", "A-2"]
