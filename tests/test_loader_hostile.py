@@ -340,3 +340,43 @@ def test_within_the_default_budget_a_file_loads():
     assert loader.LOAD_SECONDS == 30
     r = load(csv_bytes(good("A-1"), "", good("A-2")))
     assert r.ok and r.frame["id"].tolist() == ["A-1", "A-2"]
+
+
+# ------------------------------------------------------------------ the Data page
+
+
+def data_page(monkeypatch, tmp_path, data: bytes):
+    from streamlit.testing.v1 import AppTest
+
+    from conftest import ROOT
+
+    path = tmp_path / "data.csv"
+    path.write_bytes(data)
+    monkeypatch.setenv("DASHBOARD_DATA", str(path))
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    at.switch_page("pages/data.py")
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_the_data_page_counts_every_reason_and_offers_the_full_list(monkeypatch, tmp_path):
+    rows = [good(f"P-{k}", pillar=f"bogus{k}") for k in range(1200)] + [good("G-1")]
+    at = data_page(monkeypatch, tmp_path, csv_bytes(*rows))
+    details, counts = at.dataframe[0].value, at.dataframe[1].value
+    assert len(details) == loader.DETAIL_ROWS
+    assert counts[["Column", "Rows"]].values.tolist() == [["pillar", 1200]]
+    assert any("first 1,000 rows of each reason" in c.value and "all 1,200 issues" in c.value for c in at.caption)
+    (button,) = at.get("download_button")
+    assert button.proto.label == "Download every rejected or corrected row (CSV)"
+    assert button.proto.deferred_file_id and not button.proto.url  # built when clicked, not on every run
+
+
+def test_an_upload_error_quoting_the_file_is_shown_as_plain_text(monkeypatch, tmp_path):
+    at = data_page(monkeypatch, tmp_path, csv_bytes(good("A-1")))
+    header = HEADER + ",**loud** [x](https://e.org),**loud** [x](https://e.org)"
+    at.file_uploader[0].set_value(("evil.csv", csv_bytes(good("A-1") + ",a,b", header=header), "text/csv")).run()
+    assert not at.exception
+    assert [e.value for e in at.error] == ["This file could not be used."]
+    assert any("repeats the column(s): **loud**_[x](https://e.org)" in t.value for t in at.text)
+    assert not any("**loud**" in m.value for m in at.markdown)
