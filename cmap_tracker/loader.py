@@ -34,6 +34,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
+from . import contract
 from .contract import BY_NAME, COLUMN_NAMES, COLUMNS, MAX_COLUMNS, MAX_UPLOAD_BYTES, MAX_UPLOAD_MB, REQUIRED
 from .vocab import CONFIDENCE, PILLARS, STATUSES, THEME_SLUG, THEMES, fold
 
@@ -479,12 +480,15 @@ class _Pending:
         self.log, self.reason, self.keep_values, self.names = log, reason, values, per_row
         self._reset()
 
+    count = 0  # issues added, flushed or not
+
     def _reset(self) -> None:
         self.lines = array("q")
         self.values: list[str] = []
         self.per_row = {name: array("q") for name in self.names}
 
     def add(self, line: int, value: str = "", **per_row: int) -> None:
+        self.count += 1
         self.lines.append(line)
         if self.keep_values:
             self.values.append(value[:VALUE_CHARS])
@@ -501,8 +505,8 @@ class _Pending:
         self._reset()
 
 
-def _read_careful(text: str, sep: str,
-                  clock: _Clock = _NO_LIMIT) -> tuple[list[str], list[pa.ChunkedArray], np.ndarray, IssueLog]:
+def _read_careful(text: str, sep: str, clock: _Clock = _NO_LIMIT,
+                  max_rows: int | None = None) -> tuple[list[str], list[pa.ChunkedArray], np.ndarray, IssueLog]:
     """csv-module parse -> (header, one Arrow string column per header name, each
     row's first line, the rows rejected here).
 
@@ -523,7 +527,8 @@ def _read_careful(text: str, sep: str,
     quadratic blow-up on files full of stray quotes); a file with more than
     MAX_BROKEN_LINES broken quotes is refused. A record with fewer or more
     fields than the header, all of them blank, is rejected as empty here (the
-    checks would say the same), so a flood of them costs no rows."""
+    checks would say the same), so a flood of them costs no rows. Past
+    ``max_rows`` records the file is refused."""
     buf = io.StringIO(text, newline="")
     head = buf.readline()
     try:
@@ -541,6 +546,7 @@ def _read_careful(text: str, sep: str,
                                    "(a value is longer than {limit} characters).", REJECTED,
                                    (("limit", FIELD_LIMIT),)))
     batch: list[list[str]] = []
+    pad = [""] * width
     chunks: list[list[pa.Array]] = [[] for _ in range(width)]
     starts = array("q")
 
@@ -562,7 +568,7 @@ def _read_careful(text: str, sep: str,
         elif not "".join(rec).strip(_BLANK):
             empty.append(start)
         else:
-            batch.append((rec + [""] * (width - n))[:width])
+            batch.append(rec[:width] if n > width else rec + pad[n:])
             starts.append(start)
         if len(batch) >= _BATCH:
             flush()
@@ -572,6 +578,11 @@ def _read_careful(text: str, sep: str,
     pos = buf.tell()  # where the current record begins
     size = _WINDOW  # lines the next reader may read
     broken, first_broken = 0, 0
+    def refuse_long() -> None:
+        records = len(starts) + len(empty) + ragged.count + unreadable.count + too_long.count
+        if max_rows is not None and records > max_rows:
+            _refuse_rows(max_rows)
+
     while True:
         # Each reader reads a window of lines from wherever buf is. A record that
         # does not end inside its window is read again in a window that starts
@@ -579,6 +590,7 @@ def _read_careful(text: str, sep: str,
         # and doubles with each window read cleanly, so a quote that never closes
         # is read at most that far, and reading stays linear.
         clock.check()
+        refuse_long()
         reader = csv.reader(islice(iter(buf.readline, ""), size), delimiter=sep, strict=True)
         seen = 0  # reader.line_num when the current record began
         try:
@@ -592,13 +604,16 @@ def _read_careful(text: str, sep: str,
                 if used > 1 and cr:  # the reader splits lines at every lone CR: not at those inside values
                     joined = sep.join(rec)
                     line -= joined.count("\r") - joined.count("\r\n")
-                if used == 1 and len(rec) == width:
+                n = len(rec)
+                if n == width or 0 < n < width and "".join(rec).strip(_BLANK):  # (keep()'s cases, inlined)
+                    if n < width:
+                        rec.extend(pad[n:])
                     batch.append(rec)
                     starts.append(start)
                     if len(batch) >= _BATCH:
                         flush()
-                elif 0 < len(rec) < width and not "".join(rec).strip(_BLANK):
-                    empty.append(start)  # (keep() would do the same: a flood of these is the common attack)
+                elif 0 < n < width:
+                    empty.append(start)
                 else:
                     keep(rec, start)
                 pos = buf.tell()
@@ -634,6 +649,7 @@ def _read_careful(text: str, sep: str,
         if broken > MAX_BROKEN_LINES:
             raise LoadError("This file has too many broken quotes to be read as CSV (a quote is not closed "
                             "or is misplaced), the first on line {line}.", line=first_broken)
+    refuse_long()
     flush()
     for pending in (ragged, unreadable, too_long):
         pending.flush()
@@ -712,7 +728,8 @@ def load(source: str | Path | bytes, *, name: str | None = None,
     clock = _Clock(LOAD_SECONDS if budget is None else budget)
     try:
         try:
-            return _load(_read_input(source, limit=limit, clock=clock), label, clock)
+            max_rows = contract.MAX_UPLOAD_ROWS if limit is not None else None
+            return _load(_read_input(source, limit=limit, clock=clock), label, clock, max_rows)
         except FileNotFoundError:  # removed while it was being read
             raise LoadError("The data file {source} does not exist.", source=str(source)) from None
         except csv.Error as exc:  # every csv.Error the readers expect is handled where it arises
@@ -748,15 +765,34 @@ class _Parsed:
     notes: list[Issue]
 
 
-def _load(data: bytes | Path, label: str, clock: _Clock = _NO_LIMIT) -> LoadResult:
+def _records(text: str, sep: str, most: int) -> int:
+    """Records with at least one field, up to ``most``, as a lenient csv reader
+    counts them at C speed (no row is kept). The careful reader, which splits
+    broken quotes into lines, counts at least as many: this decides early that
+    a file has too many rows, never that it has few enough."""
+    try:
+        return sum(1 for _ in islice(filter(None, csv.reader(io.StringIO(text, newline=""), delimiter=sep)), most))
+    except csv.Error:
+        return 0
+
+
+def _refuse_rows(limit: int) -> None:
+    raise LoadError("The file has more than {limit} rows; an uploaded file may have at most {limit}.", limit=limit)
+
+
+def _load(data: bytes | Path, label: str, clock: _Clock = _NO_LIMIT, max_rows: int | None = None) -> LoadResult:
+    """``max_rows``: more rows than this refuse the file (None: any number)."""
     src = data if isinstance(data, Path) else pa.py_buffer(data)
     if not any(_NOT_SPACE.search(part) for part in _chunks(src)):  # == not data.strip(), in pieces
         raise LoadError("The file is empty.")
     _refuse_wide(src)
-    parsed = _read_fast(src)
+    # the fast reader parses the whole file: with more lines than rows allowed, the
+    # careful one counts the rows (blank lines and line breaks in values are no rows)
+    too_many = max_rows is not None and _line_feeds(src) > max_rows + 1
+    parsed = None if too_many else _read_fast(src)
     clock.check()
     if parsed is None:
-        parsed = _read_general(data if isinstance(data, bytes) else read_source(data, limit=None), clock)
+        parsed = _read_general(data if isinstance(data, bytes) else read_source(data, limit=None), clock, max_rows)
         clock.check()
     del src, data  # the columns hold all that is needed from here on
 
@@ -833,7 +869,7 @@ def _refuse_wide(src: pa.Buffer | Path) -> None:
 # ----------------------------------------------------------- the careful reader
 
 
-def _read_general(data: bytes, clock: _Clock = _NO_LIMIT) -> _Parsed:
+def _read_general(data: bytes, clock: _Clock = _NO_LIMIT, max_rows: int | None = None) -> _Parsed:
     """Any file: decoded to text (UTF-8, else Windows-1252/Latin-1), CRLF made
     LF, parsed by pandas if the line numbers follow from the row count, else by
     the csv module, which reports ragged rows and broken quotes. A lone CR is
@@ -849,10 +885,13 @@ def _read_general(data: bytes, clock: _Clock = _NO_LIMIT) -> _Parsed:
     notes = _notes(encoding, sep)
     _refuse_repeats([normalise_header(c) for c in _header_names(head, sep)])
 
-    fast = None if "\r" in text else _parse_fast(text, sep, data if same_bytes else None)
+    too_many = max_rows is not None and text.count("\n") + text.count("\r") > max_rows + 1
+    if too_many and _records(text, sep, max_rows + 2) > max_rows + 1:  # the header and more than max_rows
+        _refuse_rows(max_rows)
+    fast = None if "\r" in text or too_many else _parse_fast(text, sep, data if same_bytes else None)
     clock.check()
     if fast is None:
-        header, columns, lines, log = _read_careful(text, sep, clock)
+        header, columns, lines, log = _read_careful(text, sep, clock, max_rows)
         return _Parsed(header, columns, lines, log, notes)
     del text
     raw, lines = fast
@@ -916,6 +955,11 @@ def _head_line(src: pa.Buffer | Path) -> bytes:
         if len(head) < size:
             return head
         size *= 8
+
+
+def _line_feeds(src: pa.Buffer | Path) -> int:
+    """How many LF bytes the file holds."""
+    return sum(int(np.count_nonzero(np.frombuffer(piece, dtype=np.uint8) == 10)) for piece in _chunks(src))
 
 
 def _line_breaks(src: pa.Buffer | Path) -> tuple[int, bool] | None:

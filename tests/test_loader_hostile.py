@@ -177,7 +177,7 @@ loader.load(header + b"A-1,t,security,s,done,2026-01-01,https://a.org\n\n")  # i
 data = header + {body}
 before = resource.getrusage(resource.RUSAGE_SELF)
 start = time.perf_counter()
-r = loader.load(data)
+r = loader.load(data, **{kwargs})
 wall = time.perf_counter() - start
 after = resource.getrusage(resource.RUSAGE_SELF)
 print(json.dumps({{
@@ -188,15 +188,15 @@ print(json.dumps({{
 """
 
 
-def measure(body: str) -> dict:
-    """Load ``header + eval(body)`` in a fresh process: CPU seconds, peak RSS growth, outcome."""
+def measure(body: str, **kwargs) -> dict:
+    """``load(header + eval(body), **kwargs)`` in a fresh process: CPU seconds, peak RSS growth, outcome."""
     import json
     import subprocess
     import sys
 
     from conftest import ROOT
 
-    out = subprocess.run([sys.executable, "-c", MEASURE.format(root=str(ROOT), body=body)],
+    out = subprocess.run([sys.executable, "-c", MEASURE.format(root=str(ROOT), body=body, kwargs=kwargs)],
                          capture_output=True, text=True, timeout=300, check=True)
     return json.loads(out.stdout)
 
@@ -206,12 +206,15 @@ def accounted(m: dict) -> bool:
     return (m["ok"] and m["kept"] + m["rejected"] == m["rows"]) or (not m["ok"] and m["fatal"] and not m["rows"])
 
 
-def test_a_flood_of_stray_quotes_is_read_in_bounded_time_and_memory():
-    # 12 MB: 6M lines of a lone '"', i.e. 3M records each a quoted line break
-    m = measure("b'\"\\n' * 6_000_000")
+@pytest.mark.parametrize("limit", [contract.MAX_UPLOAD_BYTES, None], ids=["upload", "no row limit"])
+def test_a_flood_of_stray_quotes_is_read_in_bounded_time_and_memory(limit):
+    # 12 MB: 6M lines of a lone '"', i.e. 3M records each a quoted line break. An
+    # upload has too many rows; without that limit, the careful reader reads them all.
+    m = measure("b'\"\\n' * 6_000_000", limit=limit)
     assert accounted(m), m
     assert m["cpu"] < 5 and m["growth_mb"] < 300, m
-    assert m["details"] <= loader.DETAIL_ROWS
+    if limit is None:
+        assert m["ok"] and m["rows"] == m["rejected"] == 3_000_000 and m["details"] == loader.DETAIL_ROWS
 
 
 def test_a_flood_of_unclosed_quotes_is_refused_with_one_message():
@@ -380,3 +383,31 @@ def test_an_upload_error_quoting_the_file_is_shown_as_plain_text(monkeypatch, tm
     assert [e.value for e in at.error] == ["This file could not be used."]
     assert any("repeats the column(s): **loud**_[x](https://e.org)" in t.value for t in at.text)
     assert not any("**loud**" in m.value for m in at.markdown)
+
+
+# ------------------------------------------------------------------ rows in an upload
+
+
+@pytest.mark.parametrize("careful", [False, True], ids=["one row per line", "with a blank line"])
+def test_an_upload_may_have_at_most_max_upload_rows(careful, monkeypatch):
+    monkeypatch.setattr(contract, "MAX_UPLOAD_ROWS", 1000)
+    rows = [good(f"A-{k}") for k in range(1000)] + ([""] if careful else [])
+    assert load(csv_bytes(*rows)).rows_in_file == 1000
+    over = load(csv_bytes(*rows, good("A-1000")))
+    assert not over.ok and "more than 1000 rows" in over.fatal.text()
+    local = load(csv_bytes(*rows, good("A-1000")), limit=None)  # a file the operator names is not capped
+    assert local.ok and local.rows_in_file == 1001
+
+
+def test_a_flood_of_short_rows_is_refused_in_bounded_time_and_memory():
+    # 12 MB: 6M one-letter rows, each padded to the header (was ~30 s CPU and 1.3 GB)
+    m = measure("b'a\\n' * 6_000_000")
+    assert not m["ok"] and f"more than {contract.MAX_UPLOAD_ROWS} rows" in m["fatal"], m
+    assert m["cpu"] < 5 and m["growth_mb"] < 300, m
+
+
+def test_a_flood_of_empty_rows_is_refused_in_bounded_time_and_memory():
+    # 20 MB of ',,,,,,' lines: one row per line, so the fast reader would parse them all
+    m = measure("b',,,,,,\\n' * 2_900_000")
+    assert not m["ok"] and "rows" in m["fatal"], m
+    assert m["cpu"] < 5 and m["growth_mb"] < 300, m
