@@ -2,8 +2,13 @@
 plus a report that accounts for every row.
 
 Invariant: ``len(result.frame) + result.rejected_rows == result.rows_in_file``.
-Every row that is rejected or corrected has an ``Issue`` with its CSV line
-number (the header is line 1), the column and the reason.
+Every row that is rejected or corrected is logged with its CSV line number (a
+physical line; the header is line 1), the column and the reason (``IssueLog``,
+compact); the first DETAIL_ROWS of each reason are also ``Issue`` objects.
+
+Hostile files are bounded: at most MAX_COLUMNS columns and (for uploads)
+MAX_UPLOAD_ROWS rows, linear reading whatever the quotes, and a time budget
+(LOAD_SECONDS).
 
 The work is vectorised: a UTF-8 file goes straight from its bytes to Arrow
 columns (``_read_fast``), values are checked per *distinct* value and mapped
@@ -23,8 +28,8 @@ import time
 import urllib.request
 from array import array
 from concurrent.futures import ThreadPoolExecutor
-from itertools import islice
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -219,7 +224,6 @@ class IssueLog:
             if not pieces:
                 continue
             lines = np.concatenate([self.parts[i].lines[at] for i, at in pieces]).astype(np.int64)
-            owner = np.concatenate([np.full(len(at), i) for i, at in pieces])
             ranks = np.concatenate([np.full(len(at), rank[i]) for i, at in pieces])
             order = np.lexsort((np.arange(len(lines)), ranks, lines))
             out = {c: np.empty(len(lines), dtype=object) for c in columns[1:]}
@@ -478,9 +482,8 @@ class _Pending:
 
     def __init__(self, log: IssueLog, reason: Issue, *, values: bool = True, per_row: tuple[str, ...] = ()) -> None:
         self.log, self.reason, self.keep_values, self.names = log, reason, values, per_row
+        self.count = 0  # issues added, flushed or not
         self._reset()
-
-    count = 0  # issues added, flushed or not
 
     def _reset(self) -> None:
         self.lines = array("q")
@@ -573,16 +576,16 @@ def _read_careful(text: str, sep: str, clock: _Clock = _NO_LIMIT,
         if len(batch) >= _BATCH:
             flush()
 
-    cr = "\r" in text
-    line = 1  # lines read so far (the header)
-    pos = buf.tell()  # where the current record begins
-    size = _WINDOW  # lines the next reader may read
-    broken, first_broken = 0, 0
     def refuse_long() -> None:
         records = len(starts) + len(empty) + ragged.count + unreadable.count + too_long.count
         if max_rows is not None and records > max_rows:
             _refuse_rows(max_rows)
 
+    cr = "\r" in text
+    line = 1  # lines read so far (the header)
+    pos = buf.tell()  # where the current record begins
+    size = _WINDOW  # lines the next reader may read
+    broken, first_broken = 0, 0
     while True:
         # Each reader reads a window of lines from wherever buf is. A record that
         # does not end inside its window is read again in a window that starts
@@ -855,9 +858,7 @@ def _refuse_wide(src: pa.Buffer | Path) -> None:
     before any parse (the checks are per column: a 100k-column header is no data
     file). Delimiters and quotes are ASCII, so Latin-1 reads them right whatever
     the encoding."""
-    line = _head_line(src)
-    if line.startswith(_BOM):
-        line = line[len(_BOM):]
+    line = _head_line(src).removeprefix(_BOM)
     end = line.find(b"\r")
     text = (line if end < 0 else line[:end]).decode("latin-1")
     count = len(_header_names(text, sniff_delimiter(text)))

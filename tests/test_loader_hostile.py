@@ -2,13 +2,19 @@
 message, in bounded time and memory, never with a traceback."""
 from __future__ import annotations
 
+import csv
+import io
+import json
+import subprocess
+import sys
 import time
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from streamlit.testing.v1 import AppTest
 
-from conftest import HEADER, csv_bytes
+from conftest import HEADER, ROOT, csv_bytes
 from cmap_tracker import contract, loader
 
 URL = "https://example.org/source"
@@ -137,9 +143,6 @@ def test_the_full_list_has_every_row_in_line_order(many_bad):
 
 
 def test_the_full_list_as_csv_is_spreadsheet_safe(many_bad):
-    import csv
-    import io
-
     data = many_bad.all_issues_csv()
     assert data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
@@ -190,12 +193,6 @@ print(json.dumps({{
 
 def measure(body: str, **kwargs) -> dict:
     """``load(header + eval(body), **kwargs)`` in a fresh process: CPU seconds, peak RSS growth, outcome."""
-    import json
-    import subprocess
-    import sys
-
-    from conftest import ROOT
-
     out = subprocess.run([sys.executable, "-c", MEASURE.format(root=str(ROOT), body=body, kwargs=kwargs)],
                          capture_output=True, text=True, timeout=300, check=True)
     return json.loads(out.stdout)
@@ -349,10 +346,6 @@ def test_within_the_default_budget_a_file_loads():
 
 
 def data_page(monkeypatch, tmp_path, data: bytes):
-    from streamlit.testing.v1 import AppTest
-
-    from conftest import ROOT
-
     path = tmp_path / "data.csv"
     path.write_bytes(data)
     monkeypatch.setenv("DASHBOARD_DATA", str(path))
