@@ -2,8 +2,13 @@
 plus a report that accounts for every row.
 
 Invariant: ``len(result.frame) + result.rejected_rows == result.rows_in_file``.
-Every row that is rejected or corrected has an ``Issue`` with its CSV line
-number (the header is line 1), the column and the reason.
+Every row that is rejected or corrected is logged with its CSV line number (a
+physical line; the header is line 1), the column and the reason (``IssueLog``,
+compact); the first DETAIL_ROWS of each reason are also ``Issue`` objects.
+
+Hostile files are bounded: at most MAX_COLUMNS columns and (for uploads)
+MAX_UPLOAD_ROWS rows, linear reading whatever the quotes, and a time budget
+(LOAD_SECONDS).
 
 The work is vectorised: a UTF-8 file goes straight from its bytes to Arrow
 columns (``_read_fast``), values are checked per *distinct* value and mapped
@@ -18,9 +23,13 @@ from __future__ import annotations
 import csv
 import io
 import re
+import string
+import time
 import urllib.request
+from array import array
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -30,7 +39,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
-from .contract import BY_NAME, COLUMN_NAMES, COLUMNS, MAX_UPLOAD_BYTES, MAX_UPLOAD_MB, REQUIRED
+from . import contract
+from .contract import BY_NAME, COLUMN_NAMES, COLUMNS, MAX_COLUMNS, MAX_UPLOAD_BYTES, MAX_UPLOAD_MB, REQUIRED
 from .vocab import CONFIDENCE, PILLARS, STATUSES, THEME_SLUG, THEMES, fold
 
 Translator = Callable[[str], str]
@@ -41,8 +51,16 @@ FILE = "file"
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
 URL_PATTERN = r"^https?://[^\s/?#]+\.[^\s]*$|^https?://(localhost|127\.0\.0\.1)(:\d+)?(/[^\s]*)?$"
+# The csv module refuses a value longer than its field limit (128 Ki characters by
+# default). Any value of an upload must be readable: the limit is at least the
+# upload limit. (It is process-wide; it is only ever raised here.)
+FIELD_LIMIT = max(csv.field_size_limit(), MAX_UPLOAD_BYTES)
+csv.field_size_limit(FIELD_LIMIT)
 TRUE_WORDS = {"true", "yes", "y", "1", "x", "oui", "vrai", "si", "verdadero"}
 FALSE_WORDS = {"", "false", "no", "n", "0", "non", "faux", "falso"}
+
+
+LOAD_SECONDS = 30  # a load that runs longer stops with a message (load(budget=...) to change it)
 
 
 class LoadError(Exception):
@@ -67,8 +85,168 @@ class Issue:
         return tr(self.reason).format(**dict(self.params))
 
 
+DETAIL_ROWS = 1000  # rows per reason kept as Issue objects (LoadResult.issues); all are counted and exported
+VALUE_CHARS = 200  # a cell is quoted in a report up to this many characters
+_OUTCOME_ORDER = (CORRECTED, FILE, REJECTED)  # issues of one line are listed in this order
+
+
+def _fields(reason: str) -> frozenset[str]:
+    """The ``{named}`` placeholders of a message."""
+    return frozenset(name for _text, name, _spec, _conv in string.Formatter().parse(reason) if name)
+
+
+class _Unknown(dict):
+    """Format parameters where a parameter that differs per row reads as '…'."""
+
+    def __missing__(self, key: str) -> str:
+        return "…"
+
+
+@dataclass
+class _Part:
+    """The rows one check flagged for one reason (or one batch of the careful reader's)."""
+    reason: int  # index into IssueLog.reasons
+    lines: np.ndarray  # the CSV line of each row, ascending (int32 while lines fit)
+    values: pa.Array | None  # the cell of each row (at most VALUE_CHARS characters); None: all ""
+    per_row: dict[str, np.ndarray]  # message parameters that differ per row, aligned with ``lines``
+
+
+class IssueLog:
+    """Every rejected or corrected row, kept compactly: per reason (an ``Issue``
+    with no line: message id, outcome, column and the parameters all its rows
+    share), numpy arrays of lines and per-row parameters and an Arrow array of
+    cells (none when every cell is empty). No Python object is made per row: a
+    file of millions of bad rows costs a few bytes per row and reason, and
+    ``Issue`` objects are made for the first rows of each reason (``details``)
+    or a chunk at a time while an export is written (``frames``)."""
+
+    def __init__(self) -> None:
+        self.reasons: list[Issue] = []
+        self._index: dict[tuple, int] = {}
+        self.parts: list[_Part] = []
+        self._rows: dict[str, int] = {}
+
+    def add(self, reason: Issue, lines: np.ndarray, values: pa.Array | None = None,
+            per_row: dict[str, np.ndarray] | None = None) -> None:
+        """Log ``reason`` for the rows on ``lines``; ``values`` and each of ``per_row``
+        have one entry per line."""
+        if not len(lines):
+            return
+        lines = np.asarray(lines)
+        per_row = per_row or {}
+        if (lines[1:] < lines[:-1]).any():
+            order = np.argsort(lines, kind="stable")
+            lines = lines[order]
+            values = values.take(pa.array(order)) if values is not None else None
+            per_row = {name: a[order] for name, a in per_row.items()}
+        lines = lines.astype(np.int32 if lines[-1] < 2 ** 31 else np.int64)
+        if values is not None and not pc.sum(pc.binary_length(values)).as_py():
+            values = None
+        key = (reason.reason, reason.kind, reason.column, reason.params)
+        k = self._index.get(key)
+        if k is None:
+            k = self._index[key] = len(self.reasons)
+            self.reasons.append(reason)
+        self.parts.append(_Part(k, lines, values, per_row))
+        self._rows.clear()
+
+    def __len__(self) -> int:
+        return sum(len(p.lines) for p in self.parts)
+
+    def rows(self, kind: str) -> int:
+        """Distinct lines with an issue of this kind."""
+        if kind not in self._rows:
+            parts = [p.lines for p in self.parts if self.reasons[p.reason].kind == kind]
+            top = max((int(lines[-1]) for lines in parts), default=0)
+            if top <= 8 * sum(len(lines) for lines in parts) + (1 << 20):
+                seen = np.zeros(top + 1, dtype=bool)
+                for lines in parts:
+                    seen[lines] = True
+                self._rows[kind] = int(np.count_nonzero(seen))
+            else:  # a few lines far apart
+                lines = np.sort(np.concatenate(parts))
+                self._rows[kind] = int(1 + np.count_nonzero(lines[1:] != lines[:-1]))
+        return self._rows[kind]
+
+    def counts(self) -> list[tuple[Issue, int]]:
+        n = np.zeros(len(self.reasons), dtype=np.int64)
+        for p in self.parts:
+            n[p.reason] += len(p.lines)
+        return list(zip(self.reasons, n.tolist()))
+
+    def _issues(self, part: _Part, at: np.ndarray) -> Iterator[Issue]:
+        """The rows ``at`` (positions in ``part``) as Issue objects."""
+        proto = self.reasons[part.reason]
+        values = part.values.take(pa.array(at)).to_pylist() if part.values is not None else [""] * len(at)
+        per_row = {name: a[at].tolist() for name, a in part.per_row.items()}
+        with_value = "value" in _fields(proto.reason) and "value" not in per_row
+        for j, (line, value) in enumerate(zip(part.lines[at].tolist(), values)):
+            params = proto.params + tuple((name, v[j]) for name, v in per_row.items())
+            if with_value:
+                params += (("value", value),)
+            yield Issue(line, proto.column, value, proto.reason, proto.kind, params)
+
+    def details(self, limit: int = DETAIL_ROWS) -> list[Issue]:
+        """The first ``limit`` rows (by line) of each reason, in line order."""
+        out: list[Issue] = []
+        for k in range(len(self.reasons)):
+            parts = [p for p in self.parts if p.reason == k]
+            heads = [p.lines[:limit] for p in parts]  # each part is in line order
+            owner = np.repeat(np.arange(len(parts)), [len(h) for h in heads])
+            at = np.concatenate([np.arange(len(h)) for h in heads])
+            first = np.argsort(np.concatenate(heads), kind="stable")[:limit]
+            for i, part in enumerate(parts):
+                out.extend(self._issues(part, np.sort(at[first[owner[first] == i]])))
+        out.sort(key=lambda i: i.line or 0)
+        return out
+
+    def frames(self, tr: Translator, chunk: int = 100_000) -> Iterator[pd.DataFrame]:
+        """Every issue, ordered as ``LoadResult.issues_frame`` (by line, then
+        outcome), as frames (line, column, value, outcome, reason) of about
+        ``chunk`` rows: the parts are merged a window of lines at a time."""
+        columns = ["line", "column", "value", "outcome", "reason"]
+        total = len(self)
+        if not total:
+            yield pd.DataFrame({c: pd.Series(dtype=np.int64 if c == "line" else object) for c in columns})
+            return
+        rank = [_OUTCOME_ORDER.index(self.reasons[p.reason].kind) for p in self.parts]
+        low = min(int(p.lines[0]) for p in self.parts)
+        high = max(int(p.lines[-1]) for p in self.parts) + 1
+        span = max(1, (high - low) * chunk // total)
+        done = [0] * len(self.parts)
+        for top in range(low + span, high + span, span):
+            pieces = []
+            for i, p in enumerate(self.parts):
+                end = int(np.searchsorted(p.lines, top))
+                if end > done[i]:
+                    pieces.append((i, np.arange(done[i], end)))
+                    done[i] = end
+            if not pieces:
+                continue
+            lines = np.concatenate([self.parts[i].lines[at] for i, at in pieces]).astype(np.int64)
+            ranks = np.concatenate([np.full(len(at), rank[i]) for i, at in pieces])
+            order = np.lexsort((np.arange(len(lines)), ranks, lines))
+            out = {c: np.empty(len(lines), dtype=object) for c in columns[1:]}
+            start = 0
+            for i, at in pieces:
+                issues = list(self._issues(self.parts[i], at))
+                here = slice(start, start + len(at))
+                out["column"][here] = [x.column or "" for x in issues]
+                out["value"][here] = [x.value for x in issues]
+                out["outcome"][here] = [x.kind for x in issues]
+                out["reason"][here] = [x.text(tr) for x in issues]
+                start += len(at)
+            yield pd.DataFrame({"line": lines[order], **{c: v[order] for c, v in out.items()}}, columns=columns)
+
+
 @dataclass
 class LoadResult:
+    """A load: the valid rows and a report on the others.
+
+    ``issues`` holds the first DETAIL_ROWS rows of each reason as ``Issue``
+    objects (every issue when there are fewer); ``log`` has every one, compactly:
+    the counts (``rejected_rows``, ``counts_by_reason``) are exact and
+    ``issue_frames`` / ``all_issues_frame`` list them all."""
     frame: pd.DataFrame
     issues: list[Issue]
     rows_in_file: int
@@ -76,20 +254,38 @@ class LoadResult:
     fatal: Issue | None = None
     extra_columns: tuple[str, ...] = ()
     notes: list[Issue] = field(default_factory=list)  # file-level notes (encoding, delimiter)
+    log: IssueLog | None = field(default=None, repr=False, compare=False)
 
     @property
     def rejected_rows(self) -> int:
+        """Rows not kept (each counted once, whatever its number of reasons)."""
+        if self.log is not None:
+            return self.log.rows(REJECTED)
         return len({i.line for i in self.issues if i.kind == REJECTED})
 
     @property
     def corrected_rows(self) -> int:
+        """Rows kept with at least one value corrected."""
+        if self.log is not None:
+            return self.log.rows(CORRECTED)
         return len({i.line for i in self.issues if i.kind == CORRECTED})
 
     @property
     def ok(self) -> bool:
         return self.fatal is None
 
+    @property
+    def issue_count(self) -> int:
+        """Every issue (a row with three problems has three), listed in ``issues`` or not."""
+        return len(self.log) if self.log is not None else len(self.issues)
+
+    @property
+    def issues_truncated(self) -> bool:
+        """True when ``issues`` holds only the first DETAIL_ROWS rows of some reason."""
+        return self.issue_count > len(self.issues)
+
     def issues_frame(self, tr: Translator = lambda s: s) -> pd.DataFrame:
+        """``issues`` (the bounded details) as a table, by line."""
         rows = [
             {"line": i.line, "column": i.column or "", "value": i.value,
              "outcome": i.kind, "reason": i.text(tr)}
@@ -97,15 +293,63 @@ class LoadResult:
         ]
         return pd.DataFrame(rows, columns=["line", "column", "value", "outcome", "reason"])
 
+    def counts_by_reason(self, tr: Translator = lambda s: s) -> pd.DataFrame:
+        """One row per reason: outcome (``rejected``/``corrected``), column ('' for
+        the row as a whole), the reason (a parameter that differs per row reads
+        '…') and how many rows have it. Rejected first, then most rows first."""
+        counted = self.log.counts() if self.log is not None else [(i, 1) for i in self.issues]
+        totals: dict[tuple, int] = {}
+        for reason, n in counted:
+            text = tr(reason.reason).format_map(_Unknown(reason.params if self.log is not None else ()))
+            key = (reason.kind, reason.column or "", text)
+            totals[key] = totals.get(key, 0) + n
+        table = pd.DataFrame([(*k, n) for k, n in totals.items()], columns=["outcome", "column", "reason", "rows"])
+        if table.empty:
+            return table.astype({"rows": np.int64})
+        table["_rank"] = table["outcome"].map(lambda o: o != REJECTED)
+        return (table.sort_values(["_rank", "rows"], ascending=[True, False], kind="stable")
+                .drop(columns="_rank").reset_index(drop=True))
+
+    def issue_frames(self, tr: Translator = lambda s: s) -> Iterator[pd.DataFrame]:
+        """Every issue, as ``issues_frame`` (line, column, value, outcome, reason) but
+        not bounded, a chunk at a time, built on demand from the compact log."""
+        if self.log is not None:
+            return self.log.frames(tr)
+        return iter([self.issues_frame(tr)])
+
+    def all_issues_frame(self, tr: Translator = lambda s: s) -> pd.DataFrame:
+        """Every issue in one frame (large for a bad file)."""
+        return pd.concat(list(self.issue_frames(tr)), ignore_index=True)
+
 
 # --------------------------------------------------------------------------- input
 
 
-def read_source(source: str | Path | bytes, *, limit: int | None = MAX_UPLOAD_BYTES) -> bytes:
+class _Clock:
+    """A load's time budget: ``check()`` raises a LoadError once it is spent. The
+    readers and the checks call it between steps and every few thousand lines,
+    so a load ends soon after its budget whatever the file."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.deadline = time.monotonic() + seconds
+
+    def check(self) -> None:
+        if time.monotonic() > self.deadline:
+            raise LoadError("Reading this file took longer than the {seconds} seconds allowed; it was not loaded.",
+                            seconds=format(self.seconds, "g"))
+
+
+_NO_LIMIT = _Clock(float("inf"))
+
+
+def read_source(source: str | Path | bytes, *, limit: int | None = MAX_UPLOAD_BYTES,
+                clock: _Clock = _NO_LIMIT) -> bytes:
     """Bytes from uploaded bytes, a local path, or an http(s) URL.
 
     ``limit`` applies to uploads and URLs. Local files named by the operator
     (``DASHBOARD_DATA``) are trusted and may be larger: pass ``limit=None``.
+    A download stops when ``clock`` runs out.
     """
     if isinstance(source, (bytes, bytearray, memoryview)):
         data = bytes(source)
@@ -114,7 +358,12 @@ def read_source(source: str | Path | bytes, *, limit: int | None = MAX_UPLOAD_BY
             raise LoadError("Only http:// and https:// addresses can be loaded, not {source}.", source=source)
         try:
             with urllib.request.urlopen(source, timeout=20) as resp:  # noqa: S310 (scheme checked above)
-                data = resp.read((limit or 1 << 40) + 1)
+                parts, size, most = [], 0, (limit or 1 << 40) + 1
+                while size < most and (part := resp.read(min(1 << 16, most - size))):
+                    parts.append(part)
+                    size += len(part)
+                    clock.check()
+                data = b"".join(parts)
         except OSError as exc:
             raise LoadError("Could not download {source}: {error}", source=source, error=str(exc)) from None
     else:
@@ -132,7 +381,7 @@ def _is_address(source: object) -> bool:
     return isinstance(source, str) and re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", source) is not None
 
 
-def _read_input(source: str | Path | bytes, *, limit: int | None) -> bytes | Path:
+def _read_input(source: str | Path | bytes, *, limit: int | None, clock: _Clock = _NO_LIMIT) -> bytes | Path:
     """``read_source``, except that a local file is not read here: the fast reader
     has pyarrow stream it from disk (a large file is never held whole in memory,
     and reading overlaps parsing); only the careful reader reads it whole."""
@@ -140,7 +389,7 @@ def _read_input(source: str | Path | bytes, *, limit: int | None) -> bytes | Pat
         path = Path(source)
         if path.is_file():
             return path
-    return read_source(source, limit=limit)
+    return read_source(source, limit=limit, clock=clock)
 
 
 def decode(data: bytes) -> tuple[str, str]:
@@ -157,6 +406,11 @@ def decode(data: bytes) -> tuple[str, str]:
         return data.decode("cp1252"), "Windows-1252"
     except UnicodeDecodeError:
         return data.decode("latin-1"), "Latin-1"
+
+
+def _header_line(text: str) -> str:
+    """The first line, which ends at the first LF or CR."""
+    return re.match(r"[^\r\n]*", text).group()
 
 
 def _first_line(text: str) -> str:
@@ -196,70 +450,209 @@ def _parse_fast(text: str, sep: str, utf8: bytes | None = None) -> tuple[pd.Data
 
 
 MAX_RECORD_LINES = 50  # a quoted cell may span this many lines before the quote counts as broken
+MAX_BROKEN_LINES = 10_000  # more lines than this with a broken quote: the file is refused
+_WINDOW = 8192  # lines one csv reader may read before the careful reader takes stock
+_BATCH = 65_536  # records per Arrow chunk (and issues per log batch) in the careful reader
+_BLANK = " \t\n\r\x0b\x0c"  # whitespace that both str.strip and Arrow's utf8_trim_whitespace remove
 
 
 class _RunawayQuote(Exception):
     """A quoted cell ran past MAX_RECORD_LINES: treat its first line as unreadable."""
 
 
-def _parse_careful(text: str, sep: str) -> tuple[pd.DataFrame, np.ndarray, list[Issue]]:
-    """csv-module parse that knows each record's first line, reports ragged
-    rows, and survives a broken quote: the line where it opens is reported and
-    reading resumes on the next line, so no later row is swallowed. A record
-    may span at most MAX_RECORD_LINES lines, so each line is read a bounded
-    number of times (no quadratic blow-up on files full of stray quotes)."""
-    lines = text.split("\n")
-    issues: list[Issue] = []
+class _Pending:
+    """Issues of one reason found a row at a time, handed to the log in batches."""
+
+    def __init__(self, log: IssueLog, reason: Issue, *, values: bool = True, per_row: tuple[str, ...] = ()) -> None:
+        self.log, self.reason, self.keep_values, self.names = log, reason, values, per_row
+        self.count = 0  # issues added, flushed or not
+        self._reset()
+
+    def _reset(self) -> None:
+        self.lines = array("q")
+        self.values: list[str] = []
+        self.per_row = {name: array("q") for name in self.names}
+
+    def add(self, line: int, value: str = "", **per_row: int) -> None:
+        self.count += 1
+        self.lines.append(line)
+        if self.keep_values:
+            self.values.append(value[:VALUE_CHARS])
+        for name, v in per_row.items():
+            self.per_row[name].append(v)
+        if len(self.lines) >= _BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.lines:
+            self.log.add(self.reason, np.array(self.lines, dtype=np.int64),
+                         pa.array(self.values, type=pa.large_string()) if self.keep_values else None,
+                         {name: np.array(a, dtype=np.int64) for name, a in self.per_row.items()})
+        self._reset()
+
+
+def _read_careful(text: str, sep: str, clock: _Clock = _NO_LIMIT,
+                  max_rows: int | None = None) -> tuple[list[str], list[pa.ChunkedArray], np.ndarray, IssueLog]:
+    """csv-module parse -> (header, one Arrow string column per header name, each
+    row's first line, the rows rejected here).
+
+    Line numbers are physical lines: a line ends at LF, CRLF, or a lone CR
+    outside a quoted value (old Mac exports). A lone CR inside a quoted value is
+    part of the value (a text editor of a CRLF file shows no break there), an
+    LF inside one is a line break. The fast reader takes only files without a
+    lone CR, whose lines end at LF or CRLF: the two agree.
+
+    It knows each record's first line, reports ragged rows, and survives a broken
+    quote: the line where it opens is reported (or read on its own, if it can
+    be) and reading resumes on the next line, so no later row is swallowed.
+
+    One pass over the text through a csv reader (no list of lines); records are
+    gathered into Arrow chunks and rejections into the compact log, so memory
+    stays a small multiple of the file. A record may span at most
+    MAX_RECORD_LINES lines and each line is read a bounded number of times (no
+    quadratic blow-up on files full of stray quotes); a file with more than
+    MAX_BROKEN_LINES broken quotes is refused. A record with fewer or more
+    fields than the header, all of them blank, is rejected as empty here (the
+    checks would say the same), so a flood of them costs no rows. Past
+    ``max_rows`` records the file is refused."""
+    buf = io.StringIO(text, newline="")
+    head = buf.readline()
     try:
-        header = next(csv.reader(io.StringIO(lines[0]), delimiter=sep))
+        header = next(csv.reader([head.rstrip("\r\n")], delimiter=sep))
     except (StopIteration, csv.Error):
         raise LoadError("The header line could not be read.") from None
     width = len(header)
-    rows: list[list[str]] = []
-    starts: list[int] = []
+    log = IssueLog()
+    empty = array("q")  # lines of blank records
+    ragged = _Pending(log, Issue(None, None, "", "This row has {n} fields but the header has {m}.", REJECTED,
+                                 (("m", width),)), per_row=("n",))
+    unreadable = _Pending(log, Issue(None, None, "", "This line could not be read as CSV "
+                                     "(a quote is not closed or is misplaced).", REJECTED))
+    too_long = _Pending(log, Issue(None, None, "", "This line could not be read as CSV "
+                                   "(a value is longer than {limit} characters).", REJECTED,
+                                   (("limit", FIELD_LIMIT),)))
+    batch: list[list[str]] = []
+    pad = [""] * width
+    chunks: list[list[pa.Array]] = [[] for _ in range(width)]
+    starts = array("q")
+
+    def flush() -> None:
+        for k, values in enumerate(zip(*batch)):
+            chunks[k].append(pa.array(values, type=pa.large_string()))
+        batch.clear()
 
     def keep(rec: list[str], start: int) -> None:
-        if not rec:
+        """A record (its first line ``start``) as a row, padded or cut to the header, or an issue."""
+        n = len(rec)
+        if n == width:
+            batch.append(rec)
+            starts.append(start)
+        elif not n:
             return  # a blank line is not a row
-        if len(rec) > width and any(v.strip() for v in rec[width:]):
-            issues.append(Issue(start, None, sep.join(rec)[:200],
-                                "This row has {n} fields but the header has {m}.", REJECTED,
-                                (("n", len(rec)), ("m", width))))
-            return
-        rows.append((rec + [""] * width)[:width])
-        starts.append(start)
+        elif n > width and any(v.strip() for v in rec[width:]):
+            ragged.add(start, sep.join(rec), n=n)
+        elif not "".join(rec).strip(_BLANK):
+            empty.append(start)
+        else:
+            batch.append(rec[:width] if n > width else rec + pad[n:])
+            starts.append(start)
+        if len(batch) >= _BATCH:
+            flush()
 
-    pos = 1  # index in ``lines`` where the current record starts (line number pos + 1)
-    while pos < len(lines):
-        begin = pos
+    def refuse_long() -> None:
+        records = len(starts) + len(empty) + ragged.count + unreadable.count + too_long.count
+        if max_rows is not None and records > max_rows:
+            _refuse_rows(max_rows)
 
-        def feed():
-            for i in range(begin, len(lines)):
-                if i - state["record_start"] >= MAX_RECORD_LINES:
-                    raise _RunawayQuote
-                yield lines[i] + "\n"
-
-        state = {"record_start": begin}
-        reader = csv.reader(feed(), delimiter=sep, strict=True)
+    cr = "\r" in text
+    line = 1  # lines read so far (the header)
+    pos = buf.tell()  # where the current record begins
+    size = _WINDOW  # lines the next reader may read
+    broken, first_broken = 0, 0
+    while True:
+        # Each reader reads a window of lines from wherever buf is. A record that
+        # does not end inside its window is read again in a window that starts
+        # with it; after a broken record the window is MAX_RECORD_LINES + 1 lines
+        # and doubles with each window read cleanly, so a quote that never closes
+        # is read at most that far, and reading stays linear.
+        clock.check()
+        refuse_long()
+        reader = csv.reader(islice(iter(buf.readline, ""), size), delimiter=sep, strict=True)
+        seen = 0  # reader.line_num when the current record began
         try:
             for rec in reader:
-                start = state["record_start"]
-                state["record_start"] = begin + reader.line_num
-                keep(rec, start + 1)
-            break
-        except (csv.Error, _RunawayQuote):
-            bad = state["record_start"]
-            # the lenient reader may still read this line on its own, as pyarrow does ('"Title" extra')
-            lone = lines[bad]
+                used = reader.line_num - seen
+                if used > MAX_RECORD_LINES:
+                    raise _RunawayQuote
+                seen += used
+                start = line + 1
+                line += used
+                if used > 1 and cr:  # the reader splits lines at every lone CR: not at those inside values
+                    joined = sep.join(rec)
+                    line -= joined.count("\r") - joined.count("\r\n")
+                n = len(rec)
+                if n == width or 0 < n < width and "".join(rec).strip(_BLANK):  # (keep()'s cases, inlined)
+                    if n < width:
+                        rec.extend(pad[n:])
+                    batch.append(rec)
+                    starts.append(start)
+                    if len(batch) >= _BATCH:
+                        flush()
+                elif 0 < n < width:
+                    empty.append(start)
+                else:
+                    keep(rec, start)
+                pos = buf.tell()
+        except csv.Error:
+            if reader.line_num == size and 0 < seen and reader.line_num - seen <= MAX_RECORD_LINES:
+                buf.seek(pos)  # the window ended inside a record: read it again from its start
+                size = _WINDOW
+                continue
+        except _RunawayQuote:
+            pass
+        else:
+            if reader.line_num < size:
+                break  # the end of the text
+            size = min(2 * size, _WINDOW)
+            continue
+        # a broken record: its first line on its own, then on from the next line
+        start = line + 1
+        buf.seek(pos)
+        lone = buf.readline().rstrip("\r\n")
+        line, pos, size = start, buf.tell(), MAX_RECORD_LINES + 1
+        # the lenient reader may still read this line on its own, as pyarrow does ('"Title" extra')
+        try:
             lenient = list(csv.reader([lone], delimiter=sep))
-            if lone.count('"') % 2 == 0 and len(lenient) == 1:
-                keep(lenient[0], bad + 1)
-            else:
-                issues.append(Issue(bad + 1, None, lone[:200],
-                                    "This line could not be read as CSV (a quote is not closed or is misplaced).",
-                                    REJECTED))
-            pos = bad + 1
-    return pd.DataFrame(rows, columns=header, dtype=str), np.array(starts, dtype=int), issues
+        except csv.Error:  # the line alone holds a value longer than the field limit
+            too_long.add(start, lone)
+            continue
+        if lone.count('"') % 2 == 0 and len(lenient) == 1:
+            keep(lenient[0], start)
+        else:
+            unreadable.add(start, lone)
+        broken += 1
+        first_broken = first_broken or start
+        if broken > MAX_BROKEN_LINES:
+            raise LoadError("This file has too many broken quotes to be read as CSV (a quote is not closed "
+                            "or is misplaced), the first on line {line}.", line=first_broken)
+    refuse_long()
+    flush()
+    for pending in (ragged, unreadable, too_long):
+        pending.flush()
+    log.add(Issue(None, None, "", "The row is empty.", REJECTED), np.array(empty, dtype=np.int64))
+    columns = [pa.chunked_array(c, type=pa.large_string()) for c in chunks]
+    if "\r\n" in text:  # a CRLF inside a value reads as LF, as in a file without lone CRs (made LF first)
+        columns = [pc.replace_substring(c, "\r\n", "\n") if pc.any(pc.match_substring(c, "\r\n")).as_py() else c
+                   for c in columns]
+    return header, columns, np.array(starts, dtype=np.int64), log
+
+
+def _parse_careful(text: str, sep: str) -> tuple[pd.DataFrame, np.ndarray, list[Issue]]:
+    """``_read_careful`` as (a frame of strings, each row's first line, the issues)."""
+    header, columns, lines, log = _read_careful(text, sep)
+    frame = pd.DataFrame({k: c.to_pandas() for k, c in enumerate(columns)}, index=pd.RangeIndex(len(lines)))
+    frame.columns = header
+    return frame, lines, log.details(len(log))
 
 
 # ----------------------------------------------------------------- value parsers
@@ -313,15 +706,20 @@ def parse_themes(raw: str, slug: Callable[[str], str] = theme_slug) -> str:
 
 
 def load(source: str | Path | bytes, *, name: str | None = None,
-         limit: int | None = MAX_UPLOAD_BYTES) -> LoadResult:
+         limit: int | None = MAX_UPLOAD_BYTES, budget: float | None = None) -> LoadResult:
     """Load and validate. Never raises for bad input: file-level problems come
-    back as ``result.fatal``."""
+    back as ``result.fatal``, among them a load that takes longer than
+    ``budget`` seconds (LOAD_SECONDS by default)."""
     label = name or (str(source) if not isinstance(source, (bytes, bytearray)) else "upload")
+    clock = _Clock(LOAD_SECONDS if budget is None else budget)
     try:
         try:
-            return _load(_read_input(source, limit=limit), label)
+            max_rows = contract.MAX_UPLOAD_ROWS if limit is not None else None
+            return _load(_read_input(source, limit=limit, clock=clock), label, clock, max_rows)
         except FileNotFoundError:  # removed while it was being read
             raise LoadError("The data file {source} does not exist.", source=str(source)) from None
+        except csv.Error as exc:  # every csv.Error the readers expect is handled where it arises
+            raise LoadError("The file could not be read as CSV: {error}.", error=str(exc)) from None
     except LoadError as exc:
         fatal = Issue(None, None, "", exc.reason, FILE, tuple(exc.params.items()))
         return LoadResult(empty_frame(), [], 0, label, fatal=fatal)
@@ -344,48 +742,70 @@ _NOT_SPACE = re.compile(rb"[^ \t\n\r\x0b\x0c]")  # what bytes.strip() keeps
 class _Parsed:
     """A parsed file: the header as written, one Arrow string column per header
     name (no nulls, not stripped yet), each row's CSV line number, the rows the
-    parser itself rejected, and file-level notes (encoding, delimiter)."""
+    parser itself rejected (a log the checks add to), and file-level notes
+    (encoding, delimiter)."""
     header: list[str]
     columns: list[pa.ChunkedArray]
     lines: np.ndarray
-    issues: list[Issue]
+    log: IssueLog
     notes: list[Issue]
 
 
-def _load(data: bytes | Path, label: str) -> LoadResult:
+def _records(text: str, sep: str, most: int) -> int:
+    """Records with at least one field, up to ``most``, as a lenient csv reader
+    counts them at C speed (no row is kept). The careful reader, which splits
+    broken quotes into lines, counts at least as many: this decides early that
+    a file has too many rows, never that it has few enough."""
+    try:
+        return sum(1 for _ in islice(filter(None, csv.reader(io.StringIO(text, newline=""), delimiter=sep)), most))
+    except csv.Error:
+        return 0
+
+
+def _refuse_rows(limit: int) -> None:
+    raise LoadError("The file has more than {limit} rows; an uploaded file may have at most {limit}.", limit=limit)
+
+
+def _load(data: bytes | Path, label: str, clock: _Clock = _NO_LIMIT, max_rows: int | None = None) -> LoadResult:
+    """``max_rows``: more rows than this refuse the file (None: any number)."""
     src = data if isinstance(data, Path) else pa.py_buffer(data)
     if not any(_NOT_SPACE.search(part) for part in _chunks(src)):  # == not data.strip(), in pieces
         raise LoadError("The file is empty.")
-    parsed = _read_fast(src)
+    _refuse_wide(src)
+    # the fast reader parses the whole file: with more lines than rows allowed, the
+    # careful one counts the rows (blank lines and line breaks in values are no rows)
+    too_many = max_rows is not None and _line_feeds(src) > max_rows + 1
+    parsed = None if too_many else _read_fast(src)
+    clock.check()
     if parsed is None:
-        parsed = _read_general(data if isinstance(data, bytes) else read_source(data, limit=None))
+        parsed = _read_general(data if isinstance(data, bytes) else read_source(data, limit=None), clock, max_rows)
+        clock.check()
     del src, data  # the columns hold all that is needed from here on
 
     names = [normalise_header(c) for c in parsed.header]
-    dupes = sorted({n for n in names if names.count(n) > 1})
-    if dupes:
-        raise LoadError("The header repeats the column(s): {columns}.", columns=", ".join(dupes))
+    _refuse_repeats(names)
     missing = [c for c in REQUIRED if c not in names]
     if missing:
         raise LoadError(
             "Required column(s) missing: {missing}. Expected at least: {expected}.",
             missing=", ".join(missing), expected=", ".join(REQUIRED))
-    issues = parsed.issues
-    rows_in_file = len(parsed.lines) + len({i.line for i in issues if i.kind == REJECTED})
+    log = parsed.log
+    rows_in_file = len(parsed.lines) + log.rows(REJECTED)
     if rows_in_file == 0:
         raise LoadError("The file has a header but no rows. Expected columns: {expected}.",
                         expected=", ".join(REQUIRED))
 
     columns = dict(zip(names, parsed.columns))
+    blank = _blank(len(parsed.lines))  # one array for every missing column (Arrow arrays are immutable)
     for c in COLUMN_NAMES:
         if c not in columns:
-            columns[c] = _blank(len(parsed.lines))
+            columns[c] = blank
     extra = tuple(c for c in columns if c not in BY_NAME)
-    checker = _Checker(columns, parsed.lines)
+    checker = _Checker(columns, parsed.lines, log)
     del columns
-    frame = checker.run()
-    issues += checker.issues
-    result = LoadResult(frame, issues, rows_in_file, label, extra_columns=extra, notes=parsed.notes)
+    clock.check()
+    frame = checker.run(clock)
+    result = LoadResult(frame, log.details(), rows_in_file, label, extra_columns=extra, notes=parsed.notes, log=log)
     assert len(frame) + result.rejected_rows == rows_in_file, "loader lost a row"
     return result
 
@@ -408,38 +828,59 @@ def _header_names(line: str, sep: str) -> list[str]:
         return []
 
 
-def _repeated(header: list[str]) -> None:
-    names = [normalise_header(c) for c in header]
-    dupes = sorted({n for n in names if names.count(n) > 1})
+def _refuse_repeats(names: list[str]) -> None:
+    """A LoadError naming every header name (normalised) that occurs more than once."""
+    index = pd.Index(names, dtype=object)
+    dupes = sorted(set(index[index.duplicated()]))
     if dupes:
         raise LoadError("The header repeats the column(s): {columns}.", columns=", ".join(dupes))
+
+
+def _refuse_wide(src: pa.Buffer | Path) -> None:
+    """A LoadError when the first line has more than MAX_COLUMNS fields, counted
+    before any parse (the checks are per column: a 100k-column header is no data
+    file). Delimiters and quotes are ASCII, so Latin-1 reads them right whatever
+    the encoding."""
+    line = _head_line(src).removeprefix(_BOM)
+    end = line.find(b"\r")
+    text = (line if end < 0 else line[:end]).decode("latin-1")
+    count = len(_header_names(text, sniff_delimiter(text)))
+    if count > MAX_COLUMNS:
+        raise LoadError("The header has {count} columns; at most {limit} are allowed.",
+                        count=count, limit=MAX_COLUMNS)
 
 
 # ----------------------------------------------------------- the careful reader
 
 
-def _read_general(data: bytes) -> _Parsed:
-    """Any file: decoded to text (UTF-8, else Windows-1252/Latin-1), line breaks
-    made LF, parsed by pandas if the line numbers follow from the row count,
-    else by the csv module, which reports ragged rows and broken quotes."""
+def _read_general(data: bytes, clock: _Clock = _NO_LIMIT, max_rows: int | None = None) -> _Parsed:
+    """Any file: decoded to text (UTF-8, else Windows-1252/Latin-1), CRLF made
+    LF, parsed by pandas if the line numbers follow from the row count, else by
+    the csv module, which reports ragged rows and broken quotes. A lone CR is
+    left to the csv module: a line break outside quotes, a character inside."""
     text, encoding = decode(data)
     same_bytes = encoding == "UTF-8"  # text.encode() == data until a line ending is rewritten
     if "\r" in text:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
         same_bytes = False
-    sep = sniff_delimiter(text)
+        if text.count("\r") == text.count("\r\n"):  # (with a lone CR, "\r\r\n" would become one break)
+            text = text.replace("\r\n", "\n")
+    head = _header_line(text)
+    sep = sniff_delimiter(head)
     notes = _notes(encoding, sep)
-    _repeated(_header_names(_first_line(text), sep))
+    _refuse_repeats([normalise_header(c) for c in _header_names(head, sep)])
 
-    fast = _parse_fast(text, sep, data if same_bytes else None)
-    if fast is not None:
-        raw, lines = fast
-        issues: list[Issue] = []
-    else:
-        raw, lines, issues = _parse_careful(text, sep)
+    too_many = max_rows is not None and text.count("\n") + text.count("\r") > max_rows + 1
+    if too_many and _records(text, sep, max_rows + 2) > max_rows + 1:  # the header and more than max_rows
+        _refuse_rows(max_rows)
+    fast = None if "\r" in text or too_many else _parse_fast(text, sep, data if same_bytes else None)
+    clock.check()
+    if fast is None:
+        header, columns, lines, log = _read_careful(text, sep, clock, max_rows)
+        return _Parsed(header, columns, lines, log, notes)
     del text
+    raw, lines = fast
     columns = [_arrow_text(raw.iloc[:, k]) for k in range(raw.shape[1])]
-    return _Parsed([str(c) for c in raw.columns], columns, lines, issues, notes)
+    return _Parsed([str(c) for c in raw.columns], columns, lines, IssueLog(), notes)
 
 
 def _arrow_text(values: pd.Series) -> pa.ChunkedArray:
@@ -498,6 +939,11 @@ def _head_line(src: pa.Buffer | Path) -> bytes:
         if len(head) < size:
             return head
         size *= 8
+
+
+def _line_feeds(src: pa.Buffer | Path) -> int:
+    """How many LF bytes the file holds."""
+    return sum(int(np.count_nonzero(np.frombuffer(piece, dtype=np.uint8) == 10)) for piece in _chunks(src))
 
 
 def _line_breaks(src: pa.Buffer | Path) -> tuple[int, bool] | None:
@@ -568,7 +1014,7 @@ def _read_fast(src: pa.Buffer | Path) -> _Parsed | None:
     count, ends_with_lf = breaks
     if count + (0 if ends_with_lf else 1) - 1 != table.num_rows:
         return None
-    return _Parsed(header, list(table.columns), np.arange(2, table.num_rows + 2), [], _notes("UTF-8", sep))
+    return _Parsed(header, list(table.columns), np.arange(2, table.num_rows + 2), IssueLog(), _notes("UTF-8", sep))
 
 
 # ------------------------------------------------------- Arrow string helpers
@@ -707,15 +1153,16 @@ def _prepare(item: tuple[str, pa.ChunkedArray]) -> tuple[str, object]:
 
 
 class _Checker:
-    """Column-by-column checks; collects issues and a mask of rejected rows.
+    """Column-by-column checks; logs issues (``log``) and keeps a mask of rejected rows.
 
     Columns come as Arrow strings (no nulls, not stripped) from either reader.
     The contract's coded columns (``_CODED``) are dictionary-encoded and every
     check or mapping runs once per distinct value, reaching the rows through
     the codes; the text columns are stripped (only if a value needs it)."""
 
-    def __init__(self, columns: dict[str, pa.ChunkedArray], lines: np.ndarray) -> None:
+    def __init__(self, columns: dict[str, pa.ChunkedArray], lines: np.ndarray, log: IssueLog | None = None) -> None:
         self.lines = lines
+        self.log = log if log is not None else IssueLog()
         self.n = len(lines)
         self.order = list(columns)
         if self.n >= _PARALLEL_ROWS:
@@ -728,9 +1175,9 @@ class _Checker:
         self.coded = {c: v for c, v in prepared.items() if c in _CODED}
         self.bad = np.zeros(self.n, dtype=bool)
         self.live = np.ones(self.n, dtype=bool)  # False for empty rows: one issue each is enough
-        self.issues: list[Issue] = []
+        self.clock = _NO_LIMIT
         self._empty: dict[str, np.ndarray] = {}
-        self._flat: dict[str, pa.Array] = {}
+        self._uniques: dict[str, pa.Array] = {}
 
     # --- column views
 
@@ -757,22 +1204,16 @@ class _Checker:
         codes, uniques, changed = self.coded[column]
         return pc.utf8_trim_whitespace(self.raw[column]) if changed else self.raw[column]
 
-    def values(self, column: str, idx: np.ndarray) -> list[str]:
-        """The stripped values at rows ``idx``."""
+    def cells(self, column: str, idx: np.ndarray) -> pa.Array:
+        """The stripped values at rows ``idx``, cut to VALUE_CHARS characters, for a report."""
         if column in self.coded:
             codes, uniques = self.encoded(column)
-            return uniques.to_numpy(dtype=object)[codes[idx]].tolist()
-        return self.cols[column].take(pa.array(idx)).to_pylist()
-
-    def value(self, column: str, i: int) -> str:
-        """One cell, for a message."""
-        if column in self.coded:
-            codes, uniques = self.encoded(column)
-            return uniques.iat[int(codes[i])]
-        flat = self._flat.get(column)
-        if flat is None:
-            flat = self._flat[column] = self.cols[column].combine_chunks()
-        return flat[int(i)].as_py()
+            if column not in self._uniques:
+                self._uniques[column] = pa.array(uniques.to_numpy(dtype=object), type=pa.large_string())
+            values = self._uniques[column].take(pa.array(codes[idx]))
+        else:
+            values = self.cols[column].take(pa.array(idx)).combine_chunks()
+        return pc.utf8_slice_codeunits(values, 0, VALUE_CHARS)
 
     def mapped(self, column: str, results: pd.Series, rows: np.ndarray | None) -> pd.Series:
         """``results`` (one per distinct value) at the kept ``rows``. When every
@@ -810,15 +1251,18 @@ class _Checker:
     # --- issues
 
     def flag(self, mask: np.ndarray, column: str | None, reason: str, kind: str = REJECTED,
-             params: Callable[[int, str], dict] | dict | None = None) -> None:
+             params: dict | None = None,
+             per_row: Callable[[np.ndarray], dict[str, np.ndarray]] | None = None) -> None:
+        """Log ``reason`` for the live rows in ``mask``. ``params`` are the message's
+        parameters that all those rows share; ``per_row(idx)`` gives the others, one
+        per flagged row; ``{value}`` is the row's cell in ``column``."""
+        self.clock.check()
         mask = mask & self.live
         idx = np.flatnonzero(mask)
         if not len(idx):
             return
-        values = self.values(column, idx) if column else [""] * len(idx)
-        for i, v in zip(idx.tolist(), values):
-            p = params(i, v) if callable(params) else (params or {})
-            self.issues.append(Issue(int(self.lines[i]), column, str(v)[:200], reason, kind, tuple(p.items())))
+        self.log.add(Issue(None, column, "", reason, kind, tuple((params or {}).items())), self.lines[idx],
+                     self.cells(column, idx) if column else None, per_row(idx) if per_row else None)
         if kind == REJECTED:
             self.bad |= mask
 
@@ -831,14 +1275,15 @@ class _Checker:
         allowed = ", ".join(vocabulary.slugs)
         if reject:
             self.flag(unknown, column, "'{value}' is not a known {name}. Use one of: {allowed}.",
-                      params=lambda i, v: {"value": v, "name": vocabulary.name, "allowed": allowed})
+                      params={"name": vocabulary.name, "allowed": allowed})
         else:
             self.flag(unknown & ~self.empty(column), column,
                       "'{value}' is not a known {name} ({allowed}); it was left empty.", CORRECTED,
-                      params=lambda i, v: {"value": v, "name": vocabulary.name, "allowed": allowed})
+                      params={"name": vocabulary.name, "allowed": allowed})
         return codes, mapped
 
-    def run(self) -> pd.DataFrame:
+    def run(self, clock: _Clock = _NO_LIMIT) -> pd.DataFrame:
+        self.clock = clock  # checked by each flag() and between the slower steps
         empty_row = np.ones(self.n, dtype=bool)
         for c in COLUMN_NAMES:
             if not empty_row.any():
@@ -858,7 +1303,7 @@ class _Checker:
         dup &= live & ~self.empty("id")
         if dup.any():
             self.flag(dup, "id", "Duplicate id: it is already used on line {first}.",
-                      params=lambda i, v: {"first": int(self.lines[first[i]])})
+                      per_row=lambda idx: {"first": self.lines[first[idx]]})
 
         pillar_codes, pillar = self.vocab("pillar", PILLARS, reject=True)
         status_codes, status = self.vocab("status", STATUSES, reject=True)
@@ -875,19 +1320,19 @@ class _Checker:
             values, bad_u, widened_u = parse_dates(uniques)
             bad, widened = bad_u.to_numpy(dtype=bool)[codes], widened_u.to_numpy(dtype=bool)[codes]
             if c == "last_updated":
-                self.flag(bad, c, "'{value}' is not a date (YYYY-MM-DD); it was left empty.", CORRECTED,
-                          params=lambda i, v: {"value": v})
+                self.flag(bad, c, "'{value}' is not a date (YYYY-MM-DD); it was left empty.", CORRECTED)
             else:
-                self.flag(bad, c, "'{value}' is not a date. Use YYYY-MM-DD (or YYYY-MM, YYYY).",
-                          params=lambda i, v: {"value": v})
+                self.flag(bad, c, "'{value}' is not a date. Use YYYY-MM-DD (or YYYY-MM, YYYY).")
+            read_as = values.dt.strftime("%Y-%m-%d").to_numpy(dtype=object)
             self.flag(widened & ~bad, c, "'{value}' was read as {date}, the start of that period.", CORRECTED,
-                      params=lambda i, v, d=values, k=codes: {"value": v, "date": d.iat[k[i]].strftime("%Y-%m-%d")})
+                      per_row=lambda idx, d=read_as, k=codes: {"date": d[k[idx]]})
             dates[c] = (codes, values)
         end = dates["end_date"][1].to_numpy()[dates["end_date"][0]]
         start = dates["start_date"][1].to_numpy()[dates["start_date"][0]]
         backwards = ~np.isnat(end) & ~np.isnat(start) & (end < start)
         self.flag(backwards, "end_date", "The end date {end} is before the start date {start}.",
-                  params=lambda i, v: {"end": v, "start": self.value("start_date", i)})
+                  per_row=lambda idx: {c: self.cells(f"{c}_date", idx).to_numpy(zero_copy_only=False)
+                                       for c in ("end", "start")})
         del end, start, backwards
 
         ms_codes, ms_uniques = self.encoded("milestone")
@@ -895,13 +1340,13 @@ class _Checker:
         truthy = ms.isin(TRUE_WORDS).to_numpy(dtype=bool)
         falsy = ms.isin(FALSE_WORDS).to_numpy(dtype=bool)
         self.flag(~truthy[ms_codes] & ~falsy[ms_codes], "milestone",
-                  "'{value}' is not true or false; it was read as false.", CORRECTED,
-                  params=lambda i, v: {"value": v})
+                  "'{value}' is not true or false; it was read as false.", CORRECTED)
 
         theme_codes, theme_uniques = self.encoded("themes")
         slugs: dict[str, str] = {}  # theme_slug per part, across all the distinct values
         themes = _map_uniques(theme_uniques, lambda v: parse_themes(
             v, lambda p: slugs[p] if p in slugs else slugs.setdefault(p, theme_slug(p))))
+        clock.check()
 
         keep = ~self.bad
         rows = None if keep.all() else np.flatnonzero(keep)

@@ -6,6 +6,7 @@ import csv
 import io
 import math
 import re
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -13,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .contract import BY_NAME, COLUMN_NAMES
+from .loader import CORRECTED, REJECTED, LoadResult
 
 # Spreadsheet safety (OWASP "CSV injection"): every *text* cell whose first
 # character is one of these, or whose first character after leading whitespace
@@ -221,3 +223,18 @@ def filename(stem: str, ext: str, today: date) -> str:
     Characters other than letters, digits, ``.``, ``_`` and ``-`` become ``-``."""
     clean = lambda s: re.sub(r"[^A-Za-z0-9._-]+", "-", s).strip("-.") or "export"  # noqa: E731
     return f"{clean(stem)}-{today.isoformat()}.{clean(ext.lstrip('.'))}"
+
+
+def issues_csv(result: LoadResult, tr: Callable[[str], str] = lambda s: s) -> bytes:
+    """Every rejected or corrected row of a load (``LoadResult.issue_frames``) as CSV in
+    the format of ``table_csv_bytes``, headers and outcomes translated by ``tr``;
+    written a chunk at a time, so a file with millions of issues is never one frame."""
+    outcomes = {REJECTED: tr("Rejected"), CORRECTED: tr("Corrected")}
+    out = io.BytesIO()
+    out.write(BOM)
+    for k, part in enumerate(result.issue_frames(tr)):
+        part["outcome"] = part["outcome"].map(lambda o: outcomes.get(o, o))
+        part.columns = [tr("Line"), tr("Column"), tr("Value"), tr("Outcome"), tr("Reason")]
+        out.write(safe_frame(part).to_csv(index=False, header=k == 0, quoting=csv.QUOTE_ALL,
+                                          lineterminator=CSV_LINE_TERMINATOR).encode("utf-8"))
+    return out.getvalue()

@@ -1,6 +1,6 @@
 import streamlit as st
 
-from cmap_tracker import app, contract, i18n, labels, safe, tables
+from cmap_tracker import app, contract, i18n, labels, loader, safe, spreadsheet, tables
 from cmap_tracker.i18n import _
 
 ctx = app.page(_("Data"))
@@ -13,8 +13,9 @@ if ctx.uploaded:
 else:
     st.write(_("The bundled dataset of the Canada–Mexico Action Plan 2025–2028, compiled from government releases and news reports. Every row links to its source and states how strong the evidence is."))
 st.markdown(safe.md_format(_("Data as of {date}. Rows: {rows} in the file, {valid} shown, {rejected} rejected, {corrected} corrected."),
-    date=i18n.fmt_date(ctx.ds.as_of), rows=result.rows_in_file, valid=len(result.frame),
-    rejected=result.rejected_rows, corrected=result.corrected_rows))
+                           date=i18n.fmt_date(ctx.ds.as_of), rows=i18n.fmt_int(result.rows_in_file),
+                           valid=i18n.fmt_int(len(result.frame)), rejected=i18n.fmt_int(result.rejected_rows),
+                           corrected=i18n.fmt_int(result.corrected_rows)))
 
 st.header(_("Validation report"), anchor=False)
 for note in result.notes:
@@ -22,6 +23,14 @@ for note in result.notes:
 if result.issues:
     st.dataframe(labels.labelled(result.issues_frame(_)), hide_index=True, width="stretch",
                  column_config={_("Line"): st.column_config.NumberColumn(_("Line"), format="%d")})
+    if result.issues_truncated:
+        st.caption(safe.md_format(_("The table shows the first {n} rows of each reason. The download lists all {total} issues."),
+                                  n=i18n.fmt_int(loader.DETAIL_ROWS), total=i18n.fmt_int(result.issue_count)))
+    st.dataframe(labels.labelled(result.counts_by_reason(_)).rename(columns={"rows": _("Rows")}), hide_index=True,
+                 width="stretch")
+    st.download_button(_("Download every rejected or corrected row (CSV)"), app.deferred(lambda: spreadsheet.issues_csv(result, _)),
+                       file_name=spreadsheet.filename("cmap-validation-report", "csv", ctx.today), mime="text/csv",
+                       on_click="ignore", icon=":material/download:")
 else:
     st.success(_("Every row passed the checks."))
 
@@ -32,6 +41,7 @@ if up is not None and st.session_state.get("_upload_seen") != up.file_id:
     st.session_state["_upload_seen"] = up.file_id
     res = app.set_upload(up.name, up.getvalue())
     if res.ok:
+        st.session_state.pop("_upload_error", None)
         st.rerun()
     st.session_state["_upload_error"] = app.public_text(res.fatal)
 if st.session_state.get("_upload_error") and up is not None:

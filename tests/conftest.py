@@ -30,7 +30,7 @@ _MD_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
 def shown(markdown: str) -> str:
     """The text a Markdown string shows (its backslash escapes undone): what a reader sees
     of a value the app escaped."""
-    return _MD_ESCAPE.sub(r"\1", markdown)
+    return _MD_ESCAPE.sub(r"\1", markdown).replace("\u2060", "")  # the word joiner that breaks autolinks
 
 
 def csv_bytes(*rows: str, header: str = HEADER) -> bytes:

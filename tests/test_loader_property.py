@@ -72,7 +72,7 @@ def test_load_never_raises_and_accounts_for_every_row(case):
     if text is not None:  # a properly written file: exactly its records are counted
         assert result.rows_in_file == records(text, sep)
     # Line numbers point inside the file, after the header, and kept rows are not blamed.
-    # (a lone CR is a line break too, as in old Mac exports)
+    # (an upper bound: every CR counted as a line break, though one inside a quoted value is not)
     n_lines = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n").count(b"\n") + 1
     for issue in result.issues:
         assert 2 <= issue.line <= n_lines, issue
