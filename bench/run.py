@@ -434,7 +434,7 @@ def bench_payload(rows: int) -> dict:
     import pandas as pd
     from streamlit import dataframe_util
 
-    from cmap_tracker import app, dataset, figures, loader, metrics, snapshots, tables, timeline
+    from cmap_tracker import app, changes, dataset, figures, loader, metrics, snapshots, tables, timeline
 
     ds = dataset.build(loader.load(gen.ensure(WORK, rows), limit=None))
     df, today = ds.frame, date.today()
@@ -466,7 +466,7 @@ def bench_payload(rows: int) -> dict:
         "data": {"figures": {}, "tables": {"issues": table_bytes(ds.result.issues_frame())}},
     }
     if len(snaps) >= 2:
-        d = snapshots.diff(snaps[-2], snaps[-1])
+        d = changes.diff(snaps[-2], snaps[-1])
         pages["changes"] = {"figures": fig_bytes(("status_flow", figures.status_flow(d.status_flow)),
                                                  ("burnup", figures.burnup(snapshots.burnup(snaps)))),
                             "note": "drawn from the bundled snapshots, not the synthetic file"}

@@ -254,7 +254,7 @@ def figure_alt(table: pd.DataFrame, by: str, label) -> str:
 
 
 def status_flow(flow: pd.DataFrame) -> go.Figure:
-    """Sankey of status changes between two snapshots (``snapshots.Diff.status_flow``)."""
+    """Sankey of status changes between two snapshots (``changes.Diff.status_flow``)."""
     title = _("Status changes")
     if flow.empty:
         return empty(title, _("No status changed in this period."))

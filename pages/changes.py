@@ -3,7 +3,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from cmap_tracker import app, figures, i18n, labels, safe, snapshots, spreadsheet
+from cmap_tracker import app, changes, figures, i18n, labels, safe, snapshots, spreadsheet
 from cmap_tracker.i18n import _
 
 ctx = app.page(_("What changed"), _("Each snapshot is the full dataset as it was known on its date. Rows are matched by id; the sidebar filters apply to both sides."))
@@ -33,14 +33,14 @@ if since >= until:
     app.stop()
 
 keep = app.snapshot_keep(ctx)
-d = snapshots.diff(snaps[since], snaps[until], keep=keep)
+d = changes.diff(snaps[since], snaps[until], keep=keep)
 
 
 def local(table):
     return labels.titles_in_language(table, snaps[until].frame, snaps[since].frame)
 
 
-summary = snapshots.diff_summary(d)
+summary = changes.diff_summary(d)
 m = st.columns(5)
 m[0].metric(_("Added"), i18n.fmt_int(summary["added"]))
 m[1].metric(_("Removed"), i18n.fmt_int(summary["removed"]))

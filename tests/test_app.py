@@ -246,13 +246,13 @@ def test_every_page_counts_the_rows_in_view(page):
 def test_the_changes_page_offers_every_change_as_csv():
     """The download holds one row per change between the two newest snapshots, with
     a header a spreadsheet reads (built when clicked: the page only offers it)."""
-    from cmap_tracker import snapshots, spreadsheet
+    from cmap_tracker import changes, snapshots, spreadsheet
 
     at = run("changes")
     assert not at.exception
     assert [b.label for b in at.get("download_button")] == ["Download the changes (CSV)"]
     snaps = [s for s in snapshots.load_snapshots() if s.result.ok]
-    changes = snapshots.diff(snaps[-2], snaps[-1]).changes
+    changes = changes.diff(snaps[-2], snaps[-1]).changes
     data = spreadsheet.table_csv_bytes(changes).decode("utf-8-sig")
     assert data.splitlines()[0] == '"id","title","field","before","after"'
     assert len(data.splitlines()) == len(changes) + 1 > 1

@@ -431,14 +431,14 @@ def _json_of(fig: go.Figure):
 
 def _every_figure(language: str) -> dict[str, go.Figure]:
     """Every builder on the bundled data and snapshots (and on nothing), as the pages call them."""
-    from cmap_tracker import snapshots
+    from cmap_tracker import changes, snapshots
     from cmap_tracker.filters import Filters
 
     i18n.set_language(language)
     full = dataset.build(loader.load(str(ROOT / "data" / "initiatives.csv")))
     df = full.view
     snaps = [s for s in snapshots.load_snapshots() if s.result.ok]
-    d = snapshots.diff(snaps[0], snaps[-1])
+    d = changes.diff(snaps[0], snaps[-1])
     big = pd.concat([df] * (figures.GANTT_MAX_BARS // len(df) + 1), ignore_index=True)
     security = Filters(pillar=("security",)).apply(full)
     return {

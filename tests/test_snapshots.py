@@ -9,6 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from cmap_tracker import changes as C
 from cmap_tracker import snapshots as S
 from cmap_tracker.filters import Filters
 from cmap_tracker.loader import load
@@ -88,45 +89,45 @@ def test_load_snapshot_uses_loader(tmp_path):
 
 def test_identical_snapshots_diff_empty(tmp_path):
     a, b = pair(tmp_path, BASE, BASE)
-    d = S.diff(a, b)
+    d = C.diff(a, b)
     assert d.is_empty()
     assert (d.since, d.until) == ("2026-01-01", "2026-02-01")
     assert d.status_flow.empty and d.slippage.empty and d.completions.empty
     assert d.unmatched_rejected == []
-    assert S.diff_summary(d) == dict(added=0, removed=0, completed=0, delayed=0, slipped=0, changed=0)
+    assert C.diff_summary(d) == dict(added=0, removed=0, completed=0, delayed=0, slipped=0, changed=0)
 
 
 def test_added(tmp_path):
     a, b = pair(tmp_path, BASE, BASE + [row("A-4", "Delta", status="in_progress")])
-    d = S.diff(a, b)
+    d = C.diff(a, b)
     assert d.added["id"].tolist() == ["A-4"]
     assert d.added["title"].tolist() == ["Delta"]
     assert d.removed.empty and d.changes.empty and not d.is_empty()
-    assert S.diff_summary(d)["added"] == 1
+    assert C.diff_summary(d)["added"] == 1
 
 
 def test_removed(tmp_path):
     a, b = pair(tmp_path, BASE, BASE[:2])
-    d = S.diff(a, b)
+    d = C.diff(a, b)
     assert d.removed["id"].tolist() == ["A-3"]
     assert d.added.empty and d.changes.empty
-    assert S.diff_summary(d)["removed"] == 1
+    assert C.diff_summary(d)["removed"] == 1
 
 
 def test_title_edit_same_id_is_one_change(tmp_path):
     after = swap(BASE, "A-2", row("A-2", "Beta renamed", pillar="security", sector="Policing", status="ongoing"))
     a, b = pair(tmp_path, BASE, after)
-    d = S.diff(a, b)
+    d = C.diff(a, b)
     assert d.added.empty and d.removed.empty
     assert d.changes[["id", "field", "before", "after"]].values.tolist() == [["A-2", "title", "Beta", "Beta renamed"]]
     assert d.changes["title"].tolist() == ["Beta renamed"]  # until's title
-    assert S.diff_summary(d)["changed"] == 1
+    assert C.diff_summary(d)["changed"] == 1
 
 
 def test_status_change_in_status_flow(tmp_path):
     after = swap(BASE, "A-1", row("A-1", "Alpha", status="in_progress", end="2026-03-31"))
     a, b = pair(tmp_path, BASE, after)
-    d = S.diff(a, b)
+    d = C.diff(a, b)
     assert d.status_flow.values.tolist() == [["A-1", "planned", "in_progress"]]
     assert d.changes[["id", "field", "before", "after"]].values.tolist() == [["A-1", "status", "planned", "in_progress"]]
     assert d.completions.empty
@@ -135,14 +136,14 @@ def test_status_change_in_status_flow(tmp_path):
 def test_end_date_later_is_slippage_with_days(tmp_path):
     after = swap(BASE, "A-1", row("A-1", "Alpha", status="planned", end="2026-06-30"))
     a, b = pair(tmp_path, BASE, after)
-    d = S.diff(a, b)
+    d = C.diff(a, b)
     assert d.slippage["id"].tolist() == ["A-1"]
     assert d.slippage["title"].tolist() == ["Alpha"]
     assert d.slippage["days"].tolist() == [91]
     assert d.slippage["before_end"].iloc[0] == pd.Timestamp("2026-03-31")
     assert d.slippage["after_end"].iloc[0] == pd.Timestamp("2026-06-30")
     assert d.changes[["field", "before", "after"]].values.tolist() == [["end_date", "2026-03-31", "2026-06-30"]]
-    assert S.diff_summary(d)["slipped"] == 1
+    assert C.diff_summary(d)["slipped"] == 1
 
 
 def test_end_date_earlier_or_new_is_not_slippage(tmp_path):
@@ -150,7 +151,7 @@ def test_end_date_earlier_or_new_is_not_slippage(tmp_path):
     after = swap(after, "A-2", row("A-2", "Beta", pillar="security", sector="Policing", status="ongoing",
                                    end="2027-01-01"))
     a, b = pair(tmp_path, BASE, after)
-    d = S.diff(a, b)
+    d = C.diff(a, b)
     assert d.slippage.empty
     got = d.changes[["id", "field", "before", "after"]].values.tolist()
     assert got == [["A-1", "end_date", "2026-03-31", "2026-01-31"], ["A-2", "end_date", "", "2027-01-01"]]
@@ -160,17 +161,17 @@ def test_completion(tmp_path):
     after = swap(BASE, "A-1", row("A-1", "Alpha", status="completed", end="2026-03-31"))
     after = after + [row("A-4", "Delta", status="completed"), row("A-5", "Eps", status="planned")]
     a, b = pair(tmp_path, BASE, after)
-    d = S.diff(a, b)
+    d = C.diff(a, b)
     # A-1 became completed, A-4 arrived completed; A-3 was already completed.
     assert d.completions[["id", "before"]].values.tolist() == [["A-1", "planned"], ["A-4", ""]]
     assert d.completions["pillar"].tolist() == ["prosperity", "prosperity"]
-    assert S.diff_summary(d)["completed"] == 2
+    assert C.diff_summary(d)["completed"] == 2
 
 
 def test_became_delayed_counted(tmp_path):
     after = swap(BASE, "A-1", row("A-1", "Alpha", status="delayed", end="2026-03-31"))
     a, b = pair(tmp_path, BASE, after)
-    s = S.diff_summary(S.diff(a, b))
+    s = C.diff_summary(C.diff(a, b))
     assert s["delayed"] == 1 and s["changed"] == 1 and s["completed"] == 0
 
 
@@ -178,17 +179,17 @@ def test_several_fields_one_row(tmp_path):
     after = swap(BASE, "A-2", row("A-2", "Beta", pillar="environment", sector="Climate", status="completed",
                                    start="2025-10-01"))
     a, b = pair(tmp_path, BASE, after)
-    d = S.diff(a, b)
+    d = C.diff(a, b)
     assert d.changes["field"].tolist() == ["status", "start_date", "pillar", "sector"]
     assert d.changes["before"].tolist() == ["ongoing", "2025-09-18", "security", "Policing"]
-    assert S.diff_summary(d)["changed"] == 1
+    assert C.diff_summary(d)["changed"] == 1
 
 
 def test_themes_compared_as_sets(tmp_path):
     header = HEADER + ",themes"
     write(tmp_path, "2026-01-01", [BASE[0] + ',"ip;energy"', BASE[1] + ",security"], header)
     write(tmp_path, "2026-02-01", [BASE[0] + ',"energy;ip"', BASE[1] + ',"security;digital"'], header)
-    d = S.diff(S.load_snapshot("2026-01-01", tmp_path), S.load_snapshot("2026-02-01", tmp_path))
+    d = C.diff(S.load_snapshot("2026-01-01", tmp_path), S.load_snapshot("2026-02-01", tmp_path))
     assert d.changes[["id", "field", "before", "after"]].values.tolist() == [
         ["A-2", "themes", "security", "security;digital"]]
 
@@ -197,18 +198,18 @@ def test_rejected_row_reported_not_removed(tmp_path):
     bad = row("A-2", "Beta", pillar="not-a-pillar", sector="Policing", status="ongoing")
     a, b = pair(tmp_path, BASE, swap(BASE, "A-2", bad))
     assert b.result.rejected_rows == 1
-    d = S.diff(a, b)
+    d = C.diff(a, b)
     assert d.removed.empty and d.added.empty
     assert [(r.date, r.line, r.id) for r in d.unmatched_rejected] == [("2026-02-01", 3, "A-2")]
     assert "pillar" in d.unmatched_rejected[0].reason
-    assert S.diff_summary(d)["removed"] == 0
+    assert C.diff_summary(d)["removed"] == 0
     assert d.is_empty()  # reported, never counted
 
 
 def test_rejected_row_in_since_is_not_added(tmp_path):
     bad = row("A-3", "Gamma", pillar="environment", sector="Climate", status="completed", start="not-a-date")
     a, b = pair(tmp_path, swap(BASE, "A-3", bad), BASE)
-    d = S.diff(a, b)
+    d = C.diff(a, b)
     assert d.added.empty and d.completions.empty
     assert [(r.date, r.line, r.id) for r in d.unmatched_rejected] == [("2026-01-01", 4, "A-3")]
 
@@ -216,7 +217,7 @@ def test_rejected_row_in_since_is_not_added(tmp_path):
 def test_hand_built_snapshot_reads_rejected_ids_from_its_source(tmp_path):
     bad = row("A-2", "Beta", pillar="nope", sector="Policing", status="ongoing")
     a, b = pair(tmp_path, BASE, swap(BASE, "A-2", bad))
-    d = S.diff(a, S.Snapshot(b.date, b.result))
+    d = C.diff(a, S.Snapshot(b.date, b.result))
     assert [(r.line, r.id) for r in d.unmatched_rejected] == [(3, "A-2")]
     assert d.removed.empty
 
@@ -225,21 +226,21 @@ def test_rejected_row_from_bytes_reported_by_line(tmp_path):
     bad = row("A-2", "Beta", pillar="nope", sector="Policing", status="ongoing")
     a, _ = pair(tmp_path, BASE, BASE)
     data = ("\n".join([HEADER, *swap(BASE, "A-2", bad)]) + "\n").encode()
-    d = S.diff(a, S.Snapshot("2026-02-01", load(data)))
+    d = C.diff(a, S.Snapshot("2026-02-01", load(data)))
     assert [(r.line, r.id) for r in d.unmatched_rejected] == [(3, "")]
     assert d.removed["id"].tolist() == ["A-2"]  # without its id it cannot be told apart
 
 
 def test_duplicate_id_rejected_keeps_first(tmp_path):
     a, b = pair(tmp_path, BASE, BASE + [row("A-1", "Alpha again")])
-    d = S.diff(a, b)
+    d = C.diff(a, b)
     assert d.is_empty()
     assert [(r.line, r.id) for r in d.unmatched_rejected] == [(5, "A-1")]
 
 
 def test_disjoint_snapshots(tmp_path):
     a, b = pair(tmp_path, BASE[:1], [row("B-1", "Other")])
-    d = S.diff(a, b)
+    d = C.diff(a, b)
     assert d.added["id"].tolist() == ["B-1"] and d.removed["id"].tolist() == ["A-1"]
     assert d.changes.empty and d.status_flow.empty and d.slippage.empty
     assert list(d.changes.columns) == ["id", "title", "field", "before", "after"]
@@ -251,7 +252,7 @@ def test_fatal_snapshot_refused(tmp_path):
     a, b = S.load_snapshot("2026-01-01", tmp_path), S.load_snapshot("2026-02-01", tmp_path)
     assert not b.result.ok
     with pytest.raises(ValueError):
-        S.diff(a, b)
+        C.diff(a, b)
 
 
 # --------------------------------------------------------------- row filters
@@ -261,7 +262,7 @@ def test_keep_filter_limits_rows(tmp_path):
     after = swap(BASE, "A-1", row("A-1", "Alpha", status="in_progress", end="2026-03-31"))
     after = swap(after, "A-2", row("A-2", "Beta", pillar="security", sector="Policing", status="completed"))
     a, b = pair(tmp_path, BASE, after + [row("A-4", "Delta", pillar="environment", sector="Climate")])
-    d = S.diff(a, b, keep=lambda f: f["pillar"] == "security")
+    d = C.diff(a, b, keep=lambda f: f["pillar"] == "security")
     assert d.status_flow["id"].tolist() == ["A-2"]
     assert d.added.empty
     assert d.completions["id"].tolist() == ["A-2"]
@@ -270,7 +271,7 @@ def test_keep_filter_limits_rows(tmp_path):
 def test_row_leaving_the_filter_is_a_change_not_removed(tmp_path):
     after = swap(BASE, "A-2", row("A-2", "Beta", pillar="prosperity", sector="Policing", status="ongoing"))
     a, b = pair(tmp_path, BASE, after)
-    d = S.diff(a, b, keep=lambda f: f["pillar"] == "security")
+    d = C.diff(a, b, keep=lambda f: f["pillar"] == "security")
     assert d.removed.empty and d.added.empty
     assert d.changes[["id", "field", "before", "after"]].values.tolist() == [
         ["A-2", "pillar", "security", "prosperity"]]
@@ -280,9 +281,9 @@ def test_keep_from_filters(tmp_path):
     after = swap(BASE, "A-1", row("A-1", "Alpha", status="completed", end="2026-03-31"))
     a, b = pair(tmp_path, BASE, after)
     keep = S.keep_from_filters(Filters(pillar=("prosperity",)))
-    assert S.diff(a, b, keep=keep).completions["id"].tolist() == ["A-1"]
+    assert C.diff(a, b, keep=keep).completions["id"].tolist() == ["A-1"]
     keep = S.keep_from_filters(Filters(pillar=("security",)))
-    assert S.diff(a, b, keep=keep).is_empty()
+    assert C.diff(a, b, keep=keep).is_empty()
 
 
 def test_a_keep_filters_each_snapshot_once_for_a_diff_and_a_burnup(tmp_path, monkeypatch):
@@ -293,7 +294,7 @@ def test_a_keep_filters_each_snapshot_once_for_a_diff_and_a_burnup(tmp_path, mon
     real = Filters.mask
     monkeypatch.setattr(Filters, "mask", lambda self, ds: calls.append(len(ds.frame)) or real(self, ds))
     keep = S.keep_from_filters(Filters(pillar=("security",)))
-    assert S.diff(a, b, keep=keep).completions["id"].tolist() == ["A-2"]
+    assert C.diff(a, b, keep=keep).completions["id"].tolist() == ["A-2"]
     bu = S.burnup([a, b], keep=keep)
     assert bu["total"].tolist() == [1, 1] and bu["completed"].tolist() == [0, 1]
     assert len(calls) == 2  # one per snapshot, not one per use
@@ -304,7 +305,7 @@ def test_a_keep_filters_each_snapshot_once_for_a_diff_and_a_burnup(tmp_path, mon
 def test_keep_must_return_one_bool_per_row(tmp_path):
     a, b = pair(tmp_path, BASE, BASE)
     with pytest.raises(ValueError):
-        S.diff(a, b, keep=lambda f: [True])
+        C.diff(a, b, keep=lambda f: [True])
 
 
 # -------------------------------------------------------------------- burnup
@@ -391,7 +392,7 @@ def test_nothing_silently_disappears(shipped):
     for older, newer in zip(shipped, shipped[1:]):
         missing = set(older.frame["id"]) - set(newer.frame["id"])
         assert not missing, (older.date, newer.date, sorted(missing))
-        assert S.diff(older, newer).removed.empty
+        assert C.diff(older, newer).removed.empty
 
 
 def test_shipped_burnup_matches_frames(shipped):
@@ -409,7 +410,7 @@ def test_a_filtered_diff_works_when_a_snapshot_has_no_usable_row(tmp_path, empty
     bad = [row("Z-1", title="")]
     a, b = pair(tmp_path, bad, BASE) if empty_side == "since" else pair(tmp_path, BASE, bad)
     assert a.result.ok and b.result.ok
-    d = S.diff(a, b, keep=S.keep_from_filters(Filters(pillar=("security",))))
+    d = C.diff(a, b, keep=S.keep_from_filters(Filters(pillar=("security",))))
     moved = d.added if empty_side == "since" else d.removed
     assert moved["id"].tolist() == ["A-2"]
     assert d.changes.empty and d.status_flow.empty
@@ -433,7 +434,7 @@ def test_a_filtered_diff_is_the_whole_diff_restricted_to_ids_kept_on_either_side
     keep = S.keep_from_filters(f)
     fa, fb = a.result.frame, b.result.frame
     ids = set(fa["id"][np.asarray(keep(fa))]) | set(fb["id"][np.asarray(keep(fb))])
-    want, got = S.diff(a, b).only(ids), S.diff(a, b, keep=keep)
+    want, got = C.diff(a, b).only(ids), C.diff(a, b, keep=keep)
     for name in ("added", "removed", "changes", "status_flow", "slippage", "completions"):
         pd.testing.assert_frame_equal(getattr(got, name), getattr(want, name), obj=name)
 
@@ -446,8 +447,18 @@ def test_what_is_derived_from_a_snapshot_goes_when_the_snapshot_does(tmp_path):
 
     a, b = pair(tmp_path, BASE, BASE)
     S.burnup([a, b], keep=S.keep_from_filters(Filters(pillar=("security",))))
-    S.diff(a, b, keep=S.keep_from_filters(Filters(pillar=("security",))))
+    C.diff(a, b, keep=S.keep_from_filters(Filters(pillar=("security",))))
     frames = [weakref.ref(a.result.frame), weakref.ref(b.result.frame)]
     del a, b
     gc.collect()
     assert [f() for f in frames] == [None, None]
+
+
+def test_every_rejected_row_of_a_snapshot_is_reported_not_only_the_first_thousand(tmp_path):
+    """The loader keeps details of the first 1,000 rows per reason; a snapshot still
+    reports every rejected row, with its id, so none is mistaken for a removal."""
+    bad = [f"B-{k},Bad {k},atlantis,Sector,planned,2026-01-01,,https://example.org/b" for k in range(1200)]
+    a, b = pair(tmp_path, BASE, BASE + bad)
+    assert len(b.rejected) == 1200
+    assert {r.id for r in b.rejected} == {f"B-{k}" for k in range(1200)}
+    assert len(C.diff(a, b).unmatched_rejected) == 1200 and C.diff(a, b).added.empty

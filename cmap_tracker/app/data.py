@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from .. import dataset as dataset_mod
-from .. import i18n, loader, safe, snapshots
+from .. import changes, i18n, loader, safe, snapshots
 from ..dataset import Dataset
 from ..i18n import _
 
@@ -103,7 +103,7 @@ def since_last_update(ctx: Ctx) -> str | None:
     snaps = [s for s in all_snapshots() if s.result.ok]
     if len(snaps) < 2 or ctx.uploaded:
         return None
-    d = snapshots.diff(snaps[-2], snaps[-1], keep=snapshot_keep(ctx))
-    n = snapshots.diff_summary(d)
+    d = changes.diff(snaps[-2], snaps[-1], keep=snapshot_keep(ctx))
+    n = changes.diff_summary(d)
     return _("Since {date}: +{completed} completed, {delayed} delayed, {added} added, {slipped} with a later end date.").format(
         date=i18n.fmt_date(date.fromisoformat(snaps[-2].date)), **{k: i18n.fmt_int(v) for k, v in n.items()})
