@@ -282,8 +282,8 @@ def burnup(table: pd.DataFrame) -> go.Figure:
         return empty(title)
     data = []
     for pillar, part in table.groupby("pillar", sort=False):
-        color = PILLAR_COLORS.get(pillar, "#555555")
-        name = labels.pillar(pillar)
+        color = PILLAR_COLORS.get(str(pillar), "#555555")
+        name = labels.pillar(str(pillar))
         for col, word, line, symbol in (("total", _("total"), {"color": color, "dash": "dot"}, "circle-open"),
                                         ("completed", _("completed"), {"color": color, "width": 3}, "circle")):
             data.append({"type": "scatter", "x": part["date"].to_numpy(), "y": part[col].tolist(),

@@ -36,7 +36,8 @@ def catalogue(lang: str) -> dict[str, str]:
 
     with path.open("rb") as fh:
         cat = read_po(fh, locale=lang)
-    return {m.id: m.string for m in cat if m.id and m.string and not m.fuzzy}
+    return {m.id: m.string for m in cat if isinstance(m.id, str) and isinstance(m.string, str) and m.string
+            and not m.fuzzy}
 
 
 def set_language(lang: str | None) -> str:

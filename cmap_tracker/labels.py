@@ -79,6 +79,14 @@ COLUMN_LABELS = {  # raw table column -> message id (see labelled())
 
 OUTCOMES = {"rejected": N_("Rejected"), "corrected": N_("Corrected"), "file": N_("File")}
 
+def _outcome_label(outcome: str) -> str:
+    return _(OUTCOMES.get(outcome) or outcome)
+
+
+def _field_label(field: str) -> str:
+    return _(COLUMN_LABELS.get(field, field.replace("_", " ").capitalize()))
+
+
 def labelled(table: pd.DataFrame) -> pd.DataFrame:
     """A table as people read it: translated headers, labels instead of slugs.
     Every 'Show as table' and report table goes through here."""
@@ -100,9 +108,9 @@ def labelled(table: pd.DataFrame) -> pd.DataFrame:
         for col in ("before", "after"):
             out[col] = [value_label(f, v) for f, v in zip(fields, out[col].to_numpy(dtype=object))]
     if "outcome" in out:
-        out["outcome"] = out["outcome"].map(lambda v: _(OUTCOMES.get(v, v)))
+        out["outcome"] = out["outcome"].map(_outcome_label)
     if "field" in out:
-        out["field"] = out["field"].map(lambda v: _(COLUMN_LABELS.get(v, v.replace("_", " ").capitalize())))
+        out["field"] = out["field"].map(_field_label)
     if "share" in out:
         out["share"] = out["share"].map(i18n.fmt_pct)
     return out.rename(columns={c: _(m) for c, m in COLUMN_LABELS.items()})

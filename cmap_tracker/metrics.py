@@ -33,7 +33,7 @@ def _late_and_soon(df: pd.DataFrame, today: date) -> tuple[np.ndarray, np.ndarra
     sc, sv = codes(df["status"])
     done = np.isin(sc, [i for i, s in enumerate(sv) if s in DONE])
     end = df["end_date"].to_numpy(dtype="datetime64[us]")
-    t = np.datetime64(pd.Timestamp(today).to_datetime64(), "us")
+    t = pd.Timestamp(today).to_datetime64().astype("datetime64[us]")
     open_ = ~done & ~np.isnat(end)
     overdue = open_ & (end < t)
     soon = open_ & (end >= t) & (end <= t + np.timedelta64(DUE_SOON_DAYS, "D"))

@@ -149,7 +149,7 @@ def _rejected(date: str, result: LoadResult, path: Path | None) -> tuple[Rejecte
 
 
 def usable(s: Snapshot) -> pd.DataFrame:
-    if not s.result.ok:
+    if s.result.fatal is not None:
         raise ValueError(f"Snapshot {s.date} could not be loaded: {s.result.fatal.text()}")
     return s.result.frame
 
@@ -185,9 +185,9 @@ def burnup(snapshots: Iterable[Snapshot], keep: Keep | None = None) -> pd.DataFr
         names, inv, done = _pillars_and_done(f)
         total = np.bincount(inv[m], minlength=len(names))
         completed = np.bincount(inv[m], weights=done[m], minlength=len(names))
-        seen = np.flatnonzero(total)  # pillars with kept rows in this snapshot
-        per.append(({names[i]: int(total[i]) for i in seen}, {names[i]: completed[i] for i in seen}))
-    seen = set().union(*(t for t, _c in per))
+        present = np.flatnonzero(total)  # pillars with kept rows in this snapshot
+        per.append(({names[i]: int(total[i]) for i in present}, {names[i]: completed[i] for i in present}))
+    seen: set[str] = set().union(*(t for t, _c in per))
     pillars = [p for p in PILLARS.slugs if p in seen] + sorted(seen - set(PILLARS.slugs))
     dates = [s.date for s in snaps]
     return pd.DataFrame({

@@ -90,7 +90,7 @@ def public_source(source: str) -> str:
 def public_text(issue: loader.Issue) -> str:
     """An issue's message with any file path shortened by public_source(), and every
     value from the file (a header, a cell) cut to safe.NOTICE_CHARS."""
-    params = tuple((k, public_source(v) if k == "source" else safe.clip(safe.plain(v)) if isinstance(v, str) else v)
+    params = tuple((k, public_source(str(v)) if k == "source" else safe.clip(safe.plain(v)) if isinstance(v, str) else v)
                    for k, v in issue.params)
     return dataclasses.replace(issue, params=params).text(_)
 

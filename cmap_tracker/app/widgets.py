@@ -171,7 +171,7 @@ def initiative_table(df: pd.DataFrame, *, key: str, select: bool = False, on_dem
         _("Title"): st.column_config.TextColumn(_("Title"), width="large"),
     }
     lazy = len(view) > LAZY_ROWS
-    kw = {}
+    kw: dict = {}
     if select and not lazy:
         kw = {"on_select": partial(_on_row_select, key, df["id"].tolist()), "selection_mode": "single-row"}
     elif select:  # Streamlit cannot select rows of a table that streams them: open one by its id
