@@ -1,16 +1,18 @@
 """The CSV contract, declared once.
 
 ``COLUMNS`` is the single source for: the loader's checks (each column's
-``kind`` picks its parser in ``loader``), the data dictionary in
+``kind`` picks its check in ``checks``, its constraints say what a bad or
+empty value costs, and together they give the column's type), the data dictionary in
 ``data/README.md`` (``data_dictionary_markdown``), and the column list shown on
 the Data page. A test keeps ``data/README.md`` in step with this file.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import Enum
 
 from .i18n import N_
-from .vocab import CONFIDENCE, PILLARS, STATUSES, THEMES
+from .vocab import CONFIDENCE, PILLARS, STATUSES, THEMES, Vocabulary
 
 # Uploads and remote files larger than this are refused (also set as
 # server.maxUploadSize in .streamlit/config.toml).
@@ -28,51 +30,96 @@ PLAN_START = "2025-09-18"
 PLAN_END = "2028-09-30"
 
 
+class Kind(Enum):
+    """What a column holds. The checks run kind by kind, in this order, so the
+    issues of one row are listed in it."""
+    ID = "id"  # an identifier: ID_PATTERN, stripped text
+    TEXT = "text"  # free text, stripped
+    TERM = "term"  # a term of the column's vocabulary (any alias), read as its slug
+    URL = "url"  # a web address (safe.source_link)
+    DATE = "date"  # YYYY-MM-DD; YYYY-MM and YYYY read as the first day
+    BOOL = "bool"  # true/false words in English, French and Spanish
+    THEMES = "themes"  # theme slugs separated by ';' or '|'
+
+
+class OnInvalid(Enum):
+    """What a value that is not of its kind costs."""
+    REJECT = "reject"  # the row
+    CLEAR = "clear"  # the value: read as empty (false for a BOOL), with a correction note
+
+
+@dataclass(frozen=True)
+class IfEmpty:
+    """An empty value read as ``value`` (with the correction note ``note``), not rejected."""
+    value: str
+    note: str  # English message id
+
+
 @dataclass(frozen=True)
 class Column:
     name: str
-    kind: str  # id | text | pillar | status | date | url | themes | confidence | bool
+    kind: Kind
     required: bool
     description: str  # English message id
     example: str = ""
+    vocabulary: Vocabulary | None = None  # the terms of a TERM column
+    unique: bool = False  # a value used on an earlier row rejects the row
+    if_empty: IfEmpty | None = None  # for a required column: an empty value is read as this, not rejected
+    on_invalid: OnInvalid = OnInvalid.REJECT
+    not_before: str | None = None  # a DATE column that may not be before this other DATE column
+
+    @property
+    def format(self) -> str:
+        """The format word of the data dictionary: the kind, or a term's vocabulary."""
+        return self.vocabulary.name if self.vocabulary is not None else self.kind.value
+
+    @property
+    def categorical(self) -> bool:
+        """Read as a pandas Categorical over the vocabulary's slugs: a TERM column
+        whose values are all terms (an invalid one rejects the row)."""
+        return self.kind is Kind.TERM and self.on_invalid is OnInvalid.REJECT
 
 
 COLUMNS: tuple[Column, ...] = (
-    Column("id", "id", True,
+    Column("id", Kind.ID, True,
            N_("Unique, stable identifier. Letters, digits, '.', '_' and '-' only, so it can sit in a link."),
-           "PR-TRADE-01"),
-    Column("title", "text", True, N_("Short name of the initiative."),
+           "PR-TRADE-01", unique=True),
+    Column("title", Kind.TEXT, True, N_("Short name of the initiative."),
            "Canadian trade mission to Mexico"),
-    Column("pillar", "pillar", True,
+    Column("pillar", Kind.TERM, True,
            N_("One of the plan's four pillars. Slugs, English, French or Spanish names are accepted, with or without accents."),
-           "prosperity"),
-    Column("sector", "text", True, N_("Policy sector within the pillar, in plain words."), "Agriculture"),
-    Column("status", "status", True,
+           "prosperity", vocabulary=PILLARS),
+    Column("sector", Kind.TEXT, True, N_("Policy sector within the pillar, in plain words."), "Agriculture"),
+    Column("status", Kind.TERM, True,
            N_("Where the initiative stands, from the status vocabulary below (synonyms in EN/FR/ES are accepted). Empty means unknown."),
-           "in_progress"),
-    Column("start_date", "date", True,
+           "in_progress", vocabulary=STATUSES, if_empty=IfEmpty("unknown", N_("Empty status read as 'unknown'."))),
+    Column("start_date", Kind.DATE, True,
            N_("When it was announced or began: YYYY-MM-DD. YYYY-MM and YYYY are read as the first day of that period."),
            "2025-09-18"),
-    Column("source_url", "url", True, N_("Public source for the row. Must start with http:// or https://."),
+    Column("source_url", Kind.URL, True, N_("Public source for the row. Must start with http:// or https://."),
            "https://www.international.gc.ca/..."),
-    Column("end_date", "date", False,
-           N_("Deadline or end date, same formats as start_date. Empty means open-ended or ongoing."), "2026-03-31"),
-    Column("milestone", "bool", False,
-           N_("true for a one-day event (a meeting, a signing, a review date). Empty means false."), "true"),
-    Column("themes", "themes", False,
+    Column("end_date", Kind.DATE, False,
+           N_("Deadline or end date, same formats as start_date. Empty means open-ended or ongoing."), "2026-03-31",
+           not_before="start_date"),
+    Column("milestone", Kind.BOOL, False,
+           N_("true for a one-day event (a meeting, a signing, a review date). Empty means false."), "true",
+           on_invalid=OnInvalid.CLEAR),
+    Column("themes", Kind.THEMES, False,
            N_("Semicolon-separated theme slugs. Any slug is accepted; the core set below has readable labels."),
            "ip;energy"),
-    Column("description", "text", False, N_("What the initiative is and what the evidence says about it."), ""),
-    Column("lead_canada", "text", False, N_("Canadian department or agency that leads, if a source names one."), "CFIA"),
-    Column("lead_mexico", "text", False, N_("Mexican ministry or agency that leads, if a source names one."), "SENASICA"),
-    Column("confidence", "confidence", False,
-           N_("How strong the evidence is: official, reported or inferred."), "official"),
-    Column("source_note", "text", False, N_("Which outlet or release the evidence comes from, with its date."), ""),
-    Column("last_updated", "date", False, N_("When this row was last checked against its sources."), "2026-11-25"),
-    Column("title_fr", "text", False, N_("Title in French."), ""),
-    Column("title_es", "text", False, N_("Title in Spanish."), ""),
-    Column("description_fr", "text", False, N_("Description in French."), ""),
-    Column("description_es", "text", False, N_("Description in Spanish."), ""),
+    Column("description", Kind.TEXT, False, N_("What the initiative is and what the evidence says about it."), ""),
+    Column("lead_canada", Kind.TEXT, False, N_("Canadian department or agency that leads, if a source names one."), "CFIA"),
+    Column("lead_mexico", Kind.TEXT, False, N_("Mexican ministry or agency that leads, if a source names one."), "SENASICA"),
+    Column("confidence", Kind.TERM, False,
+           N_("How strong the evidence is: official, reported or inferred."), "official",
+           vocabulary=CONFIDENCE, on_invalid=OnInvalid.CLEAR),
+    Column("source_note", Kind.TEXT, False, N_("Which outlet or release the evidence comes from, with its date."), ""),
+    Column("last_updated", Kind.DATE, False, N_("When this row was last checked against its sources."), "2026-11-25",
+           on_invalid=OnInvalid.CLEAR),
+    Column("title_fr", Kind.TEXT, False, N_("Title in French."), ""),
+    Column("title_es", Kind.TEXT, False, N_("Title in Spanish."), ""),
+    Column("description_fr", Kind.TEXT, False, N_("Description in French."), ""),
+    Column("description_es", Kind.TEXT, False, N_("Description in Spanish."), ""),
 )
 
 COLUMN_NAMES: tuple[str, ...] = tuple(c.name for c in COLUMNS)
@@ -88,7 +135,7 @@ def data_dictionary_markdown() -> str:
     ]
     for c in COLUMNS:
         lines.append(
-            f"| `{c.name}` | {'yes' if c.required else 'no'} | {c.kind} | {c.description} | "
+            f"| `{c.name}` | {'yes' if c.required else 'no'} | {c.format} | {c.description} | "
             f"{('`' + c.example + '`') if c.example else ''} |"
         )
     lines += ["", "Any other column is kept and shown as text.", "", "### Pillars", "",

@@ -14,7 +14,8 @@ import pyarrow.compute as pc
 
 from .contract import PLAN_END
 from .derived import per_object
-from .loader import LoadResult, theme_index
+from .report import LoadResult
+from .themes import theme_index
 
 
 VIEW_COLUMNS = ("id", "title", "title_fr", "title_es", "pillar", "sector", "status", "start_date", "end_date",

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .contract import BY_NAME, COLUMN_NAMES
-from .loader import CORRECTED, REJECTED, LoadResult
+from .report import CORRECTED, REJECTED, LoadResult
 
 # Spreadsheet safety (OWASP "CSV injection"): every *text* cell whose first
 # character is one of these, or whose first character after leading whitespace

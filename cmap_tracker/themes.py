@@ -1,17 +1,83 @@
-"""Which rows carry which themes: questions asked of a dataset's long (row, theme)
-index (``loader.theme_index``), answered on its integer codes."""
+"""Themes: a cell's theme slugs (``parse_themes``), the long (row, theme) index of a
+frame (``theme_index``), and which rows carry which themes, answered on its codes."""
 from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+import re
+from typing import Callable
+
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
+from .arrow_text import dictionary
 from .derived import per_object
+from .vocab import THEME_SLUG, THEMES, fold
 
 if TYPE_CHECKING:
     from .dataset import Dataset
+
+
+def theme_slug(raw: str) -> str:
+    key = fold(raw)
+    if not key:
+        return ""
+    known = THEMES.lookup.get(key)
+    return known or key.replace(" ", "_")
+
+
+def parse_themes(raw: str, slug: Callable[[str], str] = theme_slug) -> str:
+    parts = [slug(p) for p in re.split(r"[;|]", raw)]
+    seen: list[str] = []
+    for p in parts:
+        if p and THEME_SLUG.match(p) and p not in seen:
+            seen.append(p)
+    return ";".join(seen)
+
+
+def theme_index(frame: pd.DataFrame) -> pd.DataFrame:
+    """Long (row, theme) table so theme filters and counts are vectorised.
+
+    Multi-theme rows appear once per theme."""
+    col = frame["themes"]
+    if pd.api.types.is_string_dtype(col.dtype) and col.dtype != object:
+        arr = pa.array(col)
+        arr = arr if isinstance(arr, pa.ChunkedArray) else pa.chunked_array([arr])
+        if not arr.null_count:
+            return _theme_index_coded(arr, frame.index.to_numpy(), col.dtype)
+    exploded = col.str.split(";").explode()
+    exploded = exploded[exploded.notna() & (exploded != "")]
+    return pd.DataFrame({"row": exploded.index.to_numpy(),
+                         "theme": _categories(exploded.to_numpy(dtype=object), col.dtype)})
+
+
+def _categories(values: np.ndarray, dtype) -> pd.Categorical:
+    """Theme names as a categorical with sorted categories (the same from every path)."""
+    codes, names = pd.factorize(values, sort=True)
+    return pd.Categorical.from_codes(codes, categories=pd.Index(names, dtype=dtype if dtype != object else None))
+
+
+def _theme_index_coded(arr: pa.ChunkedArray, index: np.ndarray, dtype) -> pd.DataFrame:
+    """``theme_index`` splitting each distinct value once (a file has a few
+    thousand theme combinations), then expanding to the rows with numpy."""
+    codes, values = dictionary(arr)
+    lists = pc.split_pattern(values, ";")
+    flat = pc.list_flatten(lists)
+    keep = pc.not_equal(flat, "").to_numpy(zero_copy_only=False)
+    pieces = flat.filter(pa.array(keep))
+    per_value = np.bincount(pc.list_parent_indices(lists).to_numpy()[keep], minlength=len(values))
+    first_piece = np.cumsum(per_value) - per_value
+    per_row = per_value[codes]
+    first_out = np.cumsum(per_row) - per_row
+    total = int(per_row.sum())
+    which = np.repeat(first_piece[codes] - first_out, per_row) + np.arange(total)
+    # a categorical over the distinct themes: integer codes, no string copied per row
+    piece_codes, names = pd.factorize(pieces.to_numpy(zero_copy_only=False), sort=True)
+    theme = pd.Categorical.from_codes(piece_codes[which], categories=pd.Index(names, dtype=dtype))
+    return pd.DataFrame({"row": np.repeat(index, per_row), "theme": theme})
 
 
 def _codes(themes: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

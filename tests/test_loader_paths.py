@@ -1,8 +1,8 @@
-"""The loader has three readers: UTF-8 bytes straight to Arrow (``_read_fast``),
-pandas on the decoded text, and the csv module (``_parse_careful``). Whichever
-reads a file, the result must be the same: the fast ones only decline (and hand
-over) when they cannot be sure. These tests pin that down, and the shortcuts
-the fast reader takes (strip only where needed, duplicate ids by one pass)."""
+"""The loader has three readers: UTF-8 bytes straight to Arrow (``csv_fast.read``),
+pandas on the decoded text (``csv_careful.read``), and the csv module
+(``csv_careful.read_text``). Whichever reads a file, the result must be the same:
+the fast ones only decline (and hand over) when they cannot be sure. These tests
+pin that down, and the shortcuts the checks take (strip only where needed)."""
 from __future__ import annotations
 
 import csv
@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import HEADER, csv_bytes
-from cmap_tracker import loader
+from cmap_tracker import arrow_text, csv_careful, csv_fast, loader, sources, themes
 
 URL = "https://example.org/source"
 FULL_HEADER = HEADER + ",end_date,milestone,themes,confidence,last_updated,notes"
@@ -34,25 +34,28 @@ def summary(result: loader.LoadResult) -> tuple:
     return (result.rows_in_file, result.fatal, result.extra_columns, result.notes, result.issues)
 
 
-def read_with(data: bytes, reader: str, monkeypatch) -> loader.LoadResult:
-    """Load ``data`` forcing one reader: 'arrow' (must accept the file), 'pandas' or 'csv'."""
-    with monkeypatch.context() as m:
-        if reader == "arrow":
-            real = loader._read_fast
-            used = []
+def parsed_by(data: bytes, reader: str) -> tuple:
+    """What one reader makes of ``data``: 'arrow' (must accept the file), 'pandas'
+    (the careful reader, which hands a file pandas can read to pandas) or 'csv'."""
+    if reader == "arrow":
+        parsed = csv_fast.read(pa.py_buffer(data))
+        assert parsed is not None, "the fast reader declined this file"
+    elif reader == "pandas":
+        parsed = csv_careful.read(data)
+    else:
+        text, _encoding = sources.decode(data)
+        header, columns, lines, log = csv_careful.read_text(text, sources.sniff_delimiter(text))
+        parsed = sources.Parsed(header, columns, lines, log, [])
+    return (parsed.header, [c.to_pylist() for c in parsed.columns], parsed.lines.tolist(), parsed.log.details())
 
-            def spy(buf):
-                parsed = real(buf)
-                used.append(parsed is not None)
-                return parsed
-            m.setattr(loader, "_read_fast", spy)
-            result = loader.load(data)
-            assert used == [True], "the fast reader declined this file"
-            return result
-        m.setattr(loader, "_read_fast", lambda buf: None)
-        if reader == "csv":
-            m.setattr(loader, "_parse_fast", lambda *a, **k: None)
-        return loader.load(data)
+
+def assert_same_parse(data: bytes) -> None:
+    fast = parsed_by(data, "arrow")
+    assert parsed_by(data, "pandas") == fast
+    header, columns, lines, issues = parsed_by(data, "csv")
+    # the csv module keeps CRLF inside values as LF, as the others do; values are compared as read
+    assert (header, lines, issues) == (fast[0], fast[2], fast[3])
+    assert columns == fast[1]
 
 
 def assert_same(a: loader.LoadResult, b: loader.LoadResult) -> None:
@@ -96,15 +99,16 @@ def variants() -> dict[str, bytes]:
 
 
 @pytest.mark.parametrize("name", list(variants()))
-def test_fast_reader_matches_both_careful_readers(name, monkeypatch):
+def test_fast_reader_matches_both_careful_readers(name):
     data = variants()[name]
-    fast = read_with(data, "arrow", monkeypatch)
-    assert_same(fast, read_with(data, "pandas", monkeypatch))
-    assert_same(fast, read_with(data, "csv", monkeypatch))
+    assert_same_parse(data)
+    assert_same(loader.load(data), loader.load(data + b"\n\n"))  # a blank line: the careful reader
 
 
-def test_fast_reader_result_is_what_the_user_expects(monkeypatch):
-    r = read_with(variants()["bom+crlf"], "arrow", monkeypatch)
+def test_fast_reader_result_is_what_the_user_expects():
+    data = variants()["bom+crlf"]
+    assert csv_fast.read(pa.py_buffer(data)) is not None
+    r = loader.load(data)
     f = r.frame.set_index("id")
     assert f.loc["A-2", "title"] == "Padded title" and f.loc["A-2", "sector"] == "Policing"
     assert f.loc["A-3", "title"] == "No-break space" and f.loc["A-3", "pillar"] == "security"
@@ -128,57 +132,57 @@ def test_fast_reader_result_is_what_the_user_expects(monkeypatch):
     b"id,title\x00" + csv_bytes(row("A-1"), header=FULL_HEADER),  # binary
 ], ids=["lone CR", "CR in a value", "blank line", "trailing blank lines", "quoted newline", "ragged",
         "cp1252", "BOM with invalid UTF-8", "unnamed column", "repeated column", "NUL byte"])
-def test_fast_reader_declines_what_it_cannot_be_sure_of(data, monkeypatch, tmp_path):
-    assert loader._read_fast(pa.py_buffer(data)) is None
+def test_fast_reader_declines_what_it_cannot_be_sure_of(data, tmp_path):
+    assert csv_fast.read(pa.py_buffer(data)) is None
     path = tmp_path / "x.csv"
     path.write_bytes(data)
-    assert loader._read_fast(path) is None  # the same when it reads the file from disk
-    assert_same(loader.load(data), read_with(data, "csv", monkeypatch))
+    assert csv_fast.read(path) is None  # the same when it reads the file from disk
     assert_same(loader.load(path), loader.load(data))
 
 
 @pytest.mark.parametrize("name", ["bom+crlf", "plain"])
-def test_a_local_file_is_streamed_from_disk_by_the_fast_reader(name, tmp_path, monkeypatch):
+def test_a_local_file_is_streamed_from_disk_by_the_fast_reader(name, tmp_path):
     path = tmp_path / "big.csv"
     data = variants()[name]
     path.write_bytes(data)
-    assert loader._read_input(path, limit=None) == path  # not read whole into memory
-    assert_same(read_with(path, "arrow", monkeypatch), loader.load(data))
+    assert sources.read_input(path, limit=None) == path  # not read whole into memory
+    assert csv_fast.read(path) is not None
+    assert_same(loader.load(path), loader.load(data))
 
 
-def test_line_breaks_are_counted_across_pieces(tmp_path, monkeypatch):
+def test_line_breaks_are_counted_across_pieces(tmp_path):
     """A CRLF split between two pieces of the file is one line break; a lone CR is not."""
-    monkeypatch.setattr(loader, "_SCAN", 8)
-    for data, expected in ((b"abcdefg\r\nhij\r\n", (2, True)), (b"abcdefg\rxhij\n", None),
-                           (b"abc\r\nde", (1, False)), (b"abcdefg\r", None)):
+    fill = b"a" * (sources.SCAN - 1)  # the next byte ends the first piece
+    for data, expected in ((fill + b"\r\nhij\r\n", (2, True)), (fill + b"\rxhij\n", None),
+                           (b"abc\r\nde", (1, False)), (fill + b"\r", None)):
         path = tmp_path / "x.csv"
         path.write_bytes(data)
-        assert loader._line_breaks(path) == expected, data
-        assert loader._line_breaks(pa.py_buffer(data)) == expected, data
+        assert sources.line_breaks(path) == expected, data[-12:]
+        assert sources.line_breaks(pa.py_buffer(data)) == expected, data[-12:]
 
 
 def test_a_gz_named_file_is_not_decompressed_by_one_reader_only(tmp_path):
     """pyarrow guesses compression from a file name; the loader reads the bytes as they are."""
     path = tmp_path / "data.csv.gz"
     path.write_bytes(variants()["plain"])
-    assert loader._read_fast(path) is not None  # read as plain CSV, not declined as bad gzip
+    assert csv_fast.read(path) is not None  # read as plain CSV, not declined as bad gzip
     assert_same(loader.load(path), loader.load(variants()["plain"]))
 
 
 # ------------------------------------------------------------ strip shortcut
 
 
-def test_strip_check_is_a_superset_of_what_arrow_trims():
-    """Every character utf8_trim_whitespace removes (checked over all of Unicode)
-    starts and ends with a byte the check looks for."""
+def test_strip_trims_every_character_arrow_trims():
+    """Every character utf8_trim_whitespace removes (checked over all of Unicode),
+    each value with one such character at one end: the shortcut never skips one."""
     cps = [cp for cp in range(0x110000) if not 0xD800 <= cp <= 0xDFFF]
-    for values in (pa.array([chr(cp) + "a" for cp in cps]), pa.array(["a" + chr(cp) for cp in cps])):
-        trimmed = pc.utf8_trim_whitespace(values)
-        changed = np.flatnonzero(~pc.equal(values, trimmed).to_numpy(zero_copy_only=False))
-        assert len(changed) > 20  # the test sees real whitespace
-        for k in changed:
-            raw = chr(cps[k]).encode("utf-8")
-            assert loader._EDGE[raw[0]] and loader._EDGE[raw[-1]], hex(cps[k])
+    trimmed = pc.utf8_trim_whitespace(pa.array([chr(cp) for cp in cps], pa.large_string()))
+    spaces = [chr(cp) for cp, t in zip(cps, trimmed.to_pylist()) if t == ""]
+    assert len(spaces) > 20  # the test sees real whitespace
+    for values in ([s + "a" for s in spaces], ["a" + s for s in spaces]):
+        for one in values:  # alone, so no other value makes the column look as if it needed stripping
+            col = pa.chunked_array([pa.array(["b", one], pa.large_string())])
+            assert arrow_text.strip(col).to_pylist() == ["b", "a"], hex(ord(one.strip("a")))
 
 
 @settings(max_examples=200, deadline=None, database=None)
@@ -188,7 +192,7 @@ def test_strip_is_skipped_only_when_it_would_change_nothing(values, pieces):
     arr = pa.array(values, pa.large_string())
     step = max(1, len(values) // pieces)
     col = pa.chunked_array([arr[k:k + step] for k in range(0, len(values), step)] or [arr], type=pa.large_string())
-    out = loader._strip(col)
+    out = arrow_text.strip(col)
     assert out.to_pylist() == pc.utf8_trim_whitespace(col).to_pylist()
     assert out.to_pylist() == pd.Series(values, dtype="str").str.strip().tolist()
 
@@ -196,16 +200,15 @@ def test_strip_is_skipped_only_when_it_would_change_nothing(values, pieces):
 # ------------------------------------------------------------ duplicate ids
 
 
-@settings(max_examples=200, deadline=None, database=None)
-@given(st.lists(st.sampled_from(["a", "b", "c", "ab", "", "B", "é", "a "]), max_size=30))
-def test_duplicated_matches_pandas(values):
-    col = pa.chunked_array([pa.array(values, pa.large_string())], type=pa.large_string())
-    checker = loader._Checker({"id": col}, np.arange(2, len(values) + 2))
-    dup, first = checker.duplicated("id")  # of the stripped ids, as the checks see them
+@settings(max_examples=60, deadline=None, database=None)
+@given(st.lists(st.sampled_from(["a", "b", "c", "ab", "B", "é", "a "]), max_size=30))
+def test_duplicate_ids_are_the_ones_pandas_finds(values):
+    r = loader.load(csv_bytes(*(row(v) for v in values), header=FULL_HEADER))
     stripped = [v.strip() for v in values]
-    assert dup.tolist() == pd.Series(stripped, dtype=object).duplicated(keep="first").tolist()
-    for i in np.flatnonzero(dup):
-        assert stripped.index(stripped[i]) == first[i]
+    dup = [i for i in r.issues if i.reason.startswith("Duplicate id")]
+    want = np.flatnonzero(pd.Series(stripped, dtype=object).duplicated(keep="first").to_numpy())
+    assert [i.line for i in dup] == [k + 2 for k in want]
+    assert [dict(i.params)["first"] for i in dup] == [stripped.index(stripped[k]) + 2 for k in want]
 
 
 # ------------------------------------------------------------ any well-formed file
@@ -230,40 +233,23 @@ def test_any_well_formed_file_reads_the_same_every_way(rows, sep, newline, bom, 
     w.writerows(rows)
     text = buf.getvalue() if final else buf.getvalue()[:-len(newline)]
     data = (b"\xef\xbb\xbf" if bom else b"") + text.encode("utf-8")
-    mp = pytest.MonkeyPatch()
-    try:
-        careful = read_with(data, "csv", mp)
-        fast = loader.load(data)
-        assert_same(fast, careful)
-        assert_same(read_with(data, "pandas", mp), careful)
-    finally:
-        mp.undo()
+    assert_same(loader.load(data), loader.load(data + newline.encode() * 2))  # a blank line: the careful reader
 
 
-# ------------------------------------------------------------ id pattern, theme index
-
-
-@settings(max_examples=300, deadline=None, database=None)
-@given(st.lists(st.text(alphabet=st.sampled_from("aZ09._-/ é\n#中"), max_size=6), max_size=12))
-def test_id_byte_check_is_the_id_pattern(values):
-    col = pa.chunked_array([pa.array(values, pa.large_string())], type=pa.large_string())
-    want = pc.match_substring_regex(col, loader.ID_PATTERN).to_pylist()
-    assert loader._id_ok(col).tolist() == want
-    assert want == [loader._ID_RE.fullmatch(v) is not None for v in values]
+# ------------------------------------------------------------ theme index
 
 
 def test_theme_index_by_distinct_values_matches_the_row_by_row_split():
-    themes = ["ip;energy", "", "energy", "ip;energy", ";;trade;", "a;b;c", "", "x"] * 9000
-    frame = pd.DataFrame({"themes": pd.Series(themes, dtype="str")}, index=pd.RangeIndex(len(themes)))
-    arr = pa.chunked_array([pa.array(themes[:30000], pa.large_string()), pa.array(themes[30000:], pa.large_string())])
-    got = loader._theme_index_coded(arr, frame.index.to_numpy(), frame["themes"].dtype)
-    assert len(themes) >= loader._PARALLEL_ROWS  # so theme_index itself takes this path
-    pd.testing.assert_frame_equal(loader.theme_index(frame), got)
+    values = ["ip;energy", "", "energy", "ip;energy", ";;trade;", "a;b;c", "", "x"] * 9000
+    frame = pd.DataFrame({"themes": pd.Series(values, dtype="str")}, index=pd.RangeIndex(len(values)))
+    got = themes.theme_index(frame)
     want = frame["themes"].str.split(";").explode()
     want = want[want.notna() & (want != "")]
     assert got["row"].tolist() == want.index.tolist() and got["theme"].tolist() == want.tolist()
     assert isinstance(got["theme"].dtype, pd.CategoricalDtype)  # codes, not a string copied per row
     assert list(got["theme"].cat.categories) == sorted(set(want))
+    as_objects = themes.theme_index(frame.astype({"themes": object}))
+    assert as_objects["row"].tolist() == got["row"].tolist() and as_objects["theme"].tolist() == got["theme"].tolist()
 
 
 def test_a_file_changed_while_it_is_read_is_read_again_whole(tmp_path, monkeypatch):
@@ -271,13 +257,13 @@ def test_a_file_changed_while_it_is_read_is_read_again_whole(tmp_path, monkeypat
     changed in between, the careful reader reads it once and decides."""
     path = tmp_path / "data.csv"
     path.write_bytes(variants()["plain"])
-    real = loader._header_names
+    real = csv_fast.header_names
 
     def rewrite_after_the_head(line, sep):  # between the first look and the parse
         path.write_bytes(variants()["sorted unique ids"])
         return real(line, sep)
-    monkeypatch.setattr(loader, "_header_names", rewrite_after_the_head)
-    assert loader._read_fast(path) is None
+    monkeypatch.setattr(csv_fast, "header_names", rewrite_after_the_head)
+    assert csv_fast.read(path) is None
     monkeypatch.undo()
-    assert loader._read_fast(path) is not None  # unchanged, the same file is read fast
+    assert csv_fast.read(path) is not None  # unchanged, the same file is read fast
     assert_same(loader.load(path), loader.load(path.read_bytes()))

@@ -1,0 +1,104 @@
+"""Arrow string columns as the checks need them: stripped only where a value could
+change, dictionary-encoded (distinct values, one code per row), taken back to rows."""
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+def blank(n: int) -> pa.ChunkedArray:
+    """``n`` empty strings."""
+    arr = pa.LargeStringArray.from_buffers(n, pa.py_buffer(np.zeros(n + 1, dtype=np.int64)), pa.py_buffer(b""))
+    return pa.chunked_array([arr], type=pa.large_string())
+
+
+def _utf8(chunk: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """(offsets, UTF-8 bytes) of a large_string array, offsets indexing the bytes."""
+    offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int64)[chunk.offset: chunk.offset + len(chunk) + 1]
+    data = chunk.buffers()[2]
+    return offsets, (np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, dtype=np.uint8))
+
+
+# A value may need stripping only if its first or last byte is ASCII space or
+# control (<= 0x20) or part of a non-ASCII character (>= 0x80): a superset of
+# every character utf8_trim_whitespace removes.
+_EDGE = np.zeros(256, dtype=bool)
+_EDGE[:0x21] = True
+_EDGE[0x80:] = True
+
+
+def may_need_strip(col: pa.ChunkedArray) -> bool:
+    for chunk in col.chunks:
+        if chunk.null_count:
+            return True
+        offsets, data = _utf8(chunk)
+        if not len(data) or len(offsets) < 2:
+            continue
+        last = len(data) - 1
+        # an empty value reads a byte of a neighbour: more work at worst, never less
+        if _EDGE[data[np.minimum(offsets[:-1], last)]].any() or _EDGE[data[np.maximum(offsets[1:] - 1, 0)]].any():
+            return True
+    return False
+
+
+def strip(col: pa.ChunkedArray) -> pa.ChunkedArray:
+    """``Series.str.strip()`` of an Arrow string column, skipped when no value
+    starts or ends with a byte that could be whitespace."""
+    return pc.utf8_trim_whitespace(col) if may_need_strip(col) else col
+
+
+def bools(values: pa.ChunkedArray) -> np.ndarray:
+    """A boolean Arrow column (no nulls) as a numpy array."""
+    if not len(values):
+        return np.zeros(0, dtype=bool)
+    return np.asarray(values.to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def to_pandas_text(col: pa.ChunkedArray | pa.Array) -> pd.Series:
+    """The column in pandas' default string dtype (what ``pd.read_csv(dtype=str)`` gives)."""
+    return col.to_pandas()
+
+
+def take(values: pd.Series, codes: np.ndarray) -> pd.Series:
+    """The distinct values' results, back at the rows (the dtype as it is: no re-inference)."""
+    return pd.Series(values.array.take(codes), dtype=values.dtype, copy=False)
+
+
+def map_uniques(uniques: pd.Series, fn: Callable[[str], object]) -> pd.Series:
+    """``fn`` of each distinct value (the dtype is inferred as for a per-row map)."""
+    return uniques.map({u: fn(u) for u in uniques})
+
+
+def dictionary(col: pa.ChunkedArray) -> tuple[np.ndarray, pa.Array]:
+    """(code of each row, distinct values in order of first appearance)."""
+    enc = col.dictionary_encode()
+    chunks = enc.chunks
+    if chunks and not all(_same_buffers(ch.dictionary, chunks[0].dictionary) for ch in chunks[1:]):
+        enc = col.combine_chunks().dictionary_encode()  # not one shared dictionary: make it one
+        chunks = [enc]
+    if not chunks:
+        return np.zeros(0, dtype=np.int32), pa.array([], type=col.type)
+    codes = np.concatenate([ch.indices.to_numpy(zero_copy_only=False) for ch in chunks])
+    return codes, chunks[0].dictionary
+
+
+def encode(col: pa.ChunkedArray) -> tuple[np.ndarray, pd.Series, bool]:
+    """-> (code of each row, the distinct values *stripped*, whether stripping changed any).
+
+    Stripping the distinct values instead of the rows: two of them may become
+    equal (' a', 'a'), which is harmless, as results are looked up by code."""
+    codes, values = dictionary(col)
+    stripped = pc.utf8_trim_whitespace(values) if may_need_strip(pa.chunked_array([values])) else values
+    return codes, stripped.to_pandas(), stripped is not values and not stripped.equals(values)
+
+
+def _same_buffers(a: pa.Array, b: pa.Array) -> bool:
+    return len(a) == len(b) and all(
+        (x is None and y is None) or (x is not None and y is not None and x.address == y.address)
+        for x, y in zip(a.buffers(), b.buffers()))
+
+
+# Columns whose values are few and checked or mapped: dictionary-encoded, checked

@@ -1,0 +1,359 @@
+"""The checks of a parsed file against the contract: one check per column kind,
+chosen by each column's declaration (``contract.Column``), which also says what a
+bad or empty value costs and gives the column's output type."""
+from __future__ import annotations
+
+import re
+from concurrent.futures import ThreadPoolExecutor
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from . import safe
+from .arrow_text import _utf8, bools, encode, map_uniques, strip, take, to_pandas_text
+from .contract import COLUMN_NAMES, COLUMNS, Column, Kind, OnInvalid
+from .report import CORRECTED, REJECTED, VALUE_CHARS, Issue, IssueLog
+from .sources import NO_LIMIT, Clock
+from .themes import parse_themes, theme_slug
+from .vocab import fold
+
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
+TRUE_WORDS = {"true", "yes", "y", "1", "x", "oui", "vrai", "si", "verdadero"}
+FALSE_WORDS = {"", "false", "no", "n", "0", "non", "faux", "falso"}
+# A source link: a link as the dashboard shows one (safe.HTTP_URL) whose host has a dot or is the local machine.
+_LINK_HOST = re.compile(r"^https?://(?:[^\s/?#]+\.|(?:localhost|127\.0\.0\.1)(?::\d+)?(?:/|$))", re.IGNORECASE)
+
+# What an invalid value of each kind may cost (contract.Column.on_invalid).
+_ON_INVALID = {Kind.ID: {OnInvalid.REJECT}, Kind.TEXT: {OnInvalid.REJECT}, Kind.URL: {OnInvalid.REJECT},
+               Kind.THEMES: {OnInvalid.REJECT}, Kind.TERM: set(OnInvalid), Kind.DATE: set(OnInvalid),
+               Kind.BOOL: {OnInvalid.CLEAR}}
+for _column in COLUMNS:
+    assert _column.on_invalid in _ON_INVALID[_column.kind], f"no such rule for {_column.name}"
+    assert (_column.vocabulary is not None) == (_column.kind is Kind.TERM), f"vocabulary of {_column.name}"
+
+# Columns whose values are few and checked or mapped: dictionary-encoded, checked
+# (and stripped) once per distinct value. The others (id, text) are stripped as columns.
+_CODED = frozenset(c.name for c in COLUMNS if c.kind not in (Kind.ID, Kind.TEXT))
+_PARALLEL_ROWS = 50_000  # from here, prepare columns on two threads (Arrow kernels release the GIL)
+
+Output = Callable[[np.ndarray | None], object]  # a checked column at the kept rows (None: every row)
+
+
+def source_link(value: str) -> bool:
+    """``value`` (stripped) is a link a row may give as its source."""
+    return safe.http_url(value) is not None and _LINK_HOST.match(value) is not None
+
+
+
+# ID_PATTERN is one allowed first character then allowed characters, all ASCII:
+# as byte tables, derived from the pattern itself.
+_ID_RE = re.compile(ID_PATTERN)
+_ID_FIRST = np.array([b < 0x80 and _ID_RE.fullmatch(chr(b)) is not None for b in range(256)])
+_ID_NEXT = np.array([b < 0x80 and _ID_RE.fullmatch("0" + chr(b)) is not None for b in range(256)])
+assert _ID_RE.fullmatch("0") and not (_ID_FIRST & ~_ID_NEXT).any(), "ID_PATTERN no longer fits _id_ok"
+
+
+def _id_ok(col: pa.ChunkedArray) -> np.ndarray:
+    """``col`` fully matches ID_PATTERN, per value (byte tables: ~5x faster than the regex)."""
+    parts = []
+    for chunk in col.chunks:
+        offsets, data = _utf8(chunk)
+        data = data[offsets[0]: offsets[-1]]
+        starts, lengths = offsets[:-1] - offsets[0], np.diff(offsets)
+        ok = lengths > 0
+        ok[ok] = _ID_FIRST[data[starts[ok]]]
+        wrong = np.flatnonzero(~_ID_NEXT[data])
+        if len(wrong):
+            ok[np.searchsorted(starts, wrong, side="right") - 1] = False
+        parts.append(ok)
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=bool)
+
+
+def _to_datetime(values: pd.Series, fmt: str) -> pd.Series:
+    """``pd.to_datetime(values, format=fmt, errors="coerce")``, parsed once per
+    distinct value (a date column has a few thousand; pandas' own cache first
+    turns every row into a Python object, ~7x slower at a million rows)."""
+    if len(values) < 1000:
+        return pd.to_datetime(values, format=fmt, errors="coerce")
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    parsed = pd.to_datetime(pd.Series(uniques, dtype=values.dtype), format=fmt, errors="coerce")
+    return pd.Series(parsed.to_numpy()[codes], index=values.index, name=values.name, dtype=parsed.dtype)
+
+
+def parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """-> (datetime64 values, bad mask, widened mask) for stripped strings; '' is NaT, not bad."""
+    full = _to_datetime(values, "%Y-%m-%d")
+    missing = full.isna() & (values != "")
+    widened = pd.Series(False, index=values.index)
+    if missing.any():
+        rest = values[missing]
+        month = pd.to_datetime(rest.where(rest.str.fullmatch(r"\d{4}-\d{2}")), format="%Y-%m", errors="coerce")
+        year = pd.to_datetime(rest.where(rest.str.fullmatch(r"\d{4}")), format="%Y", errors="coerce")
+        part = month.fillna(year)
+        full.loc[missing] = part
+        widened.loc[missing] = part.notna()
+    bad = full.isna() & (values != "")
+    return full, bad, widened
+
+
+def _prepare(item: tuple[str, pa.ChunkedArray]) -> tuple[str, object]:
+    name, col = item
+    return name, (encode(col) if name in _CODED else strip(col))
+
+
+
+class Checker:
+    """Column-by-column checks; logs issues (``log``) and keeps a mask of rejected rows.
+
+    Columns come as Arrow strings (no nulls, not stripped) from either reader.
+    The contract's coded columns (``_CODED``) are dictionary-encoded and every
+    check or mapping runs once per distinct value, reaching the rows through
+    the codes; the text columns are stripped (only if a value needs it)."""
+
+    def __init__(self, columns: dict[str, pa.ChunkedArray], lines: np.ndarray, log: IssueLog | None = None) -> None:
+        self.lines = lines
+        self.log = log if log is not None else IssueLog()
+        self.n = len(lines)
+        self.order = list(columns)
+        if self.n >= _PARALLEL_ROWS:
+            with ThreadPoolExecutor(max_workers=2) as pool:
+                prepared = dict(pool.map(_prepare, columns.items()))
+        else:
+            prepared = dict(map(_prepare, columns.items()))
+        self.raw = {c: columns[c] for c in columns if c in _CODED}  # for coded columns that are output as text
+        self.cols = {c: v for c, v in prepared.items() if c not in _CODED}  # stripped text columns
+        self.coded = {c: v for c, v in prepared.items() if c in _CODED}
+        self.bad = np.zeros(self.n, dtype=bool)
+        self.live = np.ones(self.n, dtype=bool)  # False for empty rows: one issue each is enough
+        self.clock = NO_LIMIT
+        self._empty: dict[str, np.ndarray] = {}
+        self._uniques: dict[str, pa.Array] = {}
+        self.dates: dict[str, tuple[np.ndarray, pd.Series]] = {}  # DATE columns: (codes, values)
+
+    # --- column views
+
+    def empty(self, column: str) -> np.ndarray:
+        hit = self._empty.get(column)
+        if hit is None:
+            if column in self.coded:
+                codes, uniques = self.encoded(column)
+                hit = (uniques.str.len() == 0).to_numpy(dtype=bool)[codes]
+            else:
+                hit = bools(pc.equal(pc.binary_length(self.cols[column]), 0))
+            self._empty[column] = hit
+        return hit
+
+    def encoded(self, column: str) -> tuple[np.ndarray, pd.Series]:
+        """(code of each row, the distinct stripped values as a pandas Series)."""
+        codes, uniques, _changed = self.coded[column]
+        return codes, uniques
+
+    def text(self, column: str) -> pa.ChunkedArray:
+        """The stripped values of a column, as Arrow strings."""
+        if column in self.cols:
+            return self.cols[column]
+        codes, uniques, changed = self.coded[column]
+        return pc.utf8_trim_whitespace(self.raw[column]) if changed else self.raw[column]
+
+    def cells(self, column: str, idx: np.ndarray) -> pa.Array:
+        """The stripped values at rows ``idx``, cut to VALUE_CHARS characters, for a report."""
+        if column in self.coded:
+            codes, uniques = self.encoded(column)
+            if column not in self._uniques:
+                self._uniques[column] = pa.array(uniques.to_numpy(dtype=object), type=pa.large_string())
+            values = self._uniques[column].take(pa.array(codes[idx]))
+        else:
+            values = self.cols[column].take(pa.array(idx)).combine_chunks()
+        return pc.utf8_slice_codeunits(values, 0, VALUE_CHARS)
+
+    def mapped(self, column: str, results: pd.Series, rows: np.ndarray | None) -> pd.Series:
+        """``results`` (one per distinct value) at the kept ``rows``. When every
+        result is its value unchanged (already a slug, already canonical) the
+        column itself is that: no new strings are made."""
+        codes, uniques = self.encoded(column)
+        if results.dtype == uniques.dtype and results.equals(uniques):
+            col = self.text(column)
+            return to_pandas_text(col if rows is None else col.take(pa.array(rows)))
+        return take(results, codes if rows is None else codes[rows])
+
+    def duplicated(self, column: str) -> tuple[np.ndarray, np.ndarray | None]:
+        """(rows whose value an earlier row already has, index of the first such row per row)."""
+        col = self.text(column)
+        if self.n < 2:
+            return np.zeros(self.n, dtype=bool), None
+        flat = col.combine_chunks()
+        if pc.all(pc.less(flat.slice(0, self.n - 1), flat.slice(1))).as_py():
+            return np.zeros(self.n, dtype=bool), None  # strictly increasing: all distinct
+        enc = flat.dictionary_encode()
+        codes = enc.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+        # dictionary_encode numbers values in order of first appearance: a row
+        # repeats an earlier value iff its code is not above every earlier code
+        seen = np.empty(self.n, dtype=np.int64)
+        seen[0] = -1
+        np.maximum.accumulate(codes[:-1], out=seen[1:])
+        dup = codes <= seen
+        firsts = np.flatnonzero(~dup)
+        if not np.array_equal(codes[firsts], np.arange(len(enc.dictionary))):  # not in that order after all
+            _, firsts = np.unique(codes, return_index=True)
+            dup = np.ones(self.n, dtype=bool)
+            dup[firsts] = False
+        return dup, firsts[codes]
+
+    # --- issues
+
+    def flag(self, mask: np.ndarray, column: str | None, reason: str, kind: str = REJECTED,
+             params: dict | None = None,
+             per_row: Callable[[np.ndarray], dict[str, np.ndarray]] | None = None) -> None:
+        """Log ``reason`` for the live rows in ``mask``. ``params`` are the message's
+        parameters that all those rows share; ``per_row(idx)`` gives the others, one
+        per flagged row; ``{value}`` is the row's cell in ``column``."""
+        self.clock.check()
+        mask = mask & self.live
+        idx = np.flatnonzero(mask)
+        if not len(idx):
+            return
+        self.log.add(Issue(None, column, "", reason, kind, tuple((params or {}).items())), self.lines[idx],
+                     self.cells(column, idx) if column else None, per_row(idx) if per_row else None)
+        if kind == REJECTED:
+            self.bad |= mask
+
+    def run(self, clock: Clock = NO_LIMIT) -> pd.DataFrame:
+        """Every check, then the kept rows as a typed frame (and ``line``)."""
+        self.clock = clock  # checked by each flag() and between the slower steps
+        self.reject_empty_rows()
+        for col in COLUMNS:
+            if col.required and col.if_empty is None:
+                self.flag(self.live & self.empty(col.name), col.name, "The required value '{column}' is empty.",
+                          params={"column": col.name})
+        outputs: dict[str, Output | None] = {}
+        for col in sorted(COLUMNS, key=lambda c: _KINDS.index(c.kind)):
+            outputs[col.name] = _CHECKS[col.kind](self, col)
+            if col.unique:
+                self.reject_repeats(col)
+            if col.if_empty is not None:
+                self.flag(self.live & self.empty(col.name), col.name, col.if_empty.note, CORRECTED)
+        for col in COLUMNS:
+            if col.not_before is not None:
+                self.reject_before(col)
+        clock.check()
+        return self.output(outputs)
+
+    def reject_empty_rows(self) -> None:
+        empty_row = np.ones(self.n, dtype=bool)
+        for c in COLUMN_NAMES:
+            if not empty_row.any():
+                break
+            empty_row &= self.empty(c)
+        self.flag(empty_row, None, "The row is empty.")
+        self.live = ~empty_row
+
+    def output(self, outputs: dict[str, Output | None]) -> pd.DataFrame:
+        """The kept rows: each column as its check made it, or as stripped text."""
+        keep = ~self.bad
+        rows = None if keep.all() else np.flatnonzero(keep)
+        out: dict[str, object] = {}
+        for c in self.order:
+            make = outputs.get(c)
+            if make is None:
+                col = self.text(c)
+                out[c] = to_pandas_text(col if rows is None else col.take(pa.array(rows)))
+            else:
+                out[c] = make(rows)
+        out["line"] = self.lines if rows is None else self.lines[rows]
+        return pd.DataFrame(out, copy=False)
+
+    # --- constraints
+
+    def reject_repeats(self, col: Column) -> None:
+        dup, first = self.duplicated(col.name)
+        dup &= self.live & ~self.empty(col.name)
+        if dup.any():
+            self.flag(dup, col.name, "Duplicate id: it is already used on line {first}.",
+                      per_row=lambda idx: {"first": self.lines[first[idx]]})
+
+    def reject_before(self, col: Column) -> None:
+        """Rows whose ``col`` date is before their ``col.not_before`` date."""
+        (end_codes, end), (start_codes, start) = self.dates[col.name], self.dates[col.not_before]
+        end, start = end.to_numpy()[end_codes], start.to_numpy()[start_codes]
+        backwards = ~np.isnat(end) & ~np.isnat(start) & (end < start)
+        self.flag(backwards, col.name, "The end date {end} is before the start date {start}.",
+                  per_row=lambda idx: {"end": self.cells(col.name, idx).to_numpy(zero_copy_only=False),
+                                       "start": self.cells(col.not_before, idx).to_numpy(zero_copy_only=False)})
+
+    # --- one check per kind: logs its issues, returns the column's output (None: stripped text)
+
+    def check_id(self, col: Column) -> None:
+        self.flag(self.live & ~self.empty(col.name) & ~_id_ok(self.cols[col.name]), col.name,
+                  "The id may only use letters, digits, '.', '_' and '-', and must start with a letter or digit.")
+
+    def check_text(self, col: Column) -> None:
+        return None
+
+    def check_term(self, col: Column) -> Output:
+        vocabulary = col.vocabulary
+        codes, uniques = self.encoded(col.name)
+        terms = map_uniques(uniques, lambda v: vocabulary.lookup.get(fold(v)))  # a slug or NaN per distinct value
+        unknown = terms.isna().to_numpy()[codes]
+        params = {"name": vocabulary.name, "allowed": ", ".join(vocabulary.slugs)}
+        if col.on_invalid is OnInvalid.REJECT:
+            self.flag(unknown, col.name, "'{value}' is not a known {name}. Use one of: {allowed}.", params=params)
+        else:
+            self.flag(unknown & ~self.empty(col.name), col.name,
+                      "'{value}' is not a known {name} ({allowed}); it was left empty.", CORRECTED, params=params)
+        if col.if_empty is not None:
+            terms = terms.fillna(col.if_empty.value)
+        if col.categorical:
+            slug_codes = pd.Index(vocabulary.slugs).get_indexer(terms)
+            return lambda rows: pd.Categorical.from_codes(slug_codes[_kept(codes, rows)], categories=vocabulary.slugs)
+        terms = terms.fillna("")
+        return lambda rows: self.mapped(col.name, terms, rows)
+
+    def check_url(self, col: Column) -> None:
+        codes, urls = self.encoded(col.name)
+        bad = np.array([u != "" and not source_link(u) for u in urls], dtype=bool)
+        self.flag(bad[codes], col.name, "The link must be a web address starting with http:// or https://.")
+
+    def check_date(self, col: Column) -> Output:
+        codes, uniques = self.encoded(col.name)
+        values, bad_u, widened_u = parse_dates(uniques)
+        bad, widened = bad_u.to_numpy(dtype=bool)[codes], widened_u.to_numpy(dtype=bool)[codes]
+        if col.on_invalid is OnInvalid.CLEAR:
+            self.flag(bad, col.name, "'{value}' is not a date (YYYY-MM-DD); it was left empty.", CORRECTED)
+        else:
+            self.flag(bad, col.name, "'{value}' is not a date. Use YYYY-MM-DD (or YYYY-MM, YYYY).")
+        read_as = values.dt.strftime("%Y-%m-%d").to_numpy(dtype=object)
+        self.flag(widened & ~bad, col.name, "'{value}' was read as {date}, the start of that period.", CORRECTED,
+                  per_row=lambda idx: {"date": read_as[codes[idx]]})
+        self.dates[col.name] = (codes, values)
+        return lambda rows: take(values, _kept(codes, rows))
+
+    def check_bool(self, col: Column) -> Output:
+        codes, uniques = self.encoded(col.name)
+        folded = map_uniques(uniques, fold)
+        truthy = folded.isin(TRUE_WORDS).to_numpy(dtype=bool)
+        falsy = folded.isin(FALSE_WORDS).to_numpy(dtype=bool)
+        self.flag(~truthy[codes] & ~falsy[codes], col.name,
+                  "'{value}' is not true or false; it was read as false.", CORRECTED)
+        return lambda rows: truthy[_kept(codes, rows)]
+
+    def check_themes(self, col: Column) -> Output:
+        codes, uniques = self.encoded(col.name)
+        slugs: dict[str, str] = {}  # theme_slug per part, across all the distinct values
+        themes = map_uniques(uniques, lambda v: parse_themes(
+            v, lambda p: slugs[p] if p in slugs else slugs.setdefault(p, theme_slug(p))))
+        return lambda rows: self.mapped(col.name, themes, rows)
+
+
+_KINDS = list(Kind)  # the order the checks run in
+_CHECKS: dict[Kind, Callable[[Checker, Column], Output | None]] = {
+    Kind.ID: Checker.check_id, Kind.TEXT: Checker.check_text, Kind.TERM: Checker.check_term,
+    Kind.URL: Checker.check_url, Kind.DATE: Checker.check_date, Kind.BOOL: Checker.check_bool,
+    Kind.THEMES: Checker.check_themes,
+}
+
+
+def _kept(codes: np.ndarray, rows: np.ndarray | None) -> np.ndarray:
+    return codes if rows is None else codes[rows]

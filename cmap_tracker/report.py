@@ -1,0 +1,279 @@
+"""What a load reports: the file-level ``LoadError``, the per-row ``Issue``, the
+compact ``IssueLog`` of every rejected or corrected row, and the ``LoadResult``."""
+from __future__ import annotations
+
+import string
+from dataclasses import dataclass, field
+from typing import Callable, Iterator
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+Translator = Callable[[str], str]
+
+REJECTED = "rejected"
+CORRECTED = "corrected"
+FILE = "file"
+
+
+
+class LoadError(Exception):
+    """A file-level problem: the whole file cannot be read as the contract asks."""
+
+    def __init__(self, reason: str, **params: object) -> None:
+        super().__init__(reason.format(**params))
+        self.reason = reason
+        self.params = params
+
+
+@dataclass(frozen=True)
+class Issue:
+    line: int | None  # CSV line number, header = 1; None for the file as a whole
+    column: str | None
+    value: str
+    reason: str  # English message id with {named} placeholders
+    kind: str  # REJECTED | CORRECTED | FILE
+    params: tuple[tuple[str, object], ...] = ()
+
+    def text(self, tr: Translator = lambda s: s) -> str:
+        return tr(self.reason).format(**dict(self.params))
+
+
+DETAIL_ROWS = 1000  # rows per reason kept as Issue objects (LoadResult.issues); all are counted and exported
+VALUE_CHARS = 200  # a cell is quoted in a report up to this many characters
+_OUTCOME_ORDER = (CORRECTED, FILE, REJECTED)  # issues of one line are listed in this order
+
+
+def _fields(reason: str) -> frozenset[str]:
+    """The ``{named}`` placeholders of a message."""
+    return frozenset(name for _text, name, _spec, _conv in string.Formatter().parse(reason) if name)
+
+
+class _Unknown(dict):
+    """Format parameters where a parameter that differs per row reads as '…'."""
+
+    def __missing__(self, key: str) -> str:
+        return "…"
+
+
+@dataclass
+class _Part:
+    """The rows one check flagged for one reason (or one batch of the careful reader's)."""
+    reason: int  # index into IssueLog.reasons
+    lines: np.ndarray  # the CSV line of each row, ascending (int32 while lines fit)
+    values: pa.Array | None  # the cell of each row (at most VALUE_CHARS characters); None: all ""
+    per_row: dict[str, np.ndarray]  # message parameters that differ per row, aligned with ``lines``
+
+
+class IssueLog:
+    """Every rejected or corrected row, kept compactly: per reason (an ``Issue``
+    with no line: message id, outcome, column and the parameters all its rows
+    share), numpy arrays of lines and per-row parameters and an Arrow array of
+    cells (none when every cell is empty). No Python object is made per row: a
+    file of millions of bad rows costs a few bytes per row and reason, and
+    ``Issue`` objects are made for the first rows of each reason (``details``)
+    or a chunk at a time while an export is written (``frames``)."""
+
+    def __init__(self) -> None:
+        self.reasons: list[Issue] = []
+        self._index: dict[tuple, int] = {}
+        self.parts: list[_Part] = []
+        self._rows: dict[str, int] = {}
+
+    def add(self, reason: Issue, lines: np.ndarray, values: pa.Array | None = None,
+            per_row: dict[str, np.ndarray] | None = None) -> None:
+        """Log ``reason`` for the rows on ``lines``; ``values`` and each of ``per_row``
+        have one entry per line."""
+        if not len(lines):
+            return
+        lines = np.asarray(lines)
+        per_row = per_row or {}
+        if (lines[1:] < lines[:-1]).any():
+            order = np.argsort(lines, kind="stable")
+            lines = lines[order]
+            values = values.take(pa.array(order)) if values is not None else None
+            per_row = {name: a[order] for name, a in per_row.items()}
+        lines = lines.astype(np.int32 if lines[-1] < 2 ** 31 else np.int64)
+        if values is not None and not pc.sum(pc.binary_length(values)).as_py():
+            values = None
+        key = (reason.reason, reason.kind, reason.column, reason.params)
+        k = self._index.get(key)
+        if k is None:
+            k = self._index[key] = len(self.reasons)
+            self.reasons.append(reason)
+        self.parts.append(_Part(k, lines, values, per_row))
+        self._rows.clear()
+
+    def __len__(self) -> int:
+        return sum(len(p.lines) for p in self.parts)
+
+    def rows(self, kind: str) -> int:
+        """Distinct lines with an issue of this kind."""
+        if kind not in self._rows:
+            parts = [p.lines for p in self.parts if self.reasons[p.reason].kind == kind]
+            top = max((int(lines[-1]) for lines in parts), default=0)
+            if top <= 8 * sum(len(lines) for lines in parts) + (1 << 20):
+                seen = np.zeros(top + 1, dtype=bool)
+                for lines in parts:
+                    seen[lines] = True
+                self._rows[kind] = int(np.count_nonzero(seen))
+            else:  # a few lines far apart
+                lines = np.sort(np.concatenate(parts))
+                self._rows[kind] = int(1 + np.count_nonzero(lines[1:] != lines[:-1]))
+        return self._rows[kind]
+
+    def counts(self) -> list[tuple[Issue, int]]:
+        n = np.zeros(len(self.reasons), dtype=np.int64)
+        for p in self.parts:
+            n[p.reason] += len(p.lines)
+        return list(zip(self.reasons, n.tolist()))
+
+    def _issues(self, part: _Part, at: np.ndarray) -> Iterator[Issue]:
+        """The rows ``at`` (positions in ``part``) as Issue objects."""
+        proto = self.reasons[part.reason]
+        values = part.values.take(pa.array(at)).to_pylist() if part.values is not None else [""] * len(at)
+        per_row = {name: a[at].tolist() for name, a in part.per_row.items()}
+        with_value = "value" in _fields(proto.reason) and "value" not in per_row
+        for j, (line, value) in enumerate(zip(part.lines[at].tolist(), values)):
+            params = proto.params + tuple((name, v[j]) for name, v in per_row.items())
+            if with_value:
+                params += (("value", value),)
+            yield Issue(line, proto.column, value, proto.reason, proto.kind, params)
+
+    def details(self, limit: int = DETAIL_ROWS) -> list[Issue]:
+        """The first ``limit`` rows (by line) of each reason, in line order."""
+        out: list[Issue] = []
+        for k in range(len(self.reasons)):
+            parts = [p for p in self.parts if p.reason == k]
+            heads = [p.lines[:limit] for p in parts]  # each part is in line order
+            owner = np.repeat(np.arange(len(parts)), [len(h) for h in heads])
+            at = np.concatenate([np.arange(len(h)) for h in heads])
+            first = np.argsort(np.concatenate(heads), kind="stable")[:limit]
+            for i, part in enumerate(parts):
+                out.extend(self._issues(part, np.sort(at[first[owner[first] == i]])))
+        out.sort(key=lambda i: i.line or 0)
+        return out
+
+    def frames(self, tr: Translator, chunk: int = 100_000) -> Iterator[pd.DataFrame]:
+        """Every issue, ordered as ``LoadResult.issues_frame`` (by line, then
+        outcome), as frames (line, column, value, outcome, reason) of about
+        ``chunk`` rows: the parts are merged a window of lines at a time."""
+        columns = ["line", "column", "value", "outcome", "reason"]
+        total = len(self)
+        if not total:
+            yield pd.DataFrame({c: pd.Series(dtype=np.int64 if c == "line" else object) for c in columns})
+            return
+        rank = [_OUTCOME_ORDER.index(self.reasons[p.reason].kind) for p in self.parts]
+        low = min(int(p.lines[0]) for p in self.parts)
+        high = max(int(p.lines[-1]) for p in self.parts) + 1
+        span = max(1, (high - low) * chunk // total)
+        done = [0] * len(self.parts)
+        for top in range(low + span, high + span, span):
+            pieces = []
+            for i, p in enumerate(self.parts):
+                end = int(np.searchsorted(p.lines, top))
+                if end > done[i]:
+                    pieces.append((i, np.arange(done[i], end)))
+                    done[i] = end
+            if not pieces:
+                continue
+            lines = np.concatenate([self.parts[i].lines[at] for i, at in pieces]).astype(np.int64)
+            ranks = np.concatenate([np.full(len(at), rank[i]) for i, at in pieces])
+            order = np.lexsort((np.arange(len(lines)), ranks, lines))
+            out = {c: np.empty(len(lines), dtype=object) for c in columns[1:]}
+            start = 0
+            for i, at in pieces:
+                issues = list(self._issues(self.parts[i], at))
+                here = slice(start, start + len(at))
+                out["column"][here] = [x.column or "" for x in issues]
+                out["value"][here] = [x.value for x in issues]
+                out["outcome"][here] = [x.kind for x in issues]
+                out["reason"][here] = [x.text(tr) for x in issues]
+                start += len(at)
+            yield pd.DataFrame({"line": lines[order], **{c: v[order] for c, v in out.items()}}, columns=columns)
+
+
+@dataclass
+class LoadResult:
+    """A load: the valid rows and a report on the others.
+
+    ``issues`` holds the first DETAIL_ROWS rows of each reason as ``Issue``
+    objects (every issue when there are fewer); ``log`` has every one, compactly:
+    the counts (``rejected_rows``, ``counts_by_reason``) are exact and
+    ``issue_frames`` / ``all_issues_frame`` list them all."""
+    frame: pd.DataFrame
+    issues: list[Issue]
+    rows_in_file: int
+    source: str
+    fatal: Issue | None = None
+    extra_columns: tuple[str, ...] = ()
+    notes: list[Issue] = field(default_factory=list)  # file-level notes (encoding, delimiter)
+    log: IssueLog | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def rejected_rows(self) -> int:
+        """Rows not kept (each counted once, whatever its number of reasons)."""
+        if self.log is not None:
+            return self.log.rows(REJECTED)
+        return len({i.line for i in self.issues if i.kind == REJECTED})
+
+    @property
+    def corrected_rows(self) -> int:
+        """Rows kept with at least one value corrected."""
+        if self.log is not None:
+            return self.log.rows(CORRECTED)
+        return len({i.line for i in self.issues if i.kind == CORRECTED})
+
+    @property
+    def ok(self) -> bool:
+        return self.fatal is None
+
+    @property
+    def issue_count(self) -> int:
+        """Every issue (a row with three problems has three), listed in ``issues`` or not."""
+        return len(self.log) if self.log is not None else len(self.issues)
+
+    @property
+    def issues_truncated(self) -> bool:
+        """True when ``issues`` holds only the first DETAIL_ROWS rows of some reason."""
+        return self.issue_count > len(self.issues)
+
+    def issues_frame(self, tr: Translator = lambda s: s) -> pd.DataFrame:
+        """``issues`` (the bounded details) as a table, by line."""
+        rows = [
+            {"line": i.line, "column": i.column or "", "value": i.value,
+             "outcome": i.kind, "reason": i.text(tr)}
+            for i in sorted(self.issues, key=lambda i: (i.line or 0, i.kind))
+        ]
+        return pd.DataFrame(rows, columns=["line", "column", "value", "outcome", "reason"])
+
+    def counts_by_reason(self, tr: Translator = lambda s: s) -> pd.DataFrame:
+        """One row per reason: outcome (``rejected``/``corrected``), column ('' for
+        the row as a whole), the reason (a parameter that differs per row reads
+        '…') and how many rows have it. Rejected first, then most rows first."""
+        counted = self.log.counts() if self.log is not None else [(i, 1) for i in self.issues]
+        totals: dict[tuple, int] = {}
+        for reason, n in counted:
+            text = tr(reason.reason).format_map(_Unknown(reason.params if self.log is not None else ()))
+            key = (reason.kind, reason.column or "", text)
+            totals[key] = totals.get(key, 0) + n
+        table = pd.DataFrame([(*k, n) for k, n in totals.items()], columns=["outcome", "column", "reason", "rows"])
+        if table.empty:
+            return table.astype({"rows": np.int64})
+        table["_rank"] = table["outcome"].map(lambda o: o != REJECTED)
+        return (table.sort_values(["_rank", "rows"], ascending=[True, False], kind="stable")
+                .drop(columns="_rank").reset_index(drop=True))
+
+    def issue_frames(self, tr: Translator = lambda s: s) -> Iterator[pd.DataFrame]:
+        """Every issue, as ``issues_frame`` (line, column, value, outcome, reason) but
+        not bounded, a chunk at a time, built on demand from the compact log."""
+        if self.log is not None:
+            return self.log.frames(tr)
+        return iter([self.issues_frame(tr)])
+
+    def all_issues_frame(self, tr: Translator = lambda s: s) -> pd.DataFrame:
+        """Every issue in one frame (large for a bad file)."""
+        return pd.concat(list(self.issue_frames(tr)), ignore_index=True)
+
