@@ -27,12 +27,9 @@ from . import contract, csv_careful, csv_fast
 from .arrow_text import blank
 from .checks import Checker
 from .contract import BY_NAME, COLUMN_NAMES, COLUMNS, MAX_UPLOAD_BYTES, REQUIRED, Kind
-from .csv_careful import MAX_BROKEN_LINES, parse as _parse_careful  # noqa: F401 (re-exported)
-from .report import (CORRECTED, DETAIL_ROWS, FILE, REJECTED, VALUE_CHARS, Issue, IssueLog,  # noqa: F401
-                     LoadError, LoadResult)
-from .sources import (LOAD_SECONDS, NO_LIMIT, Clock, Parsed, decode, is_blank, line_feeds,  # noqa: F401
-                      normalise_header, read_input, read_source, refuse_repeats, refuse_wide, sniff_delimiter)
-from .themes import theme_index  # noqa: F401 (re-exported)
+from .report import FILE, REJECTED, Issue, LoadError, LoadResult
+from .sources import (LOAD_SECONDS, NO_LIMIT, Clock, Parsed, is_blank, line_feeds, normalise_header, read_input,
+                      read_source, refuse_repeats, refuse_wide)
 
 
 def load(source: str | Path | bytes, *, name: str | None = None,

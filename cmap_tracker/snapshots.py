@@ -17,8 +17,10 @@ import numpy as np
 import pandas as pd
 
 from .derived import per_object
-from .loader import (REJECTED, LoadError, LoadResult, _parse_careful, decode, load,
-                     normalise_header, read_source, sniff_delimiter)
+from . import csv_careful
+from .loader import load
+from .report import REJECTED, LoadError, LoadResult
+from .sources import decode, normalise_header, read_source, sniff_delimiter
 from .vocab import PILLARS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -134,8 +136,7 @@ def _rejected(date: str, result: LoadResult, path: Path | None) -> tuple[Rejecte
     if path is not None:
         try:
             text, _ = decode(read_source(path, limit=None))
-            text = text.replace("\r\n", "\n").replace("\r", "\n")
-            raw, lines, _ = _parse_careful(text, sniff_delimiter(text))
+            raw, lines, _ = csv_careful.parse(text, sniff_delimiter(text))
             raw.columns = [normalise_header(c) for c in raw.columns]
             if "id" in raw.columns:
                 by_line = dict(zip(lines.tolist(), raw["id"].str.strip()))

@@ -90,7 +90,7 @@ def dictionary_frame() -> pd.DataFrame:
     return pd.DataFrame({
         _("Column"): [c.name for c in COLUMNS],
         _("Required"): [_("yes") if c.required else _("no") for c in COLUMNS],
-        _("Format"): [c.kind for c in COLUMNS],
+        _("Format"): [c.format for c in COLUMNS],
         _("Meaning"): [_(c.description) for c in COLUMNS],
     })
 

@@ -1,6 +1,6 @@
 import streamlit as st
 
-from cmap_tracker import app, contract, i18n, labels, loader, safe, spreadsheet, tables
+from cmap_tracker import app, contract, i18n, labels, report, safe, spreadsheet, tables
 from cmap_tracker.i18n import _
 
 ctx = app.page(_("Data"))
@@ -25,7 +25,7 @@ if result.issues:
                  column_config={_("Line"): st.column_config.NumberColumn(_("Line"), format="%d")})
     if result.issues_truncated:
         st.caption(safe.md_format(_("The table shows the first {n} rows of each reason. The download lists all {total} issues."),
-                                  n=i18n.fmt_int(loader.DETAIL_ROWS), total=i18n.fmt_int(result.issue_count)))
+                                  n=i18n.fmt_int(report.DETAIL_ROWS), total=i18n.fmt_int(result.issue_count)))
     st.dataframe(labels.labelled(result.counts_by_reason(_)).rename(columns={"rows": _("Rows")}), hide_index=True,
                  width="stretch")
     st.download_button(_("Download every rejected or corrected row (CSV)"), app.deferred(lambda: spreadsheet.issues_csv(result, _)),

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import ROOT, csv_bytes
-from cmap_tracker import contract, loader
+from cmap_tracker import contract, loader, report
 from cmap_tracker.vocab import CONFIDENCE, PILLARS, STATUSES, THEMES, fold
 
 URL = "https://example.org/source"
@@ -46,7 +46,7 @@ def _row(result, n: int) -> dict:
 
 def _accepted(result) -> dict:
     assert result.ok, result.fatal and result.fatal.text()
-    rejected = [i.text() for i in result.issues if i.kind == loader.REJECTED]
+    rejected = [i.text() for i in result.issues if i.kind == report.REJECTED]
     assert not rejected, rejected
     assert len(result.frame) == 1
     return result.frame.iloc[0].to_dict()
@@ -107,7 +107,7 @@ def test_pillar_lookalikes_are_rejected(raw):
     result = _load_one(pillar=raw)
     assert len(result.frame) == 0
     (issue,) = [i for i in result.issues if i.column == "pillar"]
-    assert issue.kind == loader.REJECTED and issue.line == 2
+    assert issue.kind == report.REJECTED and issue.line == 2
     assert "not a known pillar" in issue.text()
 
 
@@ -148,7 +148,7 @@ def test_empty_status_is_unknown_with_a_correction_note():
     row = _accepted(result)
     assert row["status"] == "unknown"
     notes = [i for i in result.issues if i.column == "status"]
-    assert [(n.kind, n.line) for n in notes] == [(loader.CORRECTED, 2)]
+    assert [(n.kind, n.line) for n in notes] == [(report.CORRECTED, 2)]
 
 
 @pytest.mark.parametrize("raw", ["paused", "in progres", "finito"])
@@ -156,7 +156,7 @@ def test_unknown_status_is_rejected(raw):
     result = _load_one(status=raw)
     assert len(result.frame) == 0
     (issue,) = [i for i in result.issues if i.column == "status"]
-    assert issue.kind == loader.REJECTED
+    assert issue.kind == report.REJECTED
     assert f"'{raw}' is not a known status" in issue.text()
 
 

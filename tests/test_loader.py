@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from conftest import HEADER, ROOT, csv_bytes
-from cmap_tracker import contract, loader
+from cmap_tracker import contract, loader, report, themes
 
 URL = "https://example.org/source"
 
@@ -19,20 +19,20 @@ def good(i: str = "A-1", **over: str) -> str:
     return ",".join(cells[c] for c in HEADER.split(","))
 
 
-def load(data) -> loader.LoadResult:
+def load(data) -> report.LoadResult:
     result = loader.load(data)
     # The loader's promise, checked on every case: every data row is either kept or rejected.
     assert len(result.frame) + result.rejected_rows == result.rows_in_file
     return result
 
 
-def issues_at(result, line: int, column: str | None = "*") -> list[loader.Issue]:
+def issues_at(result, line: int, column: str | None = "*") -> list[report.Issue]:
     return [i for i in result.issues if i.line == line and (column == "*" or i.column == column)]
 
 
 def only_rejection(result, line: int, column: str | None) -> str:
     """The single rejection on ``line``/``column``; returns its text."""
-    hits = [i for i in issues_at(result, line, column) if i.kind == loader.REJECTED]
+    hits = [i for i in issues_at(result, line, column) if i.kind == report.REJECTED]
     assert len(hits) == 1, [(i.line, i.column, i.text()) for i in result.issues]
     return hits[0].text()
 
@@ -55,7 +55,7 @@ def empty_required():
 
 @pytest.mark.parametrize("k,column", list(enumerate(REQUIRED_NONSTATUS)), ids=REQUIRED_NONSTATUS)
 def test_empty_required_value_is_rejected_on_its_line(empty_required, k, column):
-    texts = [i.text() for i in issues_at(empty_required, 3 + k, column) if i.kind == loader.REJECTED]
+    texts = [i.text() for i in issues_at(empty_required, 3 + k, column) if i.kind == report.REJECTED]
     assert f"The required value '{column}' is empty." in texts
     assert kept_ids(empty_required) == ["A-0", "Z-9"]
 
@@ -130,7 +130,7 @@ def test_partial_dates_are_kept_as_first_day_with_a_correction(raw, read_as):
     assert kept_ids(r) == ["A-1"]
     assert r.frame["start_date"].iloc[0] == pd.Timestamp(read_as)
     (note,) = issues_at(r, 2, "start_date")
-    assert note.kind == loader.CORRECTED
+    assert note.kind == report.CORRECTED
     assert f"read as {read_as}" in note.text()
     assert r.corrected_rows == 1 and r.rejected_rows == 0
 
@@ -172,7 +172,7 @@ def test_empty_source_url_is_rejected_as_required():
 def test_empty_row_is_one_rejection_on_its_line():
     r = load(csv_bytes(good("A-1"), ",,,,,,", good("A-2")))
     hits = issues_at(r, 3)
-    assert [(i.kind, i.column) for i in hits] == [(loader.REJECTED, None)]
+    assert [(i.kind, i.column) for i in hits] == [(report.REJECTED, None)]
     assert "row is empty" in hits[0].text()
     assert kept_ids(r) == ["A-1", "A-2"] and r.rows_in_file == 3
 
@@ -283,7 +283,7 @@ def test_unreadable_milestone_is_false_with_a_correction():
     r = load(csv_bytes(good("A-1") + ",maybe", header=HEADER + ",milestone"))
     assert r.frame["milestone"].tolist() == [False]
     (note,) = issues_at(r, 2, "milestone")
-    assert note.kind == loader.CORRECTED and "'maybe' is not true or false" in note.text()
+    assert note.kind == report.CORRECTED and "'maybe' is not true or false" in note.text()
 
 
 def test_milestone_accented_spanish_yes():
@@ -297,12 +297,12 @@ def test_unknown_confidence_and_bad_last_updated_are_corrected_not_rejected():
     assert r.frame["confidence"].tolist() == [""]
     assert r.frame["last_updated"].isna().all()
     kinds = {(i.column, i.kind) for i in issues_at(r, 2)}
-    assert kinds == {("confidence", loader.CORRECTED), ("last_updated", loader.CORRECTED)}
+    assert kinds == {("confidence", report.CORRECTED), ("last_updated", report.CORRECTED)}
 
 
 def test_many_problems_on_one_row_count_once():
     r = load(csv_bytes(good("a b", pillar="x", status="y", source_url="ftp://e.org"), good("A-2")))
-    assert len([i for i in issues_at(r, 2) if i.kind == loader.REJECTED]) == 4
+    assert len([i for i in issues_at(r, 2) if i.kind == report.REJECTED]) == 4
     assert r.rejected_rows == 1 and r.rows_in_file == 2
 
 
@@ -435,7 +435,7 @@ def test_upload_limit_boundary_is_inclusive():
     assert "larger than" in fatal_text(load_limited(data, len(data) - 1))
 
 
-def load_limited(data: bytes, limit: int) -> loader.LoadResult:
+def load_limited(data: bytes, limit: int) -> report.LoadResult:
     result = loader.load(data, limit=limit)
     assert len(result.frame) + result.rejected_rows == result.rows_in_file
     return result
@@ -453,7 +453,7 @@ def test_issues_frame_is_sorted_by_line():
     table = r.issues_frame()
     assert table["line"].tolist() == [2, 3, 4]
     assert table["column"].tolist() == ["status", "pillar", "title"]
-    assert set(table["outcome"]) == {loader.REJECTED}
+    assert set(table["outcome"]) == {report.REJECTED}
 
 
 # ------------------------------------------------------------------ theme index
@@ -462,6 +462,6 @@ def test_theme_index_has_one_row_per_theme():
     header = HEADER + ",themes"
     r = load(csv_bytes(good("A-1") + ",ip;energy;security", good("A-2") + ",", good("A-3") + ",Energy",
                        header=header))
-    idx = loader.theme_index(r.frame)
+    idx = themes.theme_index(r.frame)
     pairs = sorted((r.frame["id"].iat[row], theme) for row, theme in zip(idx["row"], idx["theme"]))
     assert pairs == [("A-1", "energy"), ("A-1", "ip"), ("A-1", "security"), ("A-3", "energy")]

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
 from conftest import HEADER, ROOT, csv_bytes, shown
-from cmap_tracker import contract, loader, spreadsheet
+from cmap_tracker import contract, csv_careful, loader, report, sources, spreadsheet
 
 URL = "https://example.org/source"
 
@@ -26,7 +26,7 @@ def good(i: str = "A-1", **over: str) -> str:
     return ",".join(cells[c] for c in HEADER.split(","))
 
 
-def load(data, **kwargs) -> loader.LoadResult:
+def load(data, **kwargs) -> report.LoadResult:
     result = loader.load(data, **kwargs)
     assert len(result.frame) + result.rejected_rows == result.rows_in_file
     return result
@@ -58,7 +58,7 @@ def test_a_value_over_the_limit_is_a_clear_message_not_a_crash():
     r = load(data, limit=None)
     assert r.frame["id"].tolist() == ["A-1", "A-3"]
     (issue,) = [i for i in r.issues if i.line == 4]
-    assert issue.kind == loader.REJECTED and "longer than" in issue.text()
+    assert issue.kind == report.REJECTED and "longer than" in issue.text()
 
 
 # ------------------------------------------------------------------ wide headers
@@ -115,8 +115,8 @@ def test_every_rejected_row_is_counted_but_details_are_bounded(many_bad):
     assert len(r.frame) == 1203
     pillar = [i for i in r.issues if i.column == "pillar"]
     dates = [i for i in r.issues if i.column == "last_updated"]
-    assert [i.line for i in pillar] == list(range(2, 2 + loader.DETAIL_ROWS))
-    assert [i.line for i in dates] == list(range(2502, 2502 + loader.DETAIL_ROWS))
+    assert [i.line for i in pillar] == list(range(2, 2 + report.DETAIL_ROWS))
+    assert [i.line for i in dates] == list(range(2502, 2502 + report.DETAIL_ROWS))
     assert "'bogus0' is not a known pillar" in pillar[0].text()
     assert r.issues_truncated and r.issue_count == 3700
 
@@ -125,10 +125,10 @@ def test_counts_by_reason_are_exact(many_bad):
     counts = many_bad.counts_by_reason()
     assert list(counts.columns) == ["outcome", "column", "reason", "rows"]
     by = {(o, c): (reason, n) for o, c, reason, n in counts.itertuples(index=False)}
-    assert by[(loader.REJECTED, "pillar")][1] == 2500
-    assert by[(loader.CORRECTED, "last_updated")][1] == 1200
-    assert "is not a known pillar" in by[(loader.REJECTED, "pillar")][0]
-    assert "bogus" not in by[(loader.REJECTED, "pillar")][0]  # a reason, not one row's value
+    assert by[(report.REJECTED, "pillar")][1] == 2500
+    assert by[(report.CORRECTED, "last_updated")][1] == 1200
+    assert "is not a known pillar" in by[(report.REJECTED, "pillar")][0]
+    assert "bogus" not in by[(report.REJECTED, "pillar")][0]  # a reason, not one row's value
     assert counts["rows"].sum() == many_bad.issue_count
 
 
@@ -137,7 +137,7 @@ def test_the_full_list_has_every_row_in_line_order(many_bad):
     assert list(full.columns) == ["line", "column", "value", "outcome", "reason"]
     assert len(full) == 3700 and full["line"].tolist() == list(range(2, 3702))
     last = full[full["line"] == 2501].iloc[0]
-    assert (last["column"], last["value"], last["outcome"]) == ("pillar", "bogus2499", loader.REJECTED)
+    assert (last["column"], last["value"], last["outcome"]) == ("pillar", "bogus2499", report.REJECTED)
     assert "'bogus2499' is not a known pillar" in last["reason"]
     assert full[full["line"] == 3701].iloc[0]["value"] == "someday1199"
 
@@ -174,7 +174,7 @@ def test_a_clean_file_has_an_empty_report():
 MEASURE = r"""
 import json, resource, sys, time
 sys.path.insert(0, {root!r})
-from cmap_tracker import loader
+from cmap_tracker import csv_careful, loader, report, sources
 header = b"id,title,pillar,sector,status,start_date,source_url\n"
 loader.load(header + b"A-1,t,security,s,done,2026-01-01,https://a.org\n\n")  # imports and caches warm
 data = header + {body}
@@ -211,7 +211,7 @@ def test_a_flood_of_stray_quotes_is_read_in_bounded_time_and_memory(limit):
     assert accounted(m), m
     assert m["cpu"] < 5 and m["growth_mb"] < 300, m
     if limit is None:
-        assert m["ok"] and m["rows"] == m["rejected"] == 3_000_000 and m["details"] == loader.DETAIL_ROWS
+        assert m["ok"] and m["rows"] == m["rejected"] == 3_000_000 and m["details"] == report.DETAIL_ROWS
 
 
 def test_a_flood_of_unclosed_quotes_is_refused_with_one_message():
@@ -228,9 +228,9 @@ def test_quotes_that_each_run_to_the_end_are_refused_in_linear_time():
 
 
 def test_up_to_the_bound_every_broken_line_is_reported():
-    rows = [f'B-{i},"Broken,security,S,done,2026-01-01,{URL}' for i in range(loader.MAX_BROKEN_LINES)]
+    rows = [f'B-{i},"Broken,security,S,done,2026-01-01,{URL}' for i in range(csv_careful.MAX_BROKEN_LINES)]
     r = load(csv_bytes(*rows, good("A-1")))
-    assert r.ok and r.rejected_rows == loader.MAX_BROKEN_LINES and r.frame["id"].tolist() == ["A-1"]
+    assert r.ok and r.rejected_rows == csv_careful.MAX_BROKEN_LINES and r.frame["id"].tolist() == ["A-1"]
     over = load(csv_bytes(*rows, rows[0], good("A-1")))
     assert not over.ok and "too many broken quotes" in over.fatal.text() and "line 2" in over.fatal.text()
 
@@ -337,7 +337,7 @@ def test_the_budget_bounds_a_file_the_fast_reader_takes():
 
 
 def test_within_the_default_budget_a_file_loads():
-    assert loader.LOAD_SECONDS == 30
+    assert sources.LOAD_SECONDS == 30
     r = load(csv_bytes(good("A-1"), "", good("A-2")))
     assert r.ok and r.frame["id"].tolist() == ["A-1", "A-2"]
 
@@ -360,7 +360,7 @@ def test_the_data_page_counts_every_reason_and_offers_the_full_list(monkeypatch,
     rows = [good(f"P-{k}", pillar=f"bogus{k}") for k in range(1200)] + [good("G-1")]
     at = data_page(monkeypatch, tmp_path, csv_bytes(*rows))
     details, counts = at.dataframe[0].value, at.dataframe[1].value
-    assert len(details) == loader.DETAIL_ROWS
+    assert len(details) == report.DETAIL_ROWS
     assert counts[["Column", "Rows"]].values.tolist() == [["pillar", 1200]]
     assert any("first 1,000 rows of each reason" in shown(c.value) and "all 1,200 issues" in shown(c.value)
                for c in at.caption)

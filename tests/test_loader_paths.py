@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import HEADER, csv_bytes
-from cmap_tracker import arrow_text, csv_careful, csv_fast, loader, sources, themes
+from cmap_tracker import arrow_text, csv_careful, csv_fast, loader, report, sources, themes
 
 URL = "https://example.org/source"
 FULL_HEADER = HEADER + ",end_date,milestone,themes,confidence,last_updated,notes"
@@ -30,7 +30,7 @@ def row(i: str, **over: str) -> str:
     return ",".join(cells[c] for c in FULL_HEADER.split(","))
 
 
-def summary(result: loader.LoadResult) -> tuple:
+def summary(result: report.LoadResult) -> tuple:
     return (result.rows_in_file, result.fatal, result.extra_columns, result.notes, result.issues)
 
 
@@ -58,7 +58,7 @@ def assert_same_parse(data: bytes) -> None:
     assert columns == fast[1]
 
 
-def assert_same(a: loader.LoadResult, b: loader.LoadResult) -> None:
+def assert_same(a: report.LoadResult, b: report.LoadResult) -> None:
     assert summary(a) == summary(b)
     pd.testing.assert_frame_equal(a.frame, b.frame, check_exact=True)
     assert list(a.frame.dtypes) == list(b.frame.dtypes)

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import HEADER
-from cmap_tracker import loader
+from cmap_tracker import loader, report
 from cmap_tracker.vocab import PILLARS, STATUSES
 
 # Characters that stress CSV parsing and text folding. (An explicit alphabet,
@@ -77,7 +77,7 @@ def test_load_never_raises_and_accounts_for_every_row(case):
     for issue in result.issues:
         assert 2 <= issue.line <= n_lines, issue
         assert issue.text()
-    rejected_lines = {i.line for i in result.issues if i.kind == loader.REJECTED}
+    rejected_lines = {i.line for i in result.issues if i.kind == report.REJECTED}
     assert not rejected_lines & set(frame["line"])
     # What is kept honours the contract.
     assert frame["id"].is_unique

@@ -14,7 +14,7 @@ from conftest import ROOT, shown
 sys.path.insert(0, str(ROOT))
 
 from bench import gen  # noqa: E402
-from cmap_tracker import dataset, figures, loader, themes as theme_rules, timeline
+from cmap_tracker import dataset, figures, loader, themes, themes as theme_rules, timeline
 from cmap_tracker.filters import Filters  # noqa: E402
 from cmap_tracker.vocab import fold  # noqa: E402
 
@@ -188,7 +188,7 @@ def test_theme_index_matches_a_python_explode(ds):
     frame = ds.frame
     want = frame["themes"].str.split(";").explode()
     want = want[want.notna() & (want != "")]
-    got = loader.theme_index(frame)
+    got = themes.theme_index(frame)
     assert got["row"].tolist() == want.index.tolist()
     assert got["theme"].tolist() == want.tolist()
 

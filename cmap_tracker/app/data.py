@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from .. import dataset as dataset_mod
-from .. import changes, i18n, loader, safe, snapshots
+from .. import changes, i18n, loader, report, safe, snapshots
 from ..dataset import Dataset
 from ..i18n import _
 
@@ -69,7 +69,7 @@ def dataset() -> tuple[Dataset, bool]:
         return up, True
     return load_default(), False
 
-def set_upload(name: str, data: bytes) -> loader.LoadResult:
+def set_upload(name: str, data: bytes) -> report.LoadResult:
     """Parse an upload into this session only (never written to disk)."""
     result = loader.load(data, name=name)
     if result.ok:
@@ -87,7 +87,7 @@ def public_source(source: str) -> str:
         return text.split("?", 1)[0].split("#", 1)[0]
     return Path(text).name or text
 
-def public_text(issue: loader.Issue) -> str:
+def public_text(issue: report.Issue) -> str:
     """An issue's message with any file path shortened by public_source(), and every
     value from the file (a header, a cell) cut to safe.NOTICE_CHARS."""
     params = tuple((k, public_source(str(v)) if k == "source" else safe.clip(safe.plain(v)) if isinstance(v, str) else v)
