@@ -13,7 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import safe
-from .arrow_text import _utf8, bools, encode, map_uniques, strip, take, to_pandas_text
+from .arrow_text import bools, encode, map_uniques, strip, take, to_pandas_text
 from .contract import COLUMN_NAMES, COLUMNS, Column, Kind, OnInvalid
 from .report import CORRECTED, REJECTED, VALUE_CHARS, Issue, IssueLog
 from .sources import NO_LIMIT, Clock
@@ -48,44 +48,14 @@ def source_link(value: str) -> bool:
 
 
 
-# ID_PATTERN is one allowed first character then allowed characters, all ASCII:
-# as byte tables, derived from the pattern itself.
-_ID_RE = re.compile(ID_PATTERN)
-_ID_FIRST = np.array([b < 0x80 and _ID_RE.fullmatch(chr(b)) is not None for b in range(256)])
-_ID_NEXT = np.array([b < 0x80 and _ID_RE.fullmatch("0" + chr(b)) is not None for b in range(256)])
-assert _ID_RE.fullmatch("0") and not (_ID_FIRST & ~_ID_NEXT).any(), "ID_PATTERN no longer fits _id_ok"
-
-
 def _id_ok(col: pa.ChunkedArray) -> np.ndarray:
-    """``col`` fully matches ID_PATTERN, per value (byte tables: ~5x faster than the regex)."""
-    parts = []
-    for chunk in col.chunks:
-        offsets, data = _utf8(chunk)
-        data = data[offsets[0]: offsets[-1]]
-        starts, lengths = offsets[:-1] - offsets[0], np.diff(offsets)
-        ok = lengths > 0
-        ok[ok] = _ID_FIRST[data[starts[ok]]]
-        wrong = np.flatnonzero(~_ID_NEXT[data])
-        if len(wrong):
-            ok[np.searchsorted(starts, wrong, side="right") - 1] = False
-        parts.append(ok)
-    return np.concatenate(parts) if parts else np.zeros(0, dtype=bool)
-
-
-def _to_datetime(values: pd.Series, fmt: str) -> pd.Series:
-    """``pd.to_datetime(values, format=fmt, errors="coerce")``, parsed once per
-    distinct value (a date column has a few thousand; pandas' own cache first
-    turns every row into a Python object, ~7x slower at a million rows)."""
-    if len(values) < 1000:
-        return pd.to_datetime(values, format=fmt, errors="coerce")
-    codes, uniques = pd.factorize(values, use_na_sentinel=False)
-    parsed = pd.to_datetime(pd.Series(uniques, dtype=values.dtype), format=fmt, errors="coerce")
-    return pd.Series(parsed.to_numpy()[codes], index=values.index, name=values.name, dtype=parsed.dtype)
+    """``col`` fully matches ID_PATTERN, per value."""
+    return bools(pc.match_substring_regex(col, ID_PATTERN))
 
 
 def parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     """-> (datetime64 values, bad mask, widened mask) for stripped strings; '' is NaT, not bad."""
-    full = _to_datetime(values, "%Y-%m-%d")
+    full = pd.to_datetime(values, format="%Y-%m-%d", errors="coerce")
     missing = full.isna() & (values != "")
     widened = pd.Series(False, index=values.index)
     if missing.any():
@@ -187,19 +157,9 @@ class Checker:
         flat = col.combine_chunks()
         if pc.all(pc.less(flat.slice(0, self.n - 1), flat.slice(1))).as_py():
             return np.zeros(self.n, dtype=bool), None  # strictly increasing: all distinct
-        enc = flat.dictionary_encode()
-        codes = enc.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-        # dictionary_encode numbers values in order of first appearance: a row
-        # repeats an earlier value iff its code is not above every earlier code
-        seen = np.empty(self.n, dtype=np.int64)
-        seen[0] = -1
-        np.maximum.accumulate(codes[:-1], out=seen[1:])
-        dup = codes <= seen
-        firsts = np.flatnonzero(~dup)
-        if not np.array_equal(codes[firsts], np.arange(len(enc.dictionary))):  # not in that order after all
-            _, firsts = np.unique(codes, return_index=True)
-            dup = np.ones(self.n, dtype=bool)
-            dup[firsts] = False
+        codes = pc.dictionary_encode(flat).indices.to_numpy(zero_copy_only=False)
+        dup = pd.Series(codes).duplicated().to_numpy(copy=True)  # the caller narrows it in place
+        firsts = np.flatnonzero(~dup)  # codes are numbered in order of first appearance
         return dup, firsts[codes]
 
     # --- issues
