@@ -11,6 +11,7 @@ Prints one JSON object. The first run of a page warms the shared data cache and
 the imports; only the runs after it are timed. Each timed run changes the
 filter to a different value, so every run is a real change.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -23,8 +24,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
-PILLAR_VALUES = (["security"], ["prosperity"], ["mobility", "environment"], ["environment"], [],
-                 ["prosperity", "security"], ["mobility"])
+PILLAR_VALUES = (
+    ["security"],
+    ["prosperity"],
+    ["mobility", "environment"],
+    ["environment"],
+    [],
+    ["prosperity", "security"],
+    ["mobility"],
+)
 STATUS_VALUES = ("completed", "in_progress", "planned", "all", "delayed", "ongoing", "cancelled")
 
 

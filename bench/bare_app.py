@@ -4,6 +4,7 @@ Reads the same CSV once per process (st.cache_resource, like the dashboard), has
 one selectbox, and draws one Plotly bar chart of initiatives per pillar for the
 selected status. ``streamlit run bench/bare_app.py``; DASHBOARD_DATA picks the CSV.
 """
+
 import os
 from pathlib import Path
 
@@ -11,7 +12,9 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-DATA = os.environ.get("DASHBOARD_DATA", "").strip() or str(Path(__file__).resolve().parent.parent / "data" / "initiatives.csv")
+DATA = os.environ.get("DASHBOARD_DATA", "").strip() or str(
+    Path(__file__).resolve().parent.parent / "data" / "initiatives.csv"
+)
 
 
 @st.cache_resource(show_spinner=False)

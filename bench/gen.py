@@ -11,6 +11,7 @@ a given (rows, seed). Distributions are modelled on the bundled data:
 * English titles and descriptions, unique per row (like real data), ~20% with
   non-ASCII text (en dashes, accents), so text search folding is exercised.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -20,39 +21,127 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-HEADER = ("id", "title", "pillar", "sector", "status", "start_date", "end_date", "milestone", "themes",
-          "description", "lead_canada", "lead_mexico", "confidence", "source_url", "last_updated")
+HEADER = (
+    "id",
+    "title",
+    "pillar",
+    "sector",
+    "status",
+    "start_date",
+    "end_date",
+    "milestone",
+    "themes",
+    "description",
+    "lead_canada",
+    "lead_mexico",
+    "confidence",
+    "source_url",
+    "last_updated",
+)
 GEN_VERSION = 1
 
 # (sector, pillar, weight)
 SECTORS: tuple[tuple[str, str, float], ...] = (
-    ("Agriculture", "prosperity", 9), ("Trade", "prosperity", 8), ("Governance", "prosperity", 5),
-    ("Energy", "prosperity", 5), ("Critical minerals", "prosperity", 4), ("Trade facilitation", "prosperity", 3),
-    ("Ports and transport", "prosperity", 3), ("Research and innovation", "prosperity", 3),
+    ("Agriculture", "prosperity", 9),
+    ("Trade", "prosperity", 8),
+    ("Governance", "prosperity", 5),
+    ("Energy", "prosperity", 5),
+    ("Critical minerals", "prosperity", 4),
+    ("Trade facilitation", "prosperity", 3),
+    ("Ports and transport", "prosperity", 3),
+    ("Research and innovation", "prosperity", 3),
     ("Digital economy", "prosperity", 2),
-    ("Labour mobility", "mobility", 5), ("Education", "mobility", 4), ("Culture and sport", "mobility", 4),
-    ("Migration", "mobility", 3), ("Health", "mobility", 3), ("Indigenous relations", "mobility", 2),
-    ("Policing", "security", 4), ("Organized crime", "security", 3), ("Drugs and arms", "security", 3),
-    ("Financial crime", "security", 2), ("Cybersecurity", "security", 3), ("Emergency management", "security", 2),
-    ("Climate", "environment", 5), ("Biodiversity", "environment", 3), ("Freshwater and wildlife", "environment", 2),
+    ("Labour mobility", "mobility", 5),
+    ("Education", "mobility", 4),
+    ("Culture and sport", "mobility", 4),
+    ("Migration", "mobility", 3),
+    ("Health", "mobility", 3),
+    ("Indigenous relations", "mobility", 2),
+    ("Policing", "security", 4),
+    ("Organized crime", "security", 3),
+    ("Drugs and arms", "security", 3),
+    ("Financial crime", "security", 2),
+    ("Cybersecurity", "security", 3),
+    ("Emergency management", "security", 2),
+    ("Climate", "environment", 5),
+    ("Biodiversity", "environment", 3),
+    ("Freshwater and wildlife", "environment", 2),
     ("Clean technology", "environment", 2),
 )
-THEMES = ("ip", "energy", "security", "trade", "agriculture", "digital", "climate", "mobility", "health",
-          "culture", "critical_minerals", "infrastructure")
-STATUSES = (("in_progress", 30), ("planned", 25), ("ongoing", 15), ("completed", 15), ("delayed", 8),
-            ("cancelled", 3), ("unknown", 4))
+THEMES = (
+    "ip",
+    "energy",
+    "security",
+    "trade",
+    "agriculture",
+    "digital",
+    "climate",
+    "mobility",
+    "health",
+    "culture",
+    "critical_minerals",
+    "infrastructure",
+)
+STATUSES = (
+    ("in_progress", 30),
+    ("planned", 25),
+    ("ongoing", 15),
+    ("completed", 15),
+    ("delayed", 8),
+    ("cancelled", 3),
+    ("unknown", 4),
+)
 CONFIDENCE = (("official", 55), ("reported", 35), ("inferred", 10))
-VERBS = ("Joint working group on", "Bilateral agreement on", "Pilot programme for", "Exchange of experts in",
-         "Memorandum of understanding on", "Trade mission for", "Capacity building in", "Roadmap for",
-         "Dialogue on", "Funding call for", "Technical cooperation in", "Review of", "Launch of a network for",
-         "Canada–Mexico forum on", "Cooperación técnica en", "Coopération renforcée en")
-OBJECTS = ("supply chains", "market access", "customs data", "port logistics", "seasonal workers",
-           "student exchanges", "cyber incidents", "firearms trafficking", "fentanyl precursors", "wildfire response",
-           "water quality", "protected areas", "clean hydrogen", "lithium processing", "grid integration",
-           "small business exports", "plant health", "animal health", "border wait times", "research chairs",
-           "cultural heritage", "sport events", "public health surveillance", "Indigenous tourism",
-           "regulatory alignment", "intellectual property", "digital trade", "methane reduction",
-           "electric vehicles", "financial intelligence")
+VERBS = (
+    "Joint working group on",
+    "Bilateral agreement on",
+    "Pilot programme for",
+    "Exchange of experts in",
+    "Memorandum of understanding on",
+    "Trade mission for",
+    "Capacity building in",
+    "Roadmap for",
+    "Dialogue on",
+    "Funding call for",
+    "Technical cooperation in",
+    "Review of",
+    "Launch of a network for",
+    "Canada–Mexico forum on",
+    "Cooperación técnica en",
+    "Coopération renforcée en",
+)
+OBJECTS = (
+    "supply chains",
+    "market access",
+    "customs data",
+    "port logistics",
+    "seasonal workers",
+    "student exchanges",
+    "cyber incidents",
+    "firearms trafficking",
+    "fentanyl precursors",
+    "wildfire response",
+    "water quality",
+    "protected areas",
+    "clean hydrogen",
+    "lithium processing",
+    "grid integration",
+    "small business exports",
+    "plant health",
+    "animal health",
+    "border wait times",
+    "research chairs",
+    "cultural heritage",
+    "sport events",
+    "public health surveillance",
+    "Indigenous tourism",
+    "regulatory alignment",
+    "intellectual property",
+    "digital trade",
+    "methane reduction",
+    "electric vehicles",
+    "financial intelligence",
+)
 SENTENCES = (
     "Officials from both countries met to agree on a work plan and a timetable.",
     "The initiative builds on commitments made at the 2025 leaders' meeting.",
@@ -67,14 +156,30 @@ SENTENCES = (
     "Les deux gouvernements ont convenu d'un calendrier de mise en œuvre.",
     "Pilot results will inform a decision on scaling the programme.",
 )
-LEADS_CA = ("Global Affairs Canada", "Agriculture and Agri-Food Canada", "Natural Resources Canada",
-            "Public Safety Canada", "Environment and Climate Change Canada", "Employment and Social Development Canada",
-            "Canadian Food Inspection Agency", "Royal Canadian Mounted Police", "")
-LEADS_MX = ("Secretaría de Relaciones Exteriores", "Secretaría de Economía", "SENASICA", "SEMARNAT",
-            "Secretaría de Energía", "Secretaría de Seguridad", "Secretaría de Agricultura", "")
-URLS = tuple(f"https://www.international.gc.ca/transparency-transparence/mexico-mexique/action-plan-{k}.aspx"
-             for k in range(20)) + ("https://www.pm.gc.ca/en/news/statements/2025/09/18/joint-statement",
-                                    "https://www.gob.mx/sre/prensa/comunicado")
+LEADS_CA = (
+    "Global Affairs Canada",
+    "Agriculture and Agri-Food Canada",
+    "Natural Resources Canada",
+    "Public Safety Canada",
+    "Environment and Climate Change Canada",
+    "Employment and Social Development Canada",
+    "Canadian Food Inspection Agency",
+    "Royal Canadian Mounted Police",
+    "",
+)
+LEADS_MX = (
+    "Secretaría de Relaciones Exteriores",
+    "Secretaría de Economía",
+    "SENASICA",
+    "SEMARNAT",
+    "Secretaría de Energía",
+    "Secretaría de Seguridad",
+    "Secretaría de Agricultura",
+    "",
+)
+URLS = tuple(
+    f"https://www.international.gc.ca/transparency-transparence/mexico-mexique/action-plan-{k}.aspx" for k in range(20)
+) + ("https://www.pm.gc.ca/en/news/statements/2025/09/18/joint-statement", "https://www.gob.mx/sre/prensa/comunicado")
 PLAN_FROM = np.datetime64("2025-09-01")
 PLAN_TO = np.datetime64("2028-09-30")
 
@@ -118,12 +223,14 @@ def table(rows: int, seed: int = 7) -> pa.Table:
     first3 = np.argsort(rng.random((n, len(THEMES))), axis=1)[:, :3]
     slugs = pa.array(THEMES)
     t1, t2, t3 = (slugs.take(pa.array(first3[:, j])) for j in range(3))
-    themes = pc.if_else(pa.array(k == 1), t1,
-                        pc.if_else(pa.array(k == 2), _cat(t1, ";", t2), _cat(t1, ";", t2, ";", t3)))
+    themes = pc.if_else(
+        pa.array(k == 1), t1, pc.if_else(pa.array(k == 2), _cat(t1, ";", t2), _cat(t1, ";", t2, ";", t3))
+    )
 
     title = _cat(_take(rng, VERBS, n), " ", _take(rng, OBJECTS, n), " (", sector_lower, ", no. ", num, ")")
-    desc = _cat(_take(rng, SENTENCES, n), " ", _take(rng, SENTENCES, n), " Reference ", num, ", ",
-                _take(rng, OBJECTS, n), ".")
+    desc = _cat(
+        _take(rng, SENTENCES, n), " ", _take(rng, SENTENCES, n), " Reference ", num, ", ", _take(rng, OBJECTS, n), "."
+    )
     cols = {
         "id": _cat("SYN-", num),
         "title": title,
@@ -160,8 +267,8 @@ def csv_bytes(rows: int, seed: int = 7) -> bytes:
     header = ",".join(HEADER) + "\n"
     lines = _cat(pc.binary_join_element_wise(*[_csv_field(t[c].combine_chunks()) for c in HEADER], ","), "\n")
     lines = lines.cast(pa.large_string())
-    offsets = np.frombuffer(lines.buffers()[1], dtype=np.int64)[lines.offset: lines.offset + len(lines) + 1]
-    body = lines.buffers()[2].to_pybytes()[offsets[0]: offsets[-1]]
+    offsets = np.frombuffer(lines.buffers()[1], dtype=np.int64)[lines.offset : lines.offset + len(lines) + 1]
+    body = lines.buffers()[2].to_pybytes()[offsets[0] : offsets[-1]]
     return header.encode() + body
 
 

@@ -11,6 +11,7 @@ CPU to the server under test.
 Used by ``bench/run.py`` and ``tests/test_load.py`` (same code, same numbers).
 Only loopback addresses are accepted.
 """
+
 from __future__ import annotations
 
 import random
@@ -76,8 +77,13 @@ class Client:
         if u.hostname not in ("127.0.0.1", "localhost", "::1") and not (u.hostname or "").startswith("127."):
             raise ValueError(f"load clients only talk to loopback addresses, not {u.hostname}")
         path = u.path.rstrip("/")
-        self._conn = connect(f"ws://{u.netloc}{path}/_stcore/stream", subprotocols=["streamlit"],
-                             open_timeout=self.timeout, max_size=None, compression=None)
+        self._conn = connect(
+            f"ws://{u.netloc}{path}/_stcore/stream",
+            subprotocols=["streamlit"],
+            open_timeout=self.timeout,
+            max_size=None,
+            compression=None,
+        )
         self.ws = self._conn.__enter__()
 
     def close(self) -> None:
@@ -155,8 +161,15 @@ def percentile(values: list[float], q: float) -> float | None:
     return values[lo] + (values[hi] - values[lo]) * (k - lo)
 
 
-def _client_loop(url: str, seed: int, deadline: float, think: tuple[float, float], out: list[Run],
-                 lock: threading.Lock, timeout: float) -> None:
+def _client_loop(
+    url: str,
+    seed: int,
+    deadline: float,
+    think: tuple[float, float],
+    out: list[Run],
+    lock: threading.Lock,
+    timeout: float,
+) -> None:
     rnd = random.Random(seed)
     try:
         c = Client(url, timeout=timeout)
@@ -193,8 +206,16 @@ def _client_loop(url: str, seed: int, deadline: float, think: tuple[float, float
         c.close()
 
 
-def run_load(url: str, *, clients: int = 20, duration: float = 60.0, pid: int | None = None,
-             think: tuple[float, float] = (1.0, 3.0), seed: int = 1, timeout: float = 60.0) -> dict:
+def run_load(
+    url: str,
+    *,
+    clients: int = 20,
+    duration: float = 60.0,
+    pid: int | None = None,
+    think: tuple[float, float] = (1.0, 3.0),
+    seed: int = 1,
+    timeout: float = 60.0,
+) -> dict:
     """``clients`` sessions for ``duration`` seconds, each changing filters and pages.
 
     Each session waits ``think`` seconds (uniform) between actions, like a person
@@ -220,8 +241,9 @@ def run_load(url: str, *, clients: int = 20, duration: float = 60.0, pid: int | 
     deadline = t0 + duration
     threads = []
     for i in range(clients):
-        th = threading.Thread(target=_client_loop, args=(url, seed * 1000 + i, deadline, think, runs, lock, timeout),
-                              daemon=True)
+        th = threading.Thread(
+            target=_client_loop, args=(url, seed * 1000 + i, deadline, think, runs, lock, timeout), daemon=True
+        )
         threads.append(th)
         th.start()
         time.sleep(min(0.1, duration / max(clients, 1) / 10))  # arrivals spread over ~2 s, not one burst

@@ -1,13 +1,15 @@
 """Arrow string columns as the checks need them: stripped only where a value could
 change, dictionary-encoded (distinct values, one code per row), taken back to rows."""
+
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+
 
 def blank(n: int) -> pa.ChunkedArray:
     """``n`` empty strings."""
@@ -17,7 +19,7 @@ def blank(n: int) -> pa.ChunkedArray:
 
 def _utf8(chunk: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     """(offsets, UTF-8 bytes) of a large_string array, offsets indexing the bytes."""
-    offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int64)[chunk.offset: chunk.offset + len(chunk) + 1]
+    offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int64)[chunk.offset : chunk.offset + len(chunk) + 1]
     data = chunk.buffers()[2]
     return offsets, (np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, dtype=np.uint8))
 
@@ -98,7 +100,8 @@ def encode(col: pa.ChunkedArray) -> tuple[np.ndarray, pd.Series, bool]:
 def _same_buffers(a: pa.Array, b: pa.Array) -> bool:
     return len(a) == len(b) and all(
         (x is None and y is None) or (x is not None and y is not None and x.address == y.address)
-        for x, y in zip(a.buffers(), b.buffers()))
+        for x, y in zip(a.buffers(), b.buffers())
+    )
 
 
 # Columns whose values are few and checked or mapped: dictionary-encoded, checked

@@ -1,12 +1,13 @@
 """The one-page HTML briefing of the current view: a self-contained file that opens
 offline, rendered from templates/briefing.html.j2 by Jinja2 with autoescape on."""
+
 from __future__ import annotations
 
 import contextvars
 import functools
 import re
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Iterable, Mapping, Sequence
 from urllib.parse import urlsplit
 
 import jinja2
@@ -30,21 +31,33 @@ _LANG_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
 def _template() -> jinja2.Template:
     """The page template. Autoescape is on for every value; ``finalize`` first writes
     each value as a spreadsheet cell shows it (missing values empty, dates ISO)."""
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
-                             finalize=cell_text, undefined=jinja2.StrictUndefined,
-                             trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        finalize=cell_text,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
     return env.get_template("briefing.html.j2")
 
 
 def _labels(given: Mapping[str, str]) -> dict[str, str]:
     """The page's own words in the current language; ``given`` overrides them by message id."""
+
     def label(msgid: str) -> str:
         return given.get(msgid) or _(msgid)
 
     return {
-        "data_as_of": label("Data as of"), "generated": label("Generated"), "filters": label("Filters"),
-        "key_figures": label("Key figures"), "charts": label("Charts"), "initiatives": label("Initiatives"),
-        "live_view": label("Live view"), "no_rows": label("No initiatives match these filters."),
+        "data_as_of": label("Data as of"),
+        "generated": label("Generated"),
+        "filters": label("Filters"),
+        "key_figures": label("Key figures"),
+        "charts": label("Charts"),
+        "initiatives": label("Initiatives"),
+        "live_view": label("Live view"),
+        "no_rows": label("No initiatives match these filters."),
         "showing": label("Showing the first {shown} of {total} initiatives; download the CSV for all of them."),
     }
 
@@ -71,15 +84,17 @@ def _view(table: pd.DataFrame) -> tuple[pd.DataFrame, int | None, set[int]]:
             alt = table[f"title_{lang}"].astype(object).where(table[f"title_{lang}"].notna(), "")
             title = alt.where(alt != "", title)
         end = table["end_date"] if "end_date" in table else pd.Series(pd.NaT, index=table.index)
-        view = pd.DataFrame({
-            "id": table["id"].to_numpy(dtype=object),
-            _("Title"): title.to_numpy(dtype=object),
-            _("Pillar"): [_(PILLARS.label(str(p))) if pd.notna(p) else "" for p in table["pillar"]],
-            _("Status"): [_(STATUSES.label(str(s))) if pd.notna(s) else "" for s in table["status"]],
-            _("Start"): table["start_date"].to_numpy(dtype=object),
-            _("End"): end.to_numpy(dtype=object),
-            _("Source"): table["source_url"].to_numpy(dtype=object),
-        })
+        view = pd.DataFrame(
+            {
+                "id": table["id"].to_numpy(dtype=object),
+                _("Title"): title.to_numpy(dtype=object),
+                _("Pillar"): [_(PILLARS.label(str(p))) if pd.notna(p) else "" for p in table["pillar"]],
+                _("Status"): [_(STATUSES.label(str(s))) if pd.notna(s) else "" for s in table["status"]],
+                _("Start"): table["start_date"].to_numpy(dtype=object),
+                _("End"): end.to_numpy(dtype=object),
+                _("Source"): table["source_url"].to_numpy(dtype=object),
+            }
+        )
         return view, 6, {0, 4, 5}
     names = [str(c) for c in table.columns]
     link_col = next((i for i, n in enumerate(names) if n in ("source_url", _("Source"), "Source")), None)
@@ -105,12 +120,23 @@ def _rows(table: pd.DataFrame) -> dict:
 def _charts(figures: Iterable) -> list[Markup]:
     # Markup, not escaped: each figure's div and script as plotly writes them (its
     # JSON is escaped by plotly for a <script> body, so a title cannot close it).
-    return [Markup(fig.to_html(full_html=False, include_plotlyjs=False, config=PLOTLY_CONFIG,
-                               default_width="100%", default_height="450px")) for fig in figures]
+    return [
+        Markup(
+            fig.to_html(
+                full_html=False,
+                include_plotlyjs=False,
+                config=PLOTLY_CONFIG,
+                default_width="100%",
+                default_height="450px",
+            )
+        )
+        for fig in figures
+    ]
 
 
-def _render(*, table: pd.DataFrame, figures: Iterable, link: str, labels: Mapping[str, str],
-            max_rows: int, **text: object) -> str:
+def _render(
+    *, table: pd.DataFrame, figures: Iterable, link: str, labels: Mapping[str, str], max_rows: int, **text: object
+) -> str:
     words = _labels(labels)
     charts = _charts(figures)
     total = len(table)
@@ -121,14 +147,26 @@ def _render(*, table: pd.DataFrame, figures: Iterable, link: str, labels: Mappin
         rows["note"] = words["showing"].format(shown=len(shown), total=total) if len(shown) < total else ""
     # Markup, not escaped: the plotly.js bundle shipped with plotly, inlined once so the page opens offline.
     plotly_js = Markup(get_plotlyjs()) if charts else None
-    return _template().render(labels=words, charts=charts, plotly_js=plotly_js, table=rows,
-                              link=link, link_href=http_url(link), **text)
+    return _template().render(
+        labels=words, charts=charts, plotly_js=plotly_js, table=rows, link=link, link_href=http_url(link), **text
+    )
 
 
-def briefing_html(*, title: str, filters_text: str, kpis: Sequence[tuple[str, str]], figures: Iterable,
-                  table: pd.DataFrame, as_of: str, link: str, lang: str, generated: str,
-                  source_note: str, labels: Mapping[str, str] | None = None,
-                  max_rows: int = BRIEFING_MAX_ROWS) -> str:
+def briefing_html(
+    *,
+    title: str,
+    filters_text: str,
+    kpis: Sequence[tuple[str, str]],
+    figures: Iterable,
+    table: pd.DataFrame,
+    as_of: str,
+    link: str,
+    lang: str,
+    generated: str,
+    source_note: str,
+    labels: Mapping[str, str] | None = None,
+    max_rows: int = BRIEFING_MAX_ROWS,
+) -> str:
     """A self-contained HTML briefing of the current view (opens offline, prints on A4).
 
     ``title``, ``filters_text``, ``kpis`` (label, formatted value), ``as_of``,
@@ -147,8 +185,19 @@ def briefing_html(*, title: str, filters_text: str, kpis: Sequence[tuple[str, st
 
     def run() -> str:
         i18n.set_language(i18n.negotiate(lang_attr))  # only inside this copied context
-        return _render(table=table, figures=figures, link=link, labels=dict(labels or {}), max_rows=max_rows,
-                       title=title, filters_text=filters_text, kpis=list(kpis), as_of=as_of,
-                       lang=lang_attr, generated=generated, source_note=source_note)
+        return _render(
+            table=table,
+            figures=figures,
+            link=link,
+            labels=dict(labels or {}),
+            max_rows=max_rows,
+            title=title,
+            filters_text=filters_text,
+            kpis=list(kpis),
+            as_of=as_of,
+            lang=lang_attr,
+            generated=generated,
+            source_note=source_note,
+        )
 
     return contextvars.copy_context().run(run)

@@ -7,6 +7,7 @@ reported in ``Diff.unmatched_rejected`` and never counted: a row rejected in
 ``until`` is not "removed", and a row rejected in ``since`` is not "added" when it
 later loads cleanly.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -66,22 +67,31 @@ class Diff:
         counted, so two identical files with the same bad row diff empty."""
         return self.added.empty and self.removed.empty and self.changes.empty
 
-    def only(self, ids: set[str]) -> "Diff":
+    def only(self, ids: set[str]) -> Diff:
         """The same comparison restricted to rows whose id is in ``ids``
         (rejected rows are always reported)."""
         return self._select(lambda frame: frame["id"].isin(ids).to_numpy())
 
-    def _select(self, keep) -> "Diff":
+    def _select(self, keep) -> Diff:
         """The rows of each table for which ``keep(table)`` is True."""
+
         def pick(frame: pd.DataFrame) -> pd.DataFrame:
             if frame.empty:  # the frames are never modified: nothing to copy
                 return frame
             mask = keep(frame)
             return frame if mask.all() else frame.iloc[np.flatnonzero(mask)].reset_index(drop=True)
 
-        return Diff(self.since, self.until, pick(self.added), pick(self.removed), pick(self.changes),
-                    pick(self.status_flow), pick(self.slippage), pick(self.completions),
-                    list(self.unmatched_rejected))
+        return Diff(
+            self.since,
+            self.until,
+            pick(self.added),
+            pick(self.removed),
+            pick(self.changes),
+            pick(self.status_flow),
+            pick(self.slippage),
+            pick(self.completions),
+            list(self.unmatched_rejected),
+        )
 
 
 def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
@@ -135,11 +145,14 @@ def _rows_in(full: Diff, fa: pd.DataFrame, fb: pd.DataFrame) -> dict[int, tuple[
     """For each table of a whole-file diff: each row's position in ``a``'s and in
     ``b``'s frame (-1 where absent), found once per diff (ids are unique in a
     loaded snapshot), so a filtered diff is a lookup into the two keep masks."""
+
     def positions() -> dict[int, tuple[np.ndarray, np.ndarray]]:
         ia, ib = pd.Index(fa["id"]), pd.Index(fb["id"])
-        return {id(t): (ia.get_indexer(t["id"]), ib.get_indexer(t["id"]))
-                for t in (full.added, full.removed, full.changes, full.status_flow, full.slippage, full.completions)
-                if not t.empty}
+        return {
+            id(t): (ia.get_indexer(t["id"]), ib.get_indexer(t["id"]))
+            for t in (full.added, full.removed, full.changes, full.status_flow, full.slippage, full.completions)
+            if not t.empty
+        }
 
     return per_object(full, "rows_in", positions)
 
@@ -164,10 +177,20 @@ def _diff_all(a: Snapshot, b: Snapshot) -> Diff:
     ta, tb = _as_text(both_a), _as_text(both_b)
     st_a, st_b = ta["status"], tb["status"]
     moved = st_a.ne(st_b).to_numpy()
-    status_flow = pd.DataFrame({"id": tb.index[moved].to_numpy(), "before": st_a[moved].to_numpy(),
-                                "after": st_b[moved].to_numpy()})
-    return Diff(a.date, b.date, added, removed, _field_changes(ta, tb), status_flow, _slippage(both_a, both_b),
-                _completions(ta, tb, added), [*rej_a, *rej_b])
+    status_flow = pd.DataFrame(
+        {"id": tb.index[moved].to_numpy(), "before": st_a[moved].to_numpy(), "after": st_b[moved].to_numpy()}
+    )
+    return Diff(
+        a.date,
+        b.date,
+        added,
+        removed,
+        _field_changes(ta, tb),
+        status_flow,
+        _slippage(both_a, both_b),
+        _completions(ta, tb, added),
+        [*rej_a, *rej_b],
+    )
 
 
 def _field_changes(ta: pd.DataFrame, tb: pd.DataFrame) -> pd.DataFrame:
@@ -178,25 +201,29 @@ def _field_changes(ta: pd.DataFrame, tb: pd.DataFrame) -> pd.DataFrame:
     differs = ca.ne(cb).stack()
     pairs = differs[differs].index
     before, after = ta.stack().loc[pairs], tb.stack().loc[pairs]
-    return pd.DataFrame({
-        "id": pairs.get_level_values(0).astype(object),
-        "title": tb["title"].loc[pairs.get_level_values(0)].to_numpy(),
-        "field": pairs.get_level_values(1).astype(object),
-        "before": before.to_numpy(),
-        "after": after.to_numpy(),
-    })
+    return pd.DataFrame(
+        {
+            "id": pairs.get_level_values(0).astype(object),
+            "title": tb["title"].loc[pairs.get_level_values(0)].to_numpy(),
+            "field": pairs.get_level_values(1).astype(object),
+            "before": before.to_numpy(),
+            "after": after.to_numpy(),
+        }
+    )
 
 
 def _slippage(both_a: pd.DataFrame, both_b: pd.DataFrame) -> pd.DataFrame:
     """Rows whose end date exists on both sides and moved later."""
     end_a, end_b = both_a["end_date"].to_numpy(), both_b["end_date"].to_numpy()
     later = ~pd.isna(end_a) & ~pd.isna(end_b) & (end_b > end_a)
-    slippage = pd.DataFrame({
-        "id": both_b["id"][later].to_numpy(),
-        "title": both_b["title"][later].to_numpy(),
-        "before_end": pd.to_datetime(end_a[later]),
-        "after_end": pd.to_datetime(end_b[later]),
-    })
+    slippage = pd.DataFrame(
+        {
+            "id": both_b["id"][later].to_numpy(),
+            "title": both_b["title"][later].to_numpy(),
+            "before_end": pd.to_datetime(end_a[later]),
+            "after_end": pd.to_datetime(end_b[later]),
+        }
+    )
     slippage["days"] = (slippage["after_end"] - slippage["before_end"]).dt.days.astype(int)
     return slippage
 
@@ -206,12 +233,14 @@ def _completions(ta: pd.DataFrame, tb: pd.DataFrame, added: pd.DataFrame) -> pd.
     st_a, st_b = ta["status"], tb["status"]
     done_now = (st_b == "completed").to_numpy() & (st_a != "completed").to_numpy()
     new_done = added[added["status"] == "completed"]
-    return pd.DataFrame({
-        "id": np.concatenate([tb.index[done_now].to_numpy(), new_done["id"].to_numpy()]),
-        "title": np.concatenate([tb["title"][done_now].to_numpy(), new_done["title"].to_numpy()]),
-        "pillar": np.concatenate([tb["pillar"][done_now].to_numpy(), new_done["pillar"].astype(str).to_numpy()]),
-        "before": np.concatenate([st_a[done_now].to_numpy(), np.full(len(new_done), "", dtype=object)]),
-    })
+    return pd.DataFrame(
+        {
+            "id": np.concatenate([tb.index[done_now].to_numpy(), new_done["id"].to_numpy()]),
+            "title": np.concatenate([tb["title"][done_now].to_numpy(), new_done["title"].to_numpy()]),
+            "pillar": np.concatenate([tb["pillar"][done_now].to_numpy(), new_done["pillar"].astype(str).to_numpy()]),
+            "before": np.concatenate([st_a[done_now].to_numpy(), np.full(len(new_done), "", dtype=object)]),
+        }
+    )
 
 
 def diff_summary(d: Diff) -> dict[str, int]:

@@ -1,11 +1,12 @@
 """The checks of a parsed file against the contract: one check per column kind,
 chosen by each column's declaration (``contract.Column``), which also says what a
 bad or empty value costs and gives the column's output type."""
+
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -27,9 +28,15 @@ FALSE_WORDS = {"", "false", "no", "n", "0", "non", "faux", "falso"}
 _LINK_HOST = re.compile(r"^https?://(?:[^\s/?#]+\.|(?:localhost|127\.0\.0\.1)(?::\d+)?(?:/|$))", re.IGNORECASE)
 
 # What an invalid value of each kind may cost (contract.Column.on_invalid).
-_ON_INVALID = {Kind.ID: {OnInvalid.REJECT}, Kind.TEXT: {OnInvalid.REJECT}, Kind.URL: {OnInvalid.REJECT},
-               Kind.THEMES: {OnInvalid.REJECT}, Kind.TERM: set(OnInvalid), Kind.DATE: set(OnInvalid),
-               Kind.BOOL: {OnInvalid.CLEAR}}
+_ON_INVALID = {
+    Kind.ID: {OnInvalid.REJECT},
+    Kind.TEXT: {OnInvalid.REJECT},
+    Kind.URL: {OnInvalid.REJECT},
+    Kind.THEMES: {OnInvalid.REJECT},
+    Kind.TERM: set(OnInvalid),
+    Kind.DATE: set(OnInvalid),
+    Kind.BOOL: {OnInvalid.CLEAR},
+}
 for _column in COLUMNS:
     assert _column.on_invalid in _ON_INVALID[_column.kind], f"no such rule for {_column.name}"
     assert (_column.vocabulary is not None) == (_column.kind is Kind.TERM), f"vocabulary of {_column.name}"
@@ -45,7 +52,6 @@ Output = Callable[[np.ndarray | None], object]  # a checked column at the kept r
 def source_link(value: str) -> bool:
     """``value`` (stripped) is a link a row may give as its source."""
     return safe.http_url(value) is not None and _LINK_HOST.match(value) is not None
-
 
 
 def _id_ok(col: pa.ChunkedArray) -> np.ndarray:
@@ -72,7 +78,6 @@ def parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
 def _prepare(item: tuple[str, pa.ChunkedArray]) -> tuple[str, object]:
     name, col = item
     return name, (encode(col) if name in _CODED else strip(col))
-
 
 
 class Checker:
@@ -164,9 +169,15 @@ class Checker:
 
     # --- issues
 
-    def flag(self, mask: np.ndarray, column: str | None, reason: str, kind: str = REJECTED,
-             params: dict | None = None,
-             per_row: Callable[[np.ndarray], dict[str, np.ndarray]] | None = None) -> None:
+    def flag(
+        self,
+        mask: np.ndarray,
+        column: str | None,
+        reason: str,
+        kind: str = REJECTED,
+        params: dict | None = None,
+        per_row: Callable[[np.ndarray], dict[str, np.ndarray]] | None = None,
+    ) -> None:
         """Log ``reason`` for the live rows in ``mask``. ``params`` are the message's
         parameters that all those rows share; ``per_row(idx)`` gives the others, one
         per flagged row; ``{value}`` is the row's cell in ``column``."""
@@ -175,8 +186,12 @@ class Checker:
         idx = np.flatnonzero(mask)
         if not len(idx):
             return
-        self.log.add(Issue(None, column, "", reason, kind, tuple((params or {}).items())), self.lines[idx],
-                     self.cells(column, idx) if column else None, per_row(idx) if per_row else None)
+        self.log.add(
+            Issue(None, column, "", reason, kind, tuple((params or {}).items())),
+            self.lines[idx],
+            self.cells(column, idx) if column else None,
+            per_row(idx) if per_row else None,
+        )
         if kind == REJECTED:
             self.bad |= mask
 
@@ -186,8 +201,12 @@ class Checker:
         self.reject_empty_rows()
         for col in COLUMNS:
             if col.required and col.if_empty is None:
-                self.flag(self.live & self.empty(col.name), col.name, "The required value '{column}' is empty.",
-                          params={"column": col.name})
+                self.flag(
+                    self.live & self.empty(col.name),
+                    col.name,
+                    "The required value '{column}' is empty.",
+                    params={"column": col.name},
+                )
         outputs: dict[str, Output | None] = {}
         for col in sorted(COLUMNS, key=lambda c: _KINDS.index(c.kind)):
             outputs[col.name] = _CHECKS[col.kind](self, col)
@@ -231,23 +250,36 @@ class Checker:
         dup, first = self.duplicated(col.name)
         dup &= self.live & ~self.empty(col.name)
         if dup.any():
-            self.flag(dup, col.name, "Duplicate id: it is already used on line {first}.",
-                      per_row=lambda idx: {"first": self.lines[first[idx]]})
+            self.flag(
+                dup,
+                col.name,
+                "Duplicate id: it is already used on line {first}.",
+                per_row=lambda idx: {"first": self.lines[first[idx]]},
+            )
 
     def reject_before(self, col: Column) -> None:
         """Rows whose ``col`` date is before their ``col.not_before`` date."""
         (end_codes, end), (start_codes, start) = self.dates[col.name], self.dates[col.not_before]
         end, start = end.to_numpy()[end_codes], start.to_numpy()[start_codes]
         backwards = ~np.isnat(end) & ~np.isnat(start) & (end < start)
-        self.flag(backwards, col.name, "The end date {end} is before the start date {start}.",
-                  per_row=lambda idx: {"end": self.cells(col.name, idx).to_numpy(zero_copy_only=False),
-                                       "start": self.cells(col.not_before, idx).to_numpy(zero_copy_only=False)})
+        self.flag(
+            backwards,
+            col.name,
+            "The end date {end} is before the start date {start}.",
+            per_row=lambda idx: {
+                "end": self.cells(col.name, idx).to_numpy(zero_copy_only=False),
+                "start": self.cells(col.not_before, idx).to_numpy(zero_copy_only=False),
+            },
+        )
 
     # --- one check per kind: logs its issues, returns the column's output (None: stripped text)
 
     def check_id(self, col: Column) -> None:
-        self.flag(self.live & ~self.empty(col.name) & ~_id_ok(self.cols[col.name]), col.name,
-                  "The id may only use letters, digits, '.', '_' and '-', and must start with a letter or digit.")
+        self.flag(
+            self.live & ~self.empty(col.name) & ~_id_ok(self.cols[col.name]),
+            col.name,
+            "The id may only use letters, digits, '.', '_' and '-', and must start with a letter or digit.",
+        )
 
     def check_text(self, col: Column) -> None:
         return None
@@ -261,8 +293,13 @@ class Checker:
         if col.on_invalid is OnInvalid.REJECT:
             self.flag(unknown, col.name, "'{value}' is not a known {name}. Use one of: {allowed}.", params=params)
         else:
-            self.flag(unknown & ~self.empty(col.name), col.name,
-                      "'{value}' is not a known {name} ({allowed}); it was left empty.", CORRECTED, params=params)
+            self.flag(
+                unknown & ~self.empty(col.name),
+                col.name,
+                "'{value}' is not a known {name} ({allowed}); it was left empty.",
+                CORRECTED,
+                params=params,
+            )
         if col.if_empty is not None:
             terms = terms.fillna(col.if_empty.value)
         if col.categorical:
@@ -285,8 +322,13 @@ class Checker:
         else:
             self.flag(bad, col.name, "'{value}' is not a date. Use YYYY-MM-DD (or YYYY-MM, YYYY).")
         read_as = values.dt.strftime("%Y-%m-%d").to_numpy(dtype=object)
-        self.flag(widened & ~bad, col.name, "'{value}' was read as {date}, the start of that period.", CORRECTED,
-                  per_row=lambda idx: {"date": read_as[codes[idx]]})
+        self.flag(
+            widened & ~bad,
+            col.name,
+            "'{value}' was read as {date}, the start of that period.",
+            CORRECTED,
+            per_row=lambda idx: {"date": read_as[codes[idx]]},
+        )
         self.dates[col.name] = (codes, values)
         return lambda rows: take(values, _kept(codes, rows))
 
@@ -295,22 +337,28 @@ class Checker:
         folded = map_uniques(uniques, fold)
         truthy = folded.isin(TRUE_WORDS).to_numpy(dtype=bool)
         falsy = folded.isin(FALSE_WORDS).to_numpy(dtype=bool)
-        self.flag(~truthy[codes] & ~falsy[codes], col.name,
-                  "'{value}' is not true or false; it was read as false.", CORRECTED)
+        self.flag(
+            ~truthy[codes] & ~falsy[codes], col.name, "'{value}' is not true or false; it was read as false.", CORRECTED
+        )
         return lambda rows: truthy[_kept(codes, rows)]
 
     def check_themes(self, col: Column) -> Output:
         codes, uniques = self.encoded(col.name)
         slugs: dict[str, str] = {}  # theme_slug per part, across all the distinct values
-        themes = map_uniques(uniques, lambda v: parse_themes(
-            v, lambda p: slugs[p] if p in slugs else slugs.setdefault(p, theme_slug(p))))
+        themes = map_uniques(
+            uniques, lambda v: parse_themes(v, lambda p: slugs[p] if p in slugs else slugs.setdefault(p, theme_slug(p)))
+        )
         return lambda rows: self.mapped(col.name, themes, rows)
 
 
 _KINDS = list(Kind)  # the order the checks run in
 _CHECKS: dict[Kind, Callable[[Checker, Column], Output | None]] = {
-    Kind.ID: Checker.check_id, Kind.TEXT: Checker.check_text, Kind.TERM: Checker.check_term,
-    Kind.URL: Checker.check_url, Kind.DATE: Checker.check_date, Kind.BOOL: Checker.check_bool,
+    Kind.ID: Checker.check_id,
+    Kind.TEXT: Checker.check_text,
+    Kind.TERM: Checker.check_term,
+    Kind.URL: Checker.check_url,
+    Kind.DATE: Checker.check_date,
+    Kind.BOOL: Checker.check_bool,
     Kind.THEMES: Checker.check_themes,
 }
 

@@ -3,6 +3,7 @@
 Figures come from data/README.md's sources (the project fact sheet); the text
 is ours. Values stay numbers so they can be formatted per locale.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -26,13 +27,40 @@ class Fact:
 
 
 FACTS: tuple[Fact, ...] = (
-    Fact(None, "date", N_("Plan adopted; relations raised to a Comprehensive Strategic Partnership"),
-         N_("Global Affairs Canada"), S1, "2025-09-18"),
-    Fact(4, "count", N_("Pillars: prosperity; mobility, inclusion and well-being; security; environment and sustainability"),
-         N_("Global Affairs Canada"), S1),
-    Fact(56, "cad_billion", N_("Two-way merchandise trade in 2024 (nearly)"), N_("Prime Minister's Office, 16 Sept 2025"), S6),
-    Fact(9.9, "cad_million", N_("New Canadian funding announced with the plan (ILO and UNODC projects)"),
-         N_("Prime Minister's Office, 18 Sept 2025"), S4),
-    Fact(2, "cad_billion", N_("Projected boost to Canada's economy from the 2026 World Cup"),
-         N_("Prime Minister's Office readout, 18 Sept 2025"), S5),
+    Fact(
+        None,
+        "date",
+        N_("Plan adopted; relations raised to a Comprehensive Strategic Partnership"),
+        N_("Global Affairs Canada"),
+        S1,
+        "2025-09-18",
+    ),
+    Fact(
+        4,
+        "count",
+        N_("Pillars: prosperity; mobility, inclusion and well-being; security; environment and sustainability"),
+        N_("Global Affairs Canada"),
+        S1,
+    ),
+    Fact(
+        56,
+        "cad_billion",
+        N_("Two-way merchandise trade in 2024 (nearly)"),
+        N_("Prime Minister's Office, 16 Sept 2025"),
+        S6,
+    ),
+    Fact(
+        9.9,
+        "cad_million",
+        N_("New Canadian funding announced with the plan (ILO and UNODC projects)"),
+        N_("Prime Minister's Office, 18 Sept 2025"),
+        S4,
+    ),
+    Fact(
+        2,
+        "cad_billion",
+        N_("Projected boost to Canada's economy from the 2026 World Cup"),
+        N_("Prime Minister's Office readout, 18 Sept 2025"),
+        S5,
+    ),
 )

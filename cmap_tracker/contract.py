@@ -6,6 +6,7 @@ empty value costs, and together they give the column's type), the data dictionar
 ``data/README.md`` (``data_dictionary_markdown``), and the column list shown on
 the Data page. A test keeps ``data/README.md`` in step with this file.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -33,6 +34,7 @@ PLAN_END = "2028-09-30"
 class Kind(Enum):
     """What a column holds. The checks run kind by kind, in this order, so the
     issues of one row are listed in it."""
+
     ID = "id"  # an identifier: ID_PATTERN, stripped text
     TEXT = "text"  # free text, stripped
     TERM = "term"  # a term of the column's vocabulary (any alias), read as its slug
@@ -44,6 +46,7 @@ class Kind(Enum):
 
 class OnInvalid(Enum):
     """What a value that is not of its kind costs."""
+
     REJECT = "reject"  # the row
     CLEAR = "clear"  # the value: read as empty (false for a BOOL), with a correction note
 
@@ -51,6 +54,7 @@ class OnInvalid(Enum):
 @dataclass(frozen=True)
 class IfEmpty:
     """An empty value read as ``value`` (with the correction note ``note``), not rejected."""
+
     value: str
     note: str  # English message id
 
@@ -81,41 +85,99 @@ class Column:
 
 
 COLUMNS: tuple[Column, ...] = (
-    Column("id", Kind.ID, True,
-           N_("Unique, stable identifier. Letters, digits, '.', '_' and '-' only, so it can sit in a link."),
-           "PR-TRADE-01", unique=True),
-    Column("title", Kind.TEXT, True, N_("Short name of the initiative."),
-           "Canadian trade mission to Mexico"),
-    Column("pillar", Kind.TERM, True,
-           N_("One of the plan's four pillars. Slugs, English, French or Spanish names are accepted, with or without accents."),
-           "prosperity", vocabulary=PILLARS),
+    Column(
+        "id",
+        Kind.ID,
+        True,
+        N_("Unique, stable identifier. Letters, digits, '.', '_' and '-' only, so it can sit in a link."),
+        "PR-TRADE-01",
+        unique=True,
+    ),
+    Column("title", Kind.TEXT, True, N_("Short name of the initiative."), "Canadian trade mission to Mexico"),
+    Column(
+        "pillar",
+        Kind.TERM,
+        True,
+        N_(
+            "One of the plan's four pillars. Slugs, English, French or Spanish names are accepted, with or without accents."
+        ),
+        "prosperity",
+        vocabulary=PILLARS,
+    ),
     Column("sector", Kind.TEXT, True, N_("Policy sector within the pillar, in plain words."), "Agriculture"),
-    Column("status", Kind.TERM, True,
-           N_("Where the initiative stands, from the status vocabulary below (synonyms in EN/FR/ES are accepted). Empty means unknown."),
-           "in_progress", vocabulary=STATUSES, if_empty=IfEmpty("unknown", N_("Empty status read as 'unknown'."))),
-    Column("start_date", Kind.DATE, True,
-           N_("When it was announced or began: YYYY-MM-DD. YYYY-MM and YYYY are read as the first day of that period."),
-           "2025-09-18"),
-    Column("source_url", Kind.URL, True, N_("Public source for the row. Must start with http:// or https://."),
-           "https://www.international.gc.ca/..."),
-    Column("end_date", Kind.DATE, False,
-           N_("Deadline or end date, same formats as start_date. Empty means open-ended or ongoing."), "2026-03-31",
-           not_before="start_date"),
-    Column("milestone", Kind.BOOL, False,
-           N_("true for a one-day event (a meeting, a signing, a review date). Empty means false."), "true",
-           on_invalid=OnInvalid.CLEAR),
-    Column("themes", Kind.THEMES, False,
-           N_("Semicolon-separated theme slugs. Any slug is accepted; the core set below has readable labels."),
-           "ip;energy"),
+    Column(
+        "status",
+        Kind.TERM,
+        True,
+        N_(
+            "Where the initiative stands, from the status vocabulary below (synonyms in EN/FR/ES are accepted). Empty means unknown."
+        ),
+        "in_progress",
+        vocabulary=STATUSES,
+        if_empty=IfEmpty("unknown", N_("Empty status read as 'unknown'.")),
+    ),
+    Column(
+        "start_date",
+        Kind.DATE,
+        True,
+        N_("When it was announced or began: YYYY-MM-DD. YYYY-MM and YYYY are read as the first day of that period."),
+        "2025-09-18",
+    ),
+    Column(
+        "source_url",
+        Kind.URL,
+        True,
+        N_("Public source for the row. Must start with http:// or https://."),
+        "https://www.international.gc.ca/...",
+    ),
+    Column(
+        "end_date",
+        Kind.DATE,
+        False,
+        N_("Deadline or end date, same formats as start_date. Empty means open-ended or ongoing."),
+        "2026-03-31",
+        not_before="start_date",
+    ),
+    Column(
+        "milestone",
+        Kind.BOOL,
+        False,
+        N_("true for a one-day event (a meeting, a signing, a review date). Empty means false."),
+        "true",
+        on_invalid=OnInvalid.CLEAR,
+    ),
+    Column(
+        "themes",
+        Kind.THEMES,
+        False,
+        N_("Semicolon-separated theme slugs. Any slug is accepted; the core set below has readable labels."),
+        "ip;energy",
+    ),
     Column("description", Kind.TEXT, False, N_("What the initiative is and what the evidence says about it."), ""),
-    Column("lead_canada", Kind.TEXT, False, N_("Canadian department or agency that leads, if a source names one."), "CFIA"),
-    Column("lead_mexico", Kind.TEXT, False, N_("Mexican ministry or agency that leads, if a source names one."), "SENASICA"),
-    Column("confidence", Kind.TERM, False,
-           N_("How strong the evidence is: official, reported or inferred."), "official",
-           vocabulary=CONFIDENCE, on_invalid=OnInvalid.CLEAR),
+    Column(
+        "lead_canada", Kind.TEXT, False, N_("Canadian department or agency that leads, if a source names one."), "CFIA"
+    ),
+    Column(
+        "lead_mexico", Kind.TEXT, False, N_("Mexican ministry or agency that leads, if a source names one."), "SENASICA"
+    ),
+    Column(
+        "confidence",
+        Kind.TERM,
+        False,
+        N_("How strong the evidence is: official, reported or inferred."),
+        "official",
+        vocabulary=CONFIDENCE,
+        on_invalid=OnInvalid.CLEAR,
+    ),
     Column("source_note", Kind.TEXT, False, N_("Which outlet or release the evidence comes from, with its date."), ""),
-    Column("last_updated", Kind.DATE, False, N_("When this row was last checked against its sources."), "2026-11-25",
-           on_invalid=OnInvalid.CLEAR),
+    Column(
+        "last_updated",
+        Kind.DATE,
+        False,
+        N_("When this row was last checked against its sources."),
+        "2026-11-25",
+        on_invalid=OnInvalid.CLEAR,
+    ),
     Column("title_fr", Kind.TEXT, False, N_("Title in French."), ""),
     Column("title_es", Kind.TEXT, False, N_("Title in Spanish."), ""),
     Column("description_fr", Kind.TEXT, False, N_("Description in French."), ""),
@@ -138,11 +200,17 @@ def data_dictionary_markdown() -> str:
             f"| `{c.name}` | {'yes' if c.required else 'no'} | {c.format} | {c.description} | "
             f"{('`' + c.example + '`') if c.example else ''} |"
         )
-    lines += ["", "Any other column is kept and shown as text.", "", "### Pillars", "",
-              "| slug | name |", "| --- | --- |"]
+    lines += [
+        "",
+        "Any other column is kept and shown as text.",
+        "",
+        "### Pillars",
+        "",
+        "| slug | name |",
+        "| --- | --- |",
+    ]
     lines += [f"| `{t.slug}` | {t.label} |" for t in PILLARS.terms]
-    lines += ["", "### Statuses", "", "| slug | label | meaning | evidence needed |",
-              "| --- | --- | --- | --- |"]
+    lines += ["", "### Statuses", "", "| slug | label | meaning | evidence needed |", "| --- | --- | --- | --- |"]
     lines += [f"| `{t.slug}` | {t.label} | {t.definition} | {t.evidence} |" for t in STATUSES.terms]
     lines += ["", "### Core themes", "", "| slug | label |", "| --- | --- |"]
     lines += [f"| `{t.slug}` | {t.label} |" for t in THEMES.terms]

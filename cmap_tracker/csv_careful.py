@@ -1,6 +1,7 @@
 """The careful reader: any text, through the csv module, a window of lines at a time.
 It knows each record's physical line, reports ragged rows and broken quotes, and
 stays linear whatever the quotes."""
+
 from __future__ import annotations
 
 import csv
@@ -15,8 +16,18 @@ import pyarrow.compute as pc
 
 from .contract import MAX_UPLOAD_BYTES
 from .report import REJECTED, VALUE_CHARS, Issue, IssueLog, LoadError
-from .sources import NO_LIMIT, Clock, Parsed, decode, file_notes, header_line, header_names, normalise_header, \
-    refuse_repeats, sniff_delimiter
+from .sources import (
+    NO_LIMIT,
+    Clock,
+    Parsed,
+    decode,
+    file_notes,
+    header_line,
+    header_names,
+    normalise_header,
+    refuse_repeats,
+    sniff_delimiter,
+)
 
 # The csv module refuses a value longer than its field limit (128 Ki characters by
 # default). Any value of an upload must be readable: the limit is at least the
@@ -60,11 +71,13 @@ class _Pending:
 
     def flush(self) -> None:
         if self.lines:
-            self.log.add(self.reason, np.array(self.lines, dtype=np.int64),
-                         pa.array(self.values, type=pa.large_string()) if self.keep_values else None,
-                         {name: np.array(a, dtype=np.int64) for name, a in self.per_row.items()})
+            self.log.add(
+                self.reason,
+                np.array(self.lines, dtype=np.int64),
+                pa.array(self.values, type=pa.large_string()) if self.keep_values else None,
+                {name: np.array(a, dtype=np.int64) for name, a in self.per_row.items()},
+            )
         self._reset()
-
 
 
 class _Reader:
@@ -81,13 +94,28 @@ class _Reader:
         self.width = width = len(self.header)
         self.log = log = IssueLog()
         self.empty = array("q")  # lines of blank records
-        self.ragged = _Pending(log, Issue(None, None, "", "This row has {n} fields but the header has {m}.", REJECTED,
-                                          (("m", width),)), per_row=("n",))
-        self.unreadable = _Pending(log, Issue(None, None, "", "This line could not be read as CSV "
-                                              "(a quote is not closed or is misplaced).", REJECTED))
-        self.too_long = _Pending(log, Issue(None, None, "", "This line could not be read as CSV "
-                                            "(a value is longer than {limit} characters).", REJECTED,
-                                            (("limit", FIELD_LIMIT),)))
+        self.ragged = _Pending(
+            log,
+            Issue(None, None, "", "This row has {n} fields but the header has {m}.", REJECTED, (("m", width),)),
+            per_row=("n",),
+        )
+        self.unreadable = _Pending(
+            log,
+            Issue(
+                None, None, "", "This line could not be read as CSV (a quote is not closed or is misplaced).", REJECTED
+            ),
+        )
+        self.too_long = _Pending(
+            log,
+            Issue(
+                None,
+                None,
+                "",
+                "This line could not be read as CSV (a value is longer than {limit} characters).",
+                REJECTED,
+                (("limit", FIELD_LIMIT),),
+            ),
+        )
         self.batch: list[list[str]] = []
         self.pad = [""] * width
         self.chunks: list[list[pa.Array]] = [[] for _ in range(width)]
@@ -121,8 +149,7 @@ class _Reader:
             self.flush()
 
     def refuse_long(self) -> None:
-        records = (len(self.starts) + len(self.empty) + self.ragged.count + self.unreadable.count
-                   + self.too_long.count)
+        records = len(self.starts) + len(self.empty) + self.ragged.count + self.unreadable.count + self.too_long.count
         if self.max_rows is not None and records > self.max_rows:
             refuse_rows(self.max_rows)
 
@@ -201,8 +228,11 @@ class _Reader:
         self.broken += 1
         self.first_broken = self.first_broken or start
         if self.broken > MAX_BROKEN_LINES:
-            raise LoadError("This file has too many broken quotes to be read as CSV (a quote is not closed "
-                            "or is misplaced), the first on line {line}.", line=self.first_broken)
+            raise LoadError(
+                "This file has too many broken quotes to be read as CSV (a quote is not closed "
+                "or is misplaced), the first on line {line}.",
+                line=self.first_broken,
+            )
 
     def finish(self) -> tuple[list[str], list[pa.ChunkedArray], np.ndarray, IssueLog]:
         self.refuse_long()
@@ -212,13 +242,16 @@ class _Reader:
         self.log.add(Issue(None, None, "", "The row is empty.", REJECTED), np.array(self.empty, dtype=np.int64))
         columns = [pa.chunked_array(c, type=pa.large_string()) for c in self.chunks]
         if "\r\n" in self.text:  # a CRLF inside a value reads as LF, as in a file without lone CRs (made LF first)
-            columns = [pc.replace_substring(c, "\r\n", "\n") if pc.any(pc.match_substring(c, "\r\n")).as_py() else c
-                       for c in columns]
+            columns = [
+                pc.replace_substring(c, "\r\n", "\n") if pc.any(pc.match_substring(c, "\r\n")).as_py() else c
+                for c in columns
+            ]
         return self.header, columns, np.array(self.starts, dtype=np.int64), self.log
 
 
-def read_text(text: str, sep: str, clock: Clock = NO_LIMIT,
-              max_rows: int | None = None) -> tuple[list[str], list[pa.ChunkedArray], np.ndarray, IssueLog]:
+def read_text(
+    text: str, sep: str, clock: Clock = NO_LIMIT, max_rows: int | None = None
+) -> tuple[list[str], list[pa.ChunkedArray], np.ndarray, IssueLog]:
     """csv-module parse -> (header, one Arrow string column per header name, each
     row's first line, the rows rejected here).
 
@@ -275,8 +308,13 @@ def _parse_pandas(text: str, sep: str, utf8: bytes | None = None) -> tuple[pd.Da
     parsing and counting the bytes saves re-encoding a large file."""
     src = text if utf8 is None else utf8
     try:
-        df = pd.read_csv(io.StringIO(text) if utf8 is None else io.BytesIO(utf8), sep=sep, dtype=str,
-                         keep_default_na=False, engine="pyarrow")
+        df = pd.read_csv(
+            io.StringIO(text) if utf8 is None else io.BytesIO(utf8),
+            sep=sep,
+            dtype=str,
+            keep_default_na=False,
+            engine="pyarrow",
+        )
     except Exception:  # ragged rows, odd quoting: the careful path handles and reports them
         return None
     nl = "\n" if utf8 is None else b"\n"
@@ -317,8 +355,11 @@ def read(data: bytes, clock: Clock = NO_LIMIT, max_rows: int | None = None) -> P
 
 
 def _arrow_text(values: pd.Series) -> pa.ChunkedArray:
-    arr = pa.array(values.array if isinstance(values.dtype, pd.StringDtype) else values.to_numpy(object),
-                   type=pa.large_string(), from_pandas=True)
+    arr = pa.array(
+        values.array if isinstance(values.dtype, pd.StringDtype) else values.to_numpy(object),
+        type=pa.large_string(),
+        from_pandas=True,
+    )
     if isinstance(arr, pa.Array):
         arr = pa.chunked_array([arr], type=pa.large_string())
     return arr.cast(pa.large_string()) if arr.type != pa.large_string() else arr

@@ -1,5 +1,6 @@
 """The fast reader: a UTF-8 file with one row per line, straight from its bytes to
 Arrow string columns by pyarrow's CSV reader (streamed from disk for a local file)."""
+
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
@@ -10,8 +11,19 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 
 from .report import IssueLog
-from .sources import BOM, Parsed, Source, file_notes, head, head_line, header_names, identity, line_breaks, \
-    normalise_header, sniff_delimiter
+from .sources import (
+    BOM,
+    Parsed,
+    Source,
+    file_notes,
+    head,
+    head_line,
+    header_names,
+    identity,
+    line_breaks,
+    normalise_header,
+    sniff_delimiter,
+)
 
 _BLOCK = 4 << 20  # pyarrow block size (fewer, larger chunks than its 1 MB default)
 
@@ -31,7 +43,7 @@ def read(src: Source) -> Parsed | None:
         return None  # decode() says it is binary
     line = head_line(src)
     if line.startswith(BOM):
-        line = line[len(BOM):]
+        line = line[len(BOM) :]
     if line.endswith(b"\r"):
         line = line[:-1]
     try:
@@ -47,13 +59,17 @@ def read(src: Source) -> Parsed | None:
         counting = pool.submit(line_breaks, src)
         try:
             # a file as a plain stream: no decompression guessed from its name
-            with (pa.input_stream(str(src), compression=None) if isinstance(src, Path)
-                  else pa.BufferReader(src)) as stream:
+            with (
+                pa.input_stream(str(src), compression=None) if isinstance(src, Path) else pa.BufferReader(src)
+            ) as stream:
                 table = pa_csv.read_csv(
-                    stream, read_options=pa_csv.ReadOptions(block_size=_BLOCK),
+                    stream,
+                    read_options=pa_csv.ReadOptions(block_size=_BLOCK),
                     parse_options=pa_csv.ParseOptions(delimiter=sep),
-                    convert_options=pa_csv.ConvertOptions(column_types={c: pa.large_string() for c in header},
-                                                          strings_can_be_null=False))
+                    convert_options=pa_csv.ConvertOptions(
+                        column_types={c: pa.large_string() for c in header}, strings_can_be_null=False
+                    ),
+                )
         except (pa.ArrowException, ValueError):  # ragged rows, invalid UTF-8, odd quoting
             return None
         finally:

@@ -1,5 +1,6 @@
 """A loaded dataset: the typed frame plus the indexes the filters need, built once
 per data version and shared read-only by every session and thread."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -17,9 +18,22 @@ from .derived import per_object
 from .report import LoadResult
 from .themes import theme_index
 
-
-VIEW_COLUMNS = ("id", "title", "title_fr", "title_es", "pillar", "sector", "status", "start_date", "end_date",
-                "milestone", "themes", "lead_canada", "lead_mexico", "source_url")
+VIEW_COLUMNS = (
+    "id",
+    "title",
+    "title_fr",
+    "title_es",
+    "pillar",
+    "sector",
+    "status",
+    "start_date",
+    "end_date",
+    "milestone",
+    "themes",
+    "lead_canada",
+    "lead_mexico",
+    "source_url",
+)
 """The columns the pages draw. The rest (descriptions, notes, confidence, extra
 columns) are read from the whole frame: by the detail card and the exports."""
 CATEGORY_COLUMNS = ("sector", "themes", "lead_canada", "lead_mexico", "source_url")
@@ -41,12 +55,22 @@ class Dataset:
 
     __slots__ = ("result", "themes", "span_end", "_search", "_lock", "__weakref__")
 
-    def __init__(self, result: LoadResult, themes: pd.DataFrame, search: pd.Series | None = None,
-                 span_end: pd.Series | None = None) -> None:
+    def __init__(
+        self,
+        result: LoadResult,
+        themes: pd.DataFrame,
+        search: pd.Series | None = None,
+        span_end: pd.Series | None = None,
+    ) -> None:
         if span_end is None:
             span_end = _span_end(result.frame)
-        for name, value in (("result", result), ("themes", themes), ("span_end", span_end),
-                            ("_search", search), ("_lock", threading.Lock())):
+        for name, value in (
+            ("result", result),
+            ("themes", themes),
+            ("span_end", span_end),
+            ("_search", search),
+            ("_lock", threading.Lock()),
+        ):
             object.__setattr__(self, name, value)
 
     def __setattr__(self, name: str, value: object) -> None:
@@ -101,6 +125,7 @@ class Dataset:
         def latest():
             lu = self.frame["last_updated"].dropna()
             return lu.max().date() if len(lu) else None
+
         return per_object(self, "as_of", latest)
 
 
@@ -131,8 +156,9 @@ def _decomposed(values: pa.Array) -> pa.Array:
 def fold_rows(columns: list[pa.Array]) -> pa.Array:
     """``vocab.fold`` of each row's values joined by spaces (a missing value counts
     as ''): marks dropped, lower-cased, every run outside [a-z0-9] one space, trimmed."""
-    joined = pc.binary_join_element_wise(*(_decomposed(c) for c in columns), _SEP,
-                                         null_handling="replace", null_replacement="")
+    joined = pc.binary_join_element_wise(
+        *(_decomposed(c) for c in columns), _SEP, null_handling="replace", null_replacement=""
+    )
     spaced = pc.replace_substring_regex(pc.utf8_lower(joined), _SEPARATOR_RUN, " ")
     return pc.utf8_trim(spaced, " ")
 
@@ -200,4 +226,3 @@ def build(result: LoadResult) -> Dataset:
     if frame is not result.frame:
         result = dataclasses.replace(result, frame=frame)
     return Dataset(result, theme_index(frame), None, _span_end(frame))
-

@@ -8,10 +8,12 @@ the object is collected, so a replaced file, an ended upload session or an old
 data version is freed, and an ``id()`` reused by a new object is never mistaken
 for the old one.
 """
+
 from __future__ import annotations
 
 import weakref
-from typing import Callable, Hashable, TypeVar
+from collections.abc import Callable, Hashable
+from typing import TypeVar
 
 T = TypeVar("T")
 

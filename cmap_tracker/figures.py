@@ -6,6 +6,7 @@ so a click narrows the filters by id, never by reading a position on an axis.
 Status is never told by colour alone: legends and hovers name it, and stacked
 bars carry a pattern per status.
 """
+
 from __future__ import annotations
 
 import textwrap
@@ -21,8 +22,15 @@ from .vocab import PILLARS, STATUSES
 
 STATUS_COLORS = STATUSES.colors()
 PILLAR_COLORS = PILLARS.colors()
-STATUS_PATTERNS = {"completed": "", "in_progress": "/", "ongoing": "x", "planned": ".",
-                   "delayed": "\\", "cancelled": "-", "unknown": "+"}
+STATUS_PATTERNS = {
+    "completed": "",
+    "in_progress": "/",
+    "ongoing": "x",
+    "planned": ".",
+    "delayed": "\\",
+    "cancelled": "-",
+    "unknown": "+",
+}
 GANTT_MAX_BARS = 300  # a timeline draws one bar per initiative up to here, a treemap one box
 FONT = "Source Sans Pro, Arial, sans-serif"
 
@@ -70,12 +78,26 @@ def layout(title: str, *, height: int | None = None, **kw) -> dict:
         # The title on its own line at the top, the legend under it: on a phone the
         # legend wraps to several lines, and both push the plot down instead of
         # squeezing in beside each other.
-        "title": {"text": title, "x": 0, "xanchor": "left", "yref": "container", "y": 1, "yanchor": "top",
-                  "pad": {"t": 12}, "automargin": True},
+        "title": {
+            "text": title,
+            "x": 0,
+            "xanchor": "left",
+            "yref": "container",
+            "y": 1,
+            "yanchor": "top",
+            "pad": {"t": 12},
+            "automargin": True,
+        },
         "font": {"family": FONT, "size": 14},
         "margin": {"l": 8, "r": 8, "t": 24, "b": 8},
-        "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0, "title": {"text": ""},
-                   "traceorder": "normal"},
+        "legend": {
+            "orientation": "h",
+            "yanchor": "bottom",
+            "y": 1.0,
+            "x": 0,
+            "title": {"text": ""},
+            "traceorder": "normal",
+        },
         "hoverlabel": {"namelength": -1},
         "height": height,
     }
@@ -84,10 +106,16 @@ def layout(title: str, *, height: int | None = None, **kw) -> dict:
 
 def empty(title: str, message: str | None = None) -> go.Figure:
     """A figure that says there is nothing to show, with no empty axes."""
-    note = {"text": message or _("No initiatives match these filters."), "showarrow": False,
-            "x": 0.5, "y": 0.5, "xref": "paper", "yref": "paper", "font": {"size": 16}}
-    return figure([], layout(title, height=240, annotations=[note],
-                               xaxis={"visible": False}, yaxis={"visible": False}))
+    note = {
+        "text": message or _("No initiatives match these filters."),
+        "showarrow": False,
+        "x": 0.5,
+        "y": 0.5,
+        "xref": "paper",
+        "yref": "paper",
+        "font": {"size": 16},
+    }
+    return figure([], layout(title, height=240, annotations=[note], xaxis={"visible": False}, yaxis={"visible": False}))
 
 
 def _stacked_status(table: pd.DataFrame, by: str, label, title: str) -> go.Figure:
@@ -100,21 +128,45 @@ def _stacked_status(table: pd.DataFrame, by: str, label, title: str) -> go.Figur
     data = []
     for status in (s for s in STATUSES.slugs if s in present):
         part = [(v, n) for v, s, n in rows if s == status]
-        data.append({
-            "type": "bar", "orientation": "h", "name": labels.status(status),
-            "y": [wrapped[v] for v, _n in part], "x": [n for _v, n in part],
-            "marker": {"color": STATUS_COLORS[status], "line": {"color": "#ffffff", "width": 1},
-                       "pattern": {"shape": STATUS_PATTERNS[status], "fillmode": "overlay",
-                                   "fgcolor": "rgba(255,255,255,0.75)", "size": 7, "solidity": 0.3}},
-            "customdata": [[by, v, "status", status] for v, _n in part],
-            "text": [names[v] for v, _n in part], "textposition": "none",
-            "hovertemplate": "%{text}<br>" + safe.plotly(labels.status(status)) + ": %{x}<extra></extra>",
-        })
-    return figure(data, layout(
-        title, height=max(260, 150 + 36 * len(cats)), barmode="stack",
-        yaxis={"categoryorder": "array", "categoryarray": [wrapped[c] for c in reversed(cats)],
-               "title": {"text": ""}, "automargin": True},
-        xaxis={"title": {"text": _("Initiatives")}, "tickformat": ",d", "rangemode": "tozero"}))
+        data.append(
+            {
+                "type": "bar",
+                "orientation": "h",
+                "name": labels.status(status),
+                "y": [wrapped[v] for v, _n in part],
+                "x": [n for _v, n in part],
+                "marker": {
+                    "color": STATUS_COLORS[status],
+                    "line": {"color": "#ffffff", "width": 1},
+                    "pattern": {
+                        "shape": STATUS_PATTERNS[status],
+                        "fillmode": "overlay",
+                        "fgcolor": "rgba(255,255,255,0.75)",
+                        "size": 7,
+                        "solidity": 0.3,
+                    },
+                },
+                "customdata": [[by, v, "status", status] for v, _n in part],
+                "text": [names[v] for v, _n in part],
+                "textposition": "none",
+                "hovertemplate": "%{text}<br>" + safe.plotly(labels.status(status)) + ": %{x}<extra></extra>",
+            }
+        )
+    return figure(
+        data,
+        layout(
+            title,
+            height=max(260, 150 + 36 * len(cats)),
+            barmode="stack",
+            yaxis={
+                "categoryorder": "array",
+                "categoryarray": [wrapped[c] for c in reversed(cats)],
+                "title": {"text": ""},
+                "automargin": True,
+            },
+            xaxis={"title": {"text": _("Initiatives")}, "tickformat": ",d", "rangemode": "tozero"},
+        ),
+    )
 
 
 def status_by_pillar(df: pd.DataFrame) -> go.Figure:
@@ -142,18 +194,28 @@ def completion_by_pillar(df: pd.DataFrame) -> go.Figure:
         return empty(title)
     t = metrics.completion(df)
     pillars = t["pillar"].tolist()
-    return figure([{
-        "type": "bar", "orientation": "h",
-        "y": [labels.pillar(p) for p in pillars],
-        "x": t["share"].tolist(),
-        "marker": {"color": [PILLAR_COLORS[p] for p in pillars]},
-        "text": [f"{c}/{n}" for c, n in zip(t["completed"], t["total"])],
-        "textposition": "outside",
-        "customdata": [["pillar", p] for p in pillars],
-        "hovertemplate": "%{y}<br>" + safe.plotly(_("Completed")) + ": %{text} (%{x:.0%})<extra></extra>",
-    }], layout(title, height=max(220, 70 + 48 * len(t)), showlegend=False,
-                xaxis={"range": [0, 1.15], "tickformat": ".0%", "title": {"text": _("Completed")}},
-                yaxis={"autorange": "reversed", "automargin": True, "title": {"text": ""}}))
+    return figure(
+        [
+            {
+                "type": "bar",
+                "orientation": "h",
+                "y": [labels.pillar(p) for p in pillars],
+                "x": t["share"].tolist(),
+                "marker": {"color": [PILLAR_COLORS[p] for p in pillars]},
+                "text": [f"{c}/{n}" for c, n in zip(t["completed"], t["total"])],
+                "textposition": "outside",
+                "customdata": [["pillar", p] for p in pillars],
+                "hovertemplate": "%{y}<br>" + safe.plotly(_("Completed")) + ": %{text} (%{x:.0%})<extra></extra>",
+            }
+        ],
+        layout(
+            title,
+            height=max(220, 70 + 48 * len(t)),
+            showlegend=False,
+            xaxis={"range": [0, 1.15], "tickformat": ".0%", "title": {"text": _("Completed")}},
+            yaxis={"autorange": "reversed", "automargin": True, "title": {"text": ""}},
+        ),
+    )
 
 
 def hierarchy(df: pd.DataFrame) -> go.Figure:
@@ -166,33 +228,60 @@ def hierarchy(df: pd.DataFrame) -> go.Figure:
     ids, names, parents, values, colors, custom, hover = [], [], [], [], [], [], []
     leaves: dict[tuple, list] = {}
     if len(df) <= GANTT_MAX_BARS:
-        for key in zip(df["pillar"].astype(str), df["sector"], df["id"], labels.local_titles(df), df["status"].astype(str)):
+        for key in zip(
+            df["pillar"].astype(str), df["sector"], df["id"], labels.local_titles(df), df["status"].astype(str)
+        ):
             leaves.setdefault(key[:2], []).append(key[2:])
     for i, pillar in enumerate(pv):
         total = int(n[i].sum())
         if not total:
             continue
         pid = f"pillar/{pillar}"
-        ids.append(pid); names.append(labels.pillar(pillar)); parents.append("")
-        values.append(total); colors.append(PILLAR_COLORS[pillar]); custom.append(["pillar", pillar])
+        ids.append(pid)
+        names.append(labels.pillar(pillar))
+        parents.append("")
+        values.append(total)
+        colors.append(PILLAR_COLORS[pillar])
+        custom.append(["pillar", pillar])
         hover.append(f"{total}")
         for j in np.flatnonzero(n[i]):
             sector, k = sv[j], int(n[i, j])
             sid = f"{pid}/{sector}"
-            ids.append(sid); names.append(labels.sector(sector)); parents.append(pid); values.append(k)
-            colors.append(PILLAR_COLORS[pillar]); custom.append(["sector", sector]); hover.append(f"{k}")
+            ids.append(sid)
+            names.append(labels.sector(sector))
+            parents.append(pid)
+            values.append(k)
+            colors.append(PILLAR_COLORS[pillar])
+            custom.append(["sector", sector])
+            hover.append(f"{k}")
             for ident, text, status in leaves.get((pillar, sector), ()):
-                ids.append(f"{sid}/{ident}"); names.append(short(text, 40)); parents.append(sid)
-                values.append(1); colors.append(STATUS_COLORS[status]); custom.append(["id", ident])
+                ids.append(f"{sid}/{ident}")
+                names.append(short(text, 40))
+                parents.append(sid)
+                values.append(1)
+                colors.append(STATUS_COLORS[status])
+                custom.append(["id", ident])
                 hover.append(labels.status(status))
-    return figure([{
-        "type": "treemap", "ids": ids, "labels": names, "parents": parents,
-        "values": values, "branchvalues": "total",
-        "marker": {"colors": colors, "line": {"color": "#ffffff", "width": 1}},
-        "customdata": custom, "text": hover, "textinfo": "label",
-        "hovertemplate": "%{label}<br>%{text}<extra></extra>",
-        "pathbar": {"visible": True}, "maxdepth": 2,
-    }], layout(title, height=460))
+    return figure(
+        [
+            {
+                "type": "treemap",
+                "ids": ids,
+                "labels": names,
+                "parents": parents,
+                "values": values,
+                "branchvalues": "total",
+                "marker": {"colors": colors, "line": {"color": "#ffffff", "width": 1}},
+                "customdata": custom,
+                "text": hover,
+                "textinfo": "label",
+                "hovertemplate": "%{label}<br>%{text}<extra></extra>",
+                "pathbar": {"visible": True},
+                "maxdepth": 2,
+            }
+        ],
+        layout(title, height=460),
+    )
 
 
 def short(text: str, n: int) -> str:
@@ -221,14 +310,29 @@ def theme_matrix(table: pd.DataFrame) -> go.Figure:
     if table.empty:
         return empty(title)
     z = table.to_numpy()
-    return figure([{
-        "type": "heatmap", "z": z, "x": [labels.pillar(p) for p in table.columns],
-        "y": [labels.theme(t) for t in table.index],
-        "colorscale": [[0, "#f7fbff"], [1, "#0072B2"]], "showscale": False,
-        "text": z, "texttemplate": "%{text}", "hovertemplate": "%{y} · %{x}: %{z}<extra></extra>",
-        "xgap": 2, "ygap": 2,
-    }], layout(title, height=max(280, 90 + 30 * len(table)),
-                yaxis={"autorange": "reversed", "automargin": True}, xaxis={"side": "top"}))
+    return figure(
+        [
+            {
+                "type": "heatmap",
+                "z": z,
+                "x": [labels.pillar(p) for p in table.columns],
+                "y": [labels.theme(t) for t in table.index],
+                "colorscale": [[0, "#f7fbff"], [1, "#0072B2"]],
+                "showscale": False,
+                "text": z,
+                "texttemplate": "%{text}",
+                "hovertemplate": "%{y} · %{x}: %{z}<extra></extra>",
+                "xgap": 2,
+                "ygap": 2,
+            }
+        ],
+        layout(
+            title,
+            height=max(280, 90 + 30 * len(table)),
+            yaxis={"autorange": "reversed", "automargin": True},
+            xaxis={"side": "top"},
+        ),
+    )
 
 
 def theme_status_mix(df: pd.DataFrame, themes: pd.DataFrame, selected: list[str]) -> go.Figure:
@@ -263,15 +367,29 @@ def status_flow(flow: pd.DataFrame) -> go.Figure:
     right = [s for s in STATUSES.slugs if s in set(pairs["after"])]
     before, after = _("before"), _("after")
     nodes = [f"{labels.status(s)} ({before})" for s in left] + [f"{labels.status(s)} ({after})" for s in right]
-    return figure([{
-        "type": "sankey", "arrangement": "snap",
-        "node": {"label": nodes, "color": [STATUS_COLORS[s] for s in left + right], "pad": 18, "thickness": 18,
-                 "line": {"color": "#333333", "width": 0.5}},
-        "link": {"source": [left.index(b) for b in pairs["before"]],
-                 "target": [len(left) + right.index(a) for a in pairs["after"]],
-                 "value": pairs["n"].tolist(), "color": "rgba(0,0,0,0.18)",
-                 "hovertemplate": "%{source.label} → %{target.label}: %{value}<extra></extra>"},
-    }], layout(title, height=max(260, 80 + 50 * max(len(left), len(right)))))
+    return figure(
+        [
+            {
+                "type": "sankey",
+                "arrangement": "snap",
+                "node": {
+                    "label": nodes,
+                    "color": [STATUS_COLORS[s] for s in left + right],
+                    "pad": 18,
+                    "thickness": 18,
+                    "line": {"color": "#333333", "width": 0.5},
+                },
+                "link": {
+                    "source": [left.index(b) for b in pairs["before"]],
+                    "target": [len(left) + right.index(a) for a in pairs["after"]],
+                    "value": pairs["n"].tolist(),
+                    "color": "rgba(0,0,0,0.18)",
+                    "hovertemplate": "%{source.label} → %{target.label}: %{value}<extra></extra>",
+                },
+            }
+        ],
+        layout(title, height=max(260, 80 + 50 * max(len(left), len(right)))),
+    )
 
 
 def burnup(table: pd.DataFrame) -> go.Figure:
@@ -284,21 +402,60 @@ def burnup(table: pd.DataFrame) -> go.Figure:
     for pillar, part in table.groupby("pillar", sort=False):
         color = PILLAR_COLORS.get(str(pillar), "#555555")
         name = labels.pillar(str(pillar))
-        for col, word, line, symbol in (("total", _("total"), {"color": color, "dash": "dot"}, "circle-open"),
-                                        ("completed", _("completed"), {"color": color, "width": 3}, "circle")):
-            data.append({"type": "scatter", "x": part["date"].to_numpy(), "y": part[col].tolist(),
-                         "name": f"{name}: {word}", "mode": "lines+markers", "line": line,
-                         "marker": {"symbol": symbol, "size": 8}, "legendgroup": pillar,
-                         "hovertemplate": f"{safe.plotly(name)}<br>%{{x|%Y-%m-%d}}<br>{safe.plotly(word)}: %{{y}}<extra></extra>"})
+        for col, word, line, symbol in (
+            ("total", _("total"), {"color": color, "dash": "dot"}, "circle-open"),
+            ("completed", _("completed"), {"color": color, "width": 3}, "circle"),
+        ):
+            data.append(
+                {
+                    "type": "scatter",
+                    "x": part["date"].to_numpy(),
+                    "y": part[col].tolist(),
+                    "name": f"{name}: {word}",
+                    "mode": "lines+markers",
+                    "line": line,
+                    "marker": {"symbol": symbol, "size": 8},
+                    "legendgroup": pillar,
+                    "hovertemplate": f"{safe.plotly(name)}<br>%{{x|%Y-%m-%d}}<br>{safe.plotly(word)}: %{{y}}<extra></extra>",
+                }
+            )
     end = pd.Timestamp(PLAN_END)
     lo = table["date"].min() - pd.Timedelta(days=30)
     ticks, text = date_ticks(lo, end + pd.Timedelta(days=30))
-    return figure(data, layout(
-        title, height=520, margin={"l": 8, "r": 8, "t": 56, "b": 8},
-        legend={"orientation": "h", "yanchor": "top", "y": -0.08, "x": 0, "title": {"text": ""}},
-        shapes=[{"type": "line", "x0": end, "x1": end, "xref": "x", "y0": 0, "y1": 1, "yref": "paper",
-                 "line": {"color": "#555555", "width": 1, "dash": "dot"}}],
-        annotations=[{"x": end, "y": 1, "xref": "x", "yref": "paper", "text": _("Plan ends"), "showarrow": False,
-                      "xanchor": "right", "yanchor": "top", "textangle": -90, "font": {"size": 11}}],
-        xaxis={"type": "date", "range": [lo, end + pd.Timedelta(days=30)], "tickvals": ticks, "ticktext": text},
-        yaxis={"title": {"text": _("Initiatives")}, "rangemode": "tozero", "tickformat": ",d"}))
+    return figure(
+        data,
+        layout(
+            title,
+            height=520,
+            margin={"l": 8, "r": 8, "t": 56, "b": 8},
+            legend={"orientation": "h", "yanchor": "top", "y": -0.08, "x": 0, "title": {"text": ""}},
+            shapes=[
+                {
+                    "type": "line",
+                    "x0": end,
+                    "x1": end,
+                    "xref": "x",
+                    "y0": 0,
+                    "y1": 1,
+                    "yref": "paper",
+                    "line": {"color": "#555555", "width": 1, "dash": "dot"},
+                }
+            ],
+            annotations=[
+                {
+                    "x": end,
+                    "y": 1,
+                    "xref": "x",
+                    "yref": "paper",
+                    "text": _("Plan ends"),
+                    "showarrow": False,
+                    "xanchor": "right",
+                    "yanchor": "top",
+                    "textangle": -90,
+                    "font": {"size": 11},
+                }
+            ],
+            xaxis={"type": "date", "range": [lo, end + pd.Timedelta(days=30)], "tickvals": ticks, "ticktext": text},
+            yaxis={"title": {"text": _("Initiatives")}, "rangemode": "tozero", "tickformat": ",d"},
+        ),
+    )

@@ -1,9 +1,10 @@
 """The one ``Filters`` object every page shares, and what it means for the data."""
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -57,8 +58,14 @@ class Filters:
             return frame
         return frame[self.mask(ds) if mask is None else mask]
 
-    def describe(self, shown: int, total: int, tr: Translator = lambda s: s,
-                 fmt_date: Callable[[date], str] = date.isoformat, fmt_int: Callable[[int], str] = str) -> str:
+    def describe(
+        self,
+        shown: int,
+        total: int,
+        tr: Translator = lambda s: s,
+        fmt_date: Callable[[date], str] = date.isoformat,
+        fmt_int: Callable[[int], str] = str,
+    ) -> str:
         """The filters in words: 'Security · In progress · 7 of 52 initiatives'
         (numbers and dates written by ``fmt_int`` and ``fmt_date``, for the locale)."""
         parts: list[str] = []

@@ -4,11 +4,12 @@ English strings in the code are the message ids. ``locales/<lang>/LC_MESSAGES/
 messages.po`` holds one file per language for translators. The language of the
 current script run lives in a ContextVar, so concurrent sessions never mix.
 """
+
 from __future__ import annotations
 
 import contextvars
 from datetime import date
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from babel import Locale
@@ -27,7 +28,7 @@ def po_path(lang: str) -> Path:
     return LOCALE_DIR / lang / "LC_MESSAGES" / "messages.po"
 
 
-@lru_cache(maxsize=None)
+@cache
 def catalogue(lang: str) -> dict[str, str]:
     path = po_path(lang)
     if lang == DEFAULT or not path.exists():
@@ -36,8 +37,9 @@ def catalogue(lang: str) -> dict[str, str]:
 
     with path.open("rb") as fh:
         cat = read_po(fh, locale=lang)
-    return {m.id: m.string for m in cat if isinstance(m.id, str) and isinstance(m.string, str) and m.string
-            and not m.fuzzy}
+    return {
+        m.id: m.string for m in cat if isinstance(m.id, str) and isinstance(m.string, str) and m.string and not m.fuzzy
+    }
 
 
 def set_language(lang: str | None) -> str:

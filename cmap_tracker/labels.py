@@ -1,8 +1,9 @@
 """Every label a reader sees for a value: pillar, status, sector and theme names,
 titles in the reader's language, and the headers and cells of report tables."""
+
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 import pandas as pd
 
@@ -57,6 +58,7 @@ def localized(row: pd.Series, column: str) -> tuple[str, bool]:
         return str(row.get(column, "") or ""), True
     return str(row.get(column, "") or ""), False
 
+
 def titles_in_language(table: pd.DataFrame, *frames: pd.DataFrame) -> pd.DataFrame:
     """``table`` (with ``id`` and ``title``) with titles in the current language, looked up
     by id in ``frames`` (newest first), where the CSV has them; otherwise unchanged."""
@@ -67,17 +69,35 @@ def titles_in_language(table: pd.DataFrame, *frames: pd.DataFrame) -> pd.DataFra
         names.update(zip(frame["id"], local_titles(frame)))
     return table.assign(title=table["id"].map(names).fillna(table["title"]))
 
+
 COLUMN_LABELS = {  # raw table column -> message id (see labelled())
-    "pillar": N_("Pillar"), "status": N_("Status"), "count": N_("Initiatives"), "sector": N_("Sector"),
-    "theme": N_("Theme"), "total": N_("Total"), "completed": N_("Completed"), "share": N_("Share completed"),
-    "title": N_("Title"), "before": N_("Before"), "after": N_("After"), "field": N_("Field"),
-    "date": N_("Date"), "line": N_("Line"), "reason": N_("Reason"), "column": N_("Column"),
-    "value": N_("Value"), "outcome": N_("Outcome"), "days": N_("Days later"),
-    "before_end": N_("End date before"), "after_end": N_("End date after"),
-    "start_date": N_("Start"), "end_date": N_("End"),
+    "pillar": N_("Pillar"),
+    "status": N_("Status"),
+    "count": N_("Initiatives"),
+    "sector": N_("Sector"),
+    "theme": N_("Theme"),
+    "total": N_("Total"),
+    "completed": N_("Completed"),
+    "share": N_("Share completed"),
+    "title": N_("Title"),
+    "before": N_("Before"),
+    "after": N_("After"),
+    "field": N_("Field"),
+    "date": N_("Date"),
+    "line": N_("Line"),
+    "reason": N_("Reason"),
+    "column": N_("Column"),
+    "value": N_("Value"),
+    "outcome": N_("Outcome"),
+    "days": N_("Days later"),
+    "before_end": N_("End date before"),
+    "after_end": N_("End date after"),
+    "start_date": N_("Start"),
+    "end_date": N_("End"),
 }
 
 OUTCOMES = {"rejected": N_("Rejected"), "corrected": N_("Corrected"), "file": N_("File")}
+
 
 def _outcome_label(outcome: str) -> str:
     return _(OUTCOMES.get(outcome) or outcome)
@@ -91,15 +111,20 @@ def labelled(table: pd.DataFrame) -> pd.DataFrame:
     """A table as people read it: translated headers, labels instead of slugs.
     Every 'Show as table' and report table goes through here."""
     out = table.copy()
-    for col, fn in (("pillar", pillar), ("status", status), ("theme", theme),
-                    ("sector", sector),
-                    ("before", status), ("after", status)):
+    for col, fn in (
+        ("pillar", pillar),
+        ("status", status),
+        ("theme", theme),
+        ("sector", sector),
+        ("before", status),
+        ("after", status),
+    ):
         if col in out and (col not in ("before", "after") or "field" not in out):
             out[col] = out[col].astype(str).map(fn)
     if "field" in out and {"before", "after"} <= set(out.columns):  # a diff: label values by their field
         by_field = {"status": status, "pillar": pillar, "sector": sector}
 
-        @lru_cache(maxsize=None)  # each distinct (field, value) is labelled once
+        @cache  # each distinct (field, value) is labelled once
         def value_label(field: str, value: str) -> str:
             fn = by_field.get(field)
             return value if fn is None else (fn(value) if value else "")

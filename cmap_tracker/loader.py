@@ -15,6 +15,7 @@ encoding, a lone CR, blank lines, quoted line breaks, ragged rows, broken
 quotes) goes the careful way (``csv_careful``); both feed the same checks
 (``checks``), which run per distinct value where values repeat.
 """
+
 from __future__ import annotations
 
 import csv
@@ -28,12 +29,28 @@ from .arrow_text import blank
 from .checks import Checker
 from .contract import BY_NAME, COLUMN_NAMES, COLUMNS, MAX_UPLOAD_BYTES, REQUIRED, Kind
 from .report import FILE, REJECTED, Issue, LoadError, LoadResult
-from .sources import (LOAD_SECONDS, NO_LIMIT, Clock, Parsed, is_blank, line_feeds, normalise_header, read_input,
-                      read_source, refuse_repeats, refuse_wide)
+from .sources import (
+    LOAD_SECONDS,
+    NO_LIMIT,
+    Clock,
+    Parsed,
+    is_blank,
+    line_feeds,
+    normalise_header,
+    read_input,
+    read_source,
+    refuse_repeats,
+    refuse_wide,
+)
 
 
-def load(source: str | Path | bytes, *, name: str | None = None,
-         limit: int | None = MAX_UPLOAD_BYTES, budget: float | None = None) -> LoadResult:
+def load(
+    source: str | Path | bytes,
+    *,
+    name: str | None = None,
+    limit: int | None = MAX_UPLOAD_BYTES,
+    budget: float | None = None,
+) -> LoadResult:
     """Load and validate. Never raises for bad input: file-level problems come
     back as ``result.fatal``, among them a load that takes longer than
     ``budget`` seconds (LOAD_SECONDS by default)."""
@@ -90,12 +107,15 @@ def _load(data: bytes | Path, label: str, clock: Clock = NO_LIMIT, max_rows: int
     if missing:
         raise LoadError(
             "Required column(s) missing: {missing}. Expected at least: {expected}.",
-            missing=", ".join(missing), expected=", ".join(REQUIRED))
+            missing=", ".join(missing),
+            expected=", ".join(REQUIRED),
+        )
     log = parsed.log
     rows_in_file = len(parsed.lines) + log.rows(REJECTED)
     if rows_in_file == 0:
-        raise LoadError("The file has a header but no rows. Expected columns: {expected}.",
-                        expected=", ".join(REQUIRED))
+        raise LoadError(
+            "The file has a header but no rows. Expected columns: {expected}.", expected=", ".join(REQUIRED)
+        )
 
     columns = dict(zip(names, parsed.columns))
     empty = blank(len(parsed.lines))  # one array for every missing column (Arrow arrays are immutable)

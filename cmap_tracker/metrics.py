@@ -1,5 +1,6 @@
 """Numbers the pages show: KPIs and the count tables behind every chart. A chart and
 its "Show as table" alternative are drawn from the same table, so they never disagree."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -98,8 +99,9 @@ def completion(df: pd.DataFrame) -> pd.DataFrame:
     total = n.sum(axis=1)
     done = n[:, list(sv).index("completed")] if "completed" in list(sv) else np.zeros(len(pv), dtype=np.int64)
     keep = total > 0
-    out = pd.DataFrame({"pillar": pv[keep], "total": total[keep].astype(np.int64),
-                        "completed": done[keep].astype(np.int64)})
+    out = pd.DataFrame(
+        {"pillar": pv[keep], "total": total[keep].astype(np.int64), "completed": done[keep].astype(np.int64)}
+    )
     out["share"] = out["completed"] / out["total"]
     return out
 

@@ -1,10 +1,11 @@
 """What a load reports: the file-level ``LoadError``, the per-row ``Issue``, the
 compact ``IssueLog`` of every rejected or corrected row, and the ``LoadResult``."""
+
 from __future__ import annotations
 
 import string
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Callable, Iterator
 
 import numpy as np
 import pandas as pd
@@ -16,7 +17,6 @@ Translator = Callable[[str], str]
 REJECTED = "rejected"
 CORRECTED = "corrected"
 FILE = "file"
-
 
 
 class LoadError(Exception):
@@ -61,6 +61,7 @@ class _Unknown(dict):
 @dataclass
 class _Part:
     """The rows one check flagged for one reason (or one batch of the careful reader's)."""
+
     reason: int  # index into IssueLog.reasons
     lines: np.ndarray  # the CSV line of each row, ascending (int32 while lines fit)
     values: pa.Array | None  # the cell of each row (at most VALUE_CHARS characters); None: all ""
@@ -82,8 +83,13 @@ class IssueLog:
         self.parts: list[_Part] = []
         self._rows: dict[str, int] = {}
 
-    def add(self, reason: Issue, lines: np.ndarray, values: pa.Array | None = None,
-            per_row: dict[str, np.ndarray] | None = None) -> None:
+    def add(
+        self,
+        reason: Issue,
+        lines: np.ndarray,
+        values: pa.Array | None = None,
+        per_row: dict[str, np.ndarray] | None = None,
+    ) -> None:
         """Log ``reason`` for the rows on ``lines``; ``values`` and each of ``per_row``
         have one entry per line."""
         if not len(lines):
@@ -95,7 +101,7 @@ class IssueLog:
             lines = lines[order]
             values = values.take(pa.array(order)) if values is not None else None
             per_row = {name: a[order] for name, a in per_row.items()}
-        lines = lines.astype(np.int32 if lines[-1] < 2 ** 31 else np.int64)
+        lines = lines.astype(np.int32 if lines[-1] < 2**31 else np.int64)
         if values is not None and not pc.sum(pc.binary_length(values)).as_py():
             values = None
         key = (reason.reason, reason.kind, reason.column, reason.params)
@@ -203,6 +209,7 @@ class LoadResult:
     objects (every issue when there are fewer); ``log`` has every one, compactly:
     the counts (``rejected_rows``, ``counts_by_reason``) are exact and
     ``issue_frames`` / ``all_issues_frame`` list them all."""
+
     frame: pd.DataFrame
     issues: list[Issue]
     rows_in_file: int
@@ -243,8 +250,7 @@ class LoadResult:
     def issues_frame(self, tr: Translator = lambda s: s) -> pd.DataFrame:
         """``issues`` (the bounded details) as a table, by line."""
         rows = [
-            {"line": i.line, "column": i.column or "", "value": i.value,
-             "outcome": i.kind, "reason": i.text(tr)}
+            {"line": i.line, "column": i.column or "", "value": i.value, "outcome": i.kind, "reason": i.text(tr)}
             for i in sorted(self.issues, key=lambda i: (i.line or 0, i.kind))
         ]
         return pd.DataFrame(rows, columns=["line", "column", "value", "outcome", "reason"])
@@ -263,8 +269,11 @@ class LoadResult:
         if table.empty:
             return table.astype({"rows": np.int64})
         table["_rank"] = table["outcome"].map(lambda o: o != REJECTED)
-        return (table.sort_values(["_rank", "rows"], ascending=[True, False], kind="stable")
-                .drop(columns="_rank").reset_index(drop=True))
+        return (
+            table.sort_values(["_rank", "rows"], ascending=[True, False], kind="stable")
+            .drop(columns="_rank")
+            .reset_index(drop=True)
+        )
 
     def issue_frames(self, tr: Translator = lambda s: s) -> Iterator[pd.DataFrame]:
         """Every issue, as ``issues_frame`` (line, column, value, outcome, reason) but
@@ -276,4 +285,3 @@ class LoadResult:
     def all_issues_frame(self, tr: Translator = lambda s: s) -> pd.DataFrame:
         """Every issue in one frame (large for a bad file)."""
         return pd.concat(list(self.issue_frames(tr)), ignore_index=True)
-

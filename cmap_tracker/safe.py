@@ -4,6 +4,7 @@ Every string that did not come from this code goes through one of these before i
 reaches Markdown, a notice, a Plotly label or a link; tests/test_display_rule.py
 fails when a page hands Streamlit a string built any other way.
 """
+
 from __future__ import annotations
 
 import html

@@ -5,19 +5,20 @@ A snapshot is a full CSV under the same contract as ``data/initiatives.csv``, sa
 as ``data/snapshots/YYYY-MM-DD.csv``; the name is its as-of date. What changed
 between two of them is ``changes.diff``.
 """
+
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date as _date
 from pathlib import Path
-from typing import Callable, Iterable
 
 import numpy as np
 import pandas as pd
 
-from .derived import per_object
 from . import csv_careful
+from .derived import per_object
 from .loader import load
 from .report import REJECTED, LoadError, LoadResult
 from .sources import decode, normalise_header, read_source, sniff_delimiter
@@ -145,8 +146,10 @@ def _rejected(date: str, result: LoadResult, path: Path | None) -> tuple[Rejecte
                         ids.setdefault(line, by_line[line])
         except (LoadError, OSError):
             pass  # the lines are still reported, without ids
-    return tuple(Rejected(date, line, ids.get(line, ""), "; ".join(r))
-                 for line, r in sorted(reasons.items(), key=lambda kv: kv[0] or 0))
+    return tuple(
+        Rejected(date, line, ids.get(line, ""), "; ".join(r))
+        for line, r in sorted(reasons.items(), key=lambda kv: kv[0] or 0)
+    )
 
 
 def usable(s: Snapshot) -> pd.DataFrame:
@@ -177,8 +180,14 @@ def burnup(snapshots: Iterable[Snapshot], keep: Keep | None = None) -> pd.DataFr
     snaps = sorted(snapshots, key=lambda s: s.date)
     cols = ["date", "pillar", "total", "completed"]
     if not snaps:
-        return pd.DataFrame({"date": pd.Series(dtype="datetime64[ns]"), "pillar": pd.Series(dtype=object),
-                             "total": pd.Series(dtype=int), "completed": pd.Series(dtype=int)})[cols]
+        return pd.DataFrame(
+            {
+                "date": pd.Series(dtype="datetime64[ns]"),
+                "pillar": pd.Series(dtype=object),
+                "total": pd.Series(dtype=int),
+                "completed": pd.Series(dtype=int),
+            }
+        )[cols]
     per: list[tuple[dict, dict]] = []  # per snapshot: pillar -> total, pillar -> completed
     for s in snaps:
         f = usable(s)
@@ -191,17 +200,20 @@ def burnup(snapshots: Iterable[Snapshot], keep: Keep | None = None) -> pd.DataFr
     seen: set[str] = set().union(*(t for t, _c in per))
     pillars = [p for p in PILLARS.slugs if p in seen] + sorted(seen - set(PILLARS.slugs))
     dates = [s.date for s in snaps]
-    return pd.DataFrame({
-        "date": pd.to_datetime([d for d in dates for _p in pillars]),
-        "pillar": [p for _d in dates for p in pillars],
-        "total": np.array([t.get(p, 0) for t, _c in per for p in pillars], dtype=int),
-        "completed": np.array([int(c.get(p, 0)) for _t, c in per for p in pillars], dtype=int),
-    })[cols]
+    return pd.DataFrame(
+        {
+            "date": pd.to_datetime([d for d in dates for _p in pillars]),
+            "pillar": [p for _d in dates for p in pillars],
+            "total": np.array([t.get(p, 0) for t, _c in per for p in pillars], dtype=int),
+            "completed": np.array([int(c.get(p, 0)) for _t, c in per for p in pillars], dtype=int),
+        }
+    )[cols]
 
 
 def _pillars_and_done(frame: pd.DataFrame) -> tuple[list[str], np.ndarray, np.ndarray]:
     """(pillar names, each row's pillar as an index into them, completed or not), once
     per snapshot frame."""
+
     def compute():
         names, inv = np.unique(frame["pillar"].astype(str).to_numpy(), return_inverse=True)
         return names.tolist(), inv.reshape(-1), (frame["status"] == "completed").to_numpy(dtype=bool)

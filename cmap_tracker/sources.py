@@ -1,6 +1,7 @@
 """Where a file's bytes come from (a path, an http(s) URL, an upload) and what is read
 off them before any parse: the time budget, the encoding, the delimiter, the header
 names, line breaks counted in pieces."""
+
 from __future__ import annotations
 
 import csv
@@ -8,9 +9,9 @@ import io
 import re
 import time
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 import numpy as np
 import pandas as pd
@@ -27,13 +28,13 @@ _NOT_SPACE = re.compile(rb"[^ \t\n\r\x0b\x0c]")  # what bytes.strip() keeps
 Source = pa.Buffer | Path  # bytes in memory, or a local file read in pieces
 
 
-
 @dataclass
 class Parsed:
     """A parsed file: the header as written, one Arrow string column per header
     name (no nulls, not stripped yet), each row's CSV line number, the rows the
     parser itself rejected (a log the checks add to), and file-level notes
     (encoding, delimiter)."""
+
     header: list[str]
     columns: list[pa.ChunkedArray]
     lines: np.ndarray
@@ -52,15 +53,16 @@ class Clock:
 
     def check(self) -> None:
         if time.monotonic() > self.deadline:
-            raise LoadError("Reading this file took longer than the {seconds} seconds allowed; it was not loaded.",
-                            seconds=format(self.seconds, "g"))
+            raise LoadError(
+                "Reading this file took longer than the {seconds} seconds allowed; it was not loaded.",
+                seconds=format(self.seconds, "g"),
+            )
 
 
 NO_LIMIT = Clock(float("inf"))
 
 
-def read_source(source: str | Path | bytes, *, limit: int | None = MAX_UPLOAD_BYTES,
-                clock: Clock = NO_LIMIT) -> bytes:
+def read_source(source: str | Path | bytes, *, limit: int | None = MAX_UPLOAD_BYTES, clock: Clock = NO_LIMIT) -> bytes:
     """Bytes from uploaded bytes, a local path, or an http(s) URL.
 
     ``limit`` applies to uploads and URLs. Local files named by the operator
@@ -145,6 +147,7 @@ def sniff_delimiter(text: str) -> str:
 def normalise_header(name: str) -> str:
     return re.sub(r"[\s\-]+", "_", str(name).strip().lstrip("\ufeff").strip().lower())
 
+
 def file_notes(encoding: str, sep: str) -> list[Issue]:
     notes = []
     if encoding not in ("UTF-8", "UTF-8 (BOM)"):
@@ -181,9 +184,7 @@ def refuse_wide(src: Source) -> None:
     text = (line if end < 0 else line[:end]).decode("latin-1")
     count = len(header_names(text, sniff_delimiter(text)))
     if count > MAX_COLUMNS:
-        raise LoadError("The header has {count} columns; at most {limit} are allowed.",
-                        count=count, limit=MAX_COLUMNS)
-
+        raise LoadError("The header has {count} columns; at most {limit} are allowed.", count=count, limit=MAX_COLUMNS)
 
 
 def chunks(src: Source) -> Iterator[memoryview]:
@@ -198,7 +199,7 @@ def chunks(src: Source) -> Iterator[memoryview]:
     else:
         view = memoryview(src)
         for at in range(0, len(view), SCAN):
-            yield view[at: at + SCAN]
+            yield view[at : at + SCAN]
 
 
 def identity(src: Source) -> tuple | None:
@@ -251,7 +252,6 @@ def line_breaks(src: Source) -> tuple[int, bool] | None:
             return None
         last = int(part[-1])
     return None if cr_last else (count, last == 10)
-
 
 
 def is_blank(src: Source) -> bool:

@@ -1,5 +1,6 @@
 """Spreadsheet downloads: CSV and XLSX of a table, every cell made safe to open
 (no cell can run as a formula), and the download file names."""
+
 from __future__ import annotations
 
 import csv
@@ -124,8 +125,7 @@ def _column_cells(series: pd.Series, name: str) -> np.ndarray:
 
 def export_columns(df: pd.DataFrame) -> list[str]:
     """Contract columns in contract order, then the file's extra columns in file order."""
-    extra = [c for c in df.columns
-             if c not in BY_NAME and c not in INTERNAL_COLUMNS and not str(c).startswith("_")]
+    extra = [c for c in df.columns if c not in BY_NAME and c not in INTERNAL_COLUMNS and not str(c).startswith("_")]
     return [*COLUMN_NAMES, *extra]
 
 
@@ -199,8 +199,9 @@ def to_xlsx_bytes(df: pd.DataFrame, *, sheet_name: str = "Initiatives") -> bytes
     if len(ef) + 1 > XLSX_MAX_ROWS:
         raise ValueError(f"{len(ef)} rows do not fit in one Excel sheet (limit {XLSX_MAX_ROWS - 1}).")
     buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False,
-                                   "strings_to_urls": False, "strings_to_numbers": False})
+    wb = xlsxwriter.Workbook(
+        buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+    )
     ws = wb.add_worksheet(re.sub(r"[\[\]:*?/\\]", "-", sheet_name)[:31] or "Sheet1")
     bold = wb.add_format({"bold": True, "bottom": 1})
     headers = [str(c) for c in ef.columns]
@@ -235,6 +236,9 @@ def issues_csv(result: LoadResult, tr: Callable[[str], str] = lambda s: s) -> by
     for k, part in enumerate(result.issue_frames(tr)):
         part["outcome"] = part["outcome"].map(lambda o: outcomes.get(o, o))
         part.columns = [tr("Line"), tr("Column"), tr("Value"), tr("Outcome"), tr("Reason")]
-        out.write(safe_frame(part).to_csv(index=False, header=k == 0, quoting=csv.QUOTE_ALL,
-                                          lineterminator=CSV_LINE_TERMINATOR).encode("utf-8"))
+        out.write(
+            safe_frame(part)
+            .to_csv(index=False, header=k == 0, quoting=csv.QUOTE_ALL, lineterminator=CSV_LINE_TERMINATOR)
+            .encode("utf-8")
+        )
     return out.getvalue()

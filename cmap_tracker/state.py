@@ -5,11 +5,12 @@ Data: ``View.to_query()`` and ``View.from_query()`` round-trip exactly, so the
 address bar always reproduces what is on screen. No query parameter can name
 a file: ``DASHBOARD_DATA`` alone chooses the data.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Iterable, Mapping
 
 from .dataset import Dataset
 from .filters import Filters
@@ -17,8 +18,15 @@ from .i18n import LANGUAGES
 from .vocab import PILLARS, STATUSES, THEMES, fold
 
 # URL key -> Filters field
-FILTER_KEYS = {"pillar": "pillar", "sector": "sector", "status": "status", "theme": "theme",
-               "from": "date_from", "to": "date_to", "q": "q"}
+FILTER_KEYS = {
+    "pillar": "pillar",
+    "sector": "sector",
+    "status": "status",
+    "theme": "theme",
+    "from": "date_from",
+    "to": "date_to",
+    "q": "q",
+}
 VIEW_KEYS = ("id", "lang", "since", "until", "tab")
 TABS = ("status", "sector")  # the overview's tabs; the first is open by default (no ``tab`` in the URL)
 OWN_KEYS = tuple(FILTER_KEYS) + VIEW_KEYS
@@ -62,6 +70,7 @@ class View:
 class Notice:
     """Something in the link that was ignored: an unknown ``value`` of ``key``, or
     (``dropped`` > 0) that many values of ``key`` past MAX_VALUES."""
+
     key: str
     value: str
     dropped: int = 0
@@ -104,8 +113,9 @@ def _date(values: list[str], key: str, notices: list[Notice]) -> date | None:
         return None
 
 
-def from_query(params: Mapping[str, str | Iterable[str]], ds: Dataset,
-               snapshots: Iterable[str] = ()) -> tuple[View, list[Notice]]:
+def from_query(
+    params: Mapping[str, str | Iterable[str]], ds: Dataset, snapshots: Iterable[str] = ()
+) -> tuple[View, list[Notice]]:
     """Parse URL parameters. Unknown values are dropped and returned as notices."""
     notices: list[Notice] = []
     pillars = {s: s for s in PILLARS.slugs}

@@ -1,5 +1,6 @@
 """Tables as people read them: the rows in view with labels instead of slugs, and
 the data dictionary. Every table a page shows is built here (no Streamlit)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -20,6 +21,7 @@ def as_text(table: pd.DataFrame) -> pd.DataFrame:
             out[c] = out[c].map(lambda v: safe.md(v) if isinstance(v, str) else v)
     return out
 
+
 def _labels_for(values, fn):
     """The labels of ``values``: a CategoricalDtype when they are distinct, else an
     object array (with "" for missing at the end)."""
@@ -27,6 +29,7 @@ def _labels_for(values, fn):
     if len(set(labels)) == len(labels):
         return pd.CategoricalDtype(labels)
     return np.array(labels + [""], dtype=object)
+
 
 def _compact(series: pd.Series, keep: np.ndarray | None = None) -> pd.Series:
     """A categorical column with only the categories its rows use: a table's Arrow
@@ -44,8 +47,10 @@ def _compact(series: pd.Series, keep: np.ndarray | None = None) -> pd.Series:
     new = np.full(len(cats) + 1, -1, dtype=codes.dtype)  # new[-1]: a missing value stays missing
     new[np.flatnonzero(used)] = np.arange(int(used.sum()), dtype=codes.dtype)
     dtype = pd.CategoricalDtype(cats[used], ordered=series.cat.ordered)
-    return pd.Series(pd.Categorical.from_codes(new[codes], dtype=dtype, validate=False),
-                     index=series.index, name=series.name)
+    return pd.Series(
+        pd.Categorical.from_codes(new[codes], dtype=dtype, validate=False), index=series.index, name=series.name
+    )
+
 
 def _by_value(series: pd.Series, fn) -> pd.Series:
     """Map a column through ``fn`` once per distinct value, as a categorical
@@ -62,42 +67,52 @@ def _by_value(series: pd.Series, fn) -> pd.Series:
         return _compact(pd.Series(pd.Categorical.from_codes(codes, dtype=labels), index=series.index))
     return pd.Series(labels[codes], index=series.index, dtype=object)
 
+
 def _links(urls: pd.Series) -> pd.Series:
     """Source URLs for a link column: http(s) only, anything else left empty."""
     if isinstance(urls.dtype, pd.CategoricalDtype):  # checked once per distinct URL
         return _compact(urls, keep=np.asarray(urls.cat.categories.str.match(safe.HTTP_URL), dtype=bool))
     return urls.where(urls.str.match(safe.HTTP_URL).fillna(False).astype(bool), None)
 
+
 def display_frame(df: pd.DataFrame) -> pd.DataFrame:
     """Rows as people read them: labels, not slugs; titles in the current language."""
-    return pd.DataFrame({
-        "id": df["id"],
-        _("Title"): labels.local_titles(df),
-        _("Pillar"): _by_value(df["pillar"], labels.pillar),
-        _("Sector"): _by_value(df["sector"], labels.sector),
-        _("Status"): _by_value(df["status"], labels.status),
-        _("Start"): df["start_date"],  # shown as dates by the DateColumn config
-        _("End"): df["end_date"],
-        _("Themes"): _by_value(df["themes"], labels.themes),
-        _("Lead (Canada)"): _compact(df["lead_canada"]),
-        _("Lead (Mexico)"): _compact(df["lead_mexico"]),
-        _("Source"): _links(df["source_url"]),
-    }).reset_index(drop=True)  # a RangeIndex is not sent: the rows' positions in the file would be
+    return pd.DataFrame(
+        {
+            "id": df["id"],
+            _("Title"): labels.local_titles(df),
+            _("Pillar"): _by_value(df["pillar"], labels.pillar),
+            _("Sector"): _by_value(df["sector"], labels.sector),
+            _("Status"): _by_value(df["status"], labels.status),
+            _("Start"): df["start_date"],  # shown as dates by the DateColumn config
+            _("End"): df["end_date"],
+            _("Themes"): _by_value(df["themes"], labels.themes),
+            _("Lead (Canada)"): _compact(df["lead_canada"]),
+            _("Lead (Mexico)"): _compact(df["lead_mexico"]),
+            _("Source"): _links(df["source_url"]),
+        }
+    ).reset_index(drop=True)  # a RangeIndex is not sent: the rows' positions in the file would be
+
 
 def dictionary_frame() -> pd.DataFrame:
     from .contract import COLUMNS
 
-    return pd.DataFrame({
-        _("Column"): [c.name for c in COLUMNS],
-        _("Required"): [_("yes") if c.required else _("no") for c in COLUMNS],
-        _("Format"): [c.format for c in COLUMNS],
-        _("Meaning"): [_(c.description) for c in COLUMNS],
-    })
+    return pd.DataFrame(
+        {
+            _("Column"): [c.name for c in COLUMNS],
+            _("Required"): [_("yes") if c.required else _("no") for c in COLUMNS],
+            _("Format"): [c.format for c in COLUMNS],
+            _("Meaning"): [_(c.description) for c in COLUMNS],
+        }
+    )
+
 
 def status_frame() -> pd.DataFrame:
-    return pd.DataFrame({
-        _("Status"): [labels.status(t.slug) for t in STATUSES.terms],
-        _("Slug"): [t.slug for t in STATUSES.terms],
-        _("Meaning"): [_(t.definition) for t in STATUSES.terms],
-        _("Evidence needed"): [_(t.evidence) for t in STATUSES.terms],
-    })
+    return pd.DataFrame(
+        {
+            _("Status"): [labels.status(t.slug) for t in STATUSES.terms],
+            _("Slug"): [t.slug for t in STATUSES.terms],
+            _("Meaning"): [_(t.definition) for t in STATUSES.terms],
+            _("Evidence needed"): [_(t.evidence) for t in STATUSES.terms],
+        }
+    )

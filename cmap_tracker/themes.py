@@ -1,12 +1,11 @@
 """Themes: a cell's theme slugs (``parse_themes``), the long (row, theme) index of a
 frame (``theme_index``), and which rows carry which themes, answered on its codes."""
+
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import TYPE_CHECKING
-
 import re
-from typing import Callable
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -50,14 +49,15 @@ def theme_index(frame: pd.DataFrame) -> pd.DataFrame:
             return _theme_index_coded(arr, frame.index.to_numpy(), col.dtype)
     exploded = col.str.split(";").explode()
     exploded = exploded[exploded.notna() & (exploded != "")]
-    return pd.DataFrame({"row": exploded.index.to_numpy(),
-                         "theme": _categories(exploded.to_numpy(dtype=object), col.dtype)})
+    return pd.DataFrame(
+        {"row": exploded.index.to_numpy(), "theme": _categories(exploded.to_numpy(dtype=object), col.dtype)}
+    )
 
 
 def _categories(values: np.ndarray, dtype) -> pd.Categorical:
     """Theme names as a categorical with sorted categories (the same from every path)."""
     codes, names = pd.factorize(values, sort=True)
-    return pd.Categorical.from_codes(codes, categories=pd.Index(names, dtype=dtype if dtype != object else None))
+    return pd.Categorical.from_codes(codes, categories=pd.Index(names, dtype=None if dtype is object else dtype))
 
 
 def _theme_index_coded(arr: pa.ChunkedArray, index: np.ndarray, dtype) -> pd.DataFrame:
@@ -82,6 +82,7 @@ def _theme_index_coded(arr: pa.ChunkedArray, index: np.ndarray, dtype) -> pd.Dat
 
 def _codes(themes: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(row, theme code, theme names) of a theme index, once per index."""
+
     def compute():
         theme = themes["theme"].astype("category")
         return themes["row"].to_numpy(), theme.cat.codes.to_numpy(), np.asarray(theme.cat.categories, dtype=object)
@@ -108,6 +109,7 @@ def theme_pairs(df: pd.DataFrame, themes: pd.DataFrame) -> tuple[np.ndarray, np.
     (row, theme) index; ``df`` a subset of its frame. A page draws several theme
     charts of the same rows: the answer is kept while ``df`` lives (``themes``
     belongs to the same dataset, so it lives at least as long)."""
+
     def compute():
         out = _pairs_of(df, themes)
         for a in out:

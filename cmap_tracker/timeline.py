@@ -1,5 +1,6 @@
 """The timeline: a Gantt of initiatives grouped by pillar and coloured by status, with
 the plan's key dates; past GANTT_MAX_BARS rows, one bar per sector."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -24,9 +25,11 @@ WORLD_CUP = ("2026-06-11", "2026-07-19", N_("FIFA World Cup"))
 
 HOVER_ITEM = "<b>%{y}</b><br>%{customdata[3]}<br>%{customdata[2]} · %{customdata[4]}<extra></extra>"
 
+
 def _ms(delta: pd.Series | np.ndarray) -> np.ndarray:
     """Durations in milliseconds: a date-axis bar is drawn from ``base`` over ``x`` ms."""
     return (np.asarray(delta, dtype="timedelta64[ms]").astype(np.int64)).astype(float)
+
 
 def timeline(df: pd.DataFrame, today: date, *, title: str | None = None) -> go.Figure:
     """Gantt of initiatives, grouped by pillar, coloured by status.
@@ -44,15 +47,35 @@ def timeline(df: pd.DataFrame, today: date, *, title: str | None = None) -> go.F
     lo = min(d["start_date"].min(), pd.Timestamp(today)) - pd.Timedelta(days=20)
     hi = pd.Timestamp(PLAN_END) + pd.Timedelta(days=20)
     ticks, text = date_ticks(lo, hi)
-    return figure(_traces(d), layout(
-        title, height=max(320, 170 + 34 * len(d)), barmode="overlay",
-        shapes=shapes + date_shapes, annotations=notes + date_notes,
-        xaxis={"type": "date", "range": [lo, hi], "tickvals": ticks, "ticktext": text, "title": {"text": ""},
-               "side": "top", "showgrid": True, "gridcolor": "rgba(0,0,0,0.08)"},
-        yaxis={"categoryorder": "array", "categoryarray": d["_y"].tolist()[::-1], "title": {"text": ""},
-               "automargin": True, "tickfont": {"size": 11}},
-        legend={"orientation": "h", "yanchor": "top", "y": -0.005, "x": 0, "title": {"text": ""}},
-        margin={"l": 8, "r": 100, "t": 80, "b": 40}))
+    return figure(
+        _traces(d),
+        layout(
+            title,
+            height=max(320, 170 + 34 * len(d)),
+            barmode="overlay",
+            shapes=shapes + date_shapes,
+            annotations=notes + date_notes,
+            xaxis={
+                "type": "date",
+                "range": [lo, hi],
+                "tickvals": ticks,
+                "ticktext": text,
+                "title": {"text": ""},
+                "side": "top",
+                "showgrid": True,
+                "gridcolor": "rgba(0,0,0,0.08)",
+            },
+            yaxis={
+                "categoryorder": "array",
+                "categoryarray": d["_y"].tolist()[::-1],
+                "title": {"text": ""},
+                "automargin": True,
+                "tickfont": {"size": 11},
+            },
+            legend={"orientation": "h", "yanchor": "top", "y": -0.005, "x": 0, "title": {"text": ""}},
+            margin={"l": 8, "r": 100, "t": 80, "b": 40},
+        ),
+    )
 
 
 _CUSTOM = ["_kind", "id", "_status", "_pillar", "_when"]  # a click's [kind, id], then what the hover shows
@@ -76,8 +99,10 @@ def _rows(df: pd.DataFrame) -> pd.DataFrame:
     d["_status"] = d["status"].astype(str).map(labels.status)
     d["_pillar"] = d["pillar"].astype(str).map(labels.pillar)
     open_ended = _("open-ended")
-    d["_when"] = [fmt_date(s.date()) if p else f"{fmt_date(s.date())} – {fmt_date(e.date()) if not o else open_ended}"
-                  for s, e, o, p in zip(d["start_date"], d["_end"], d["_open"], d["_point"])]
+    d["_when"] = [
+        fmt_date(s.date()) if p else f"{fmt_date(s.date())} – {fmt_date(e.date()) if not o else open_ended}"
+        for s, e, o, p in zip(d["start_date"], d["_end"], d["_open"], d["_point"])
+    ]
     return d
 
 
@@ -90,16 +115,32 @@ def _traces(d: pd.DataFrame) -> list[dict]:
         part = bars[bars["status"] == status]
         if part.empty:
             continue
-        data.append({
-            "type": "bar", "orientation": "h", "name": labels.status(status), "legendgroup": status,
-            "base": part["start_date"].to_numpy(), "x": _ms(part["_end"] - part["start_date"]),
-            "y": part["_y"].tolist(), "customdata": part[_CUSTOM].to_numpy(), "hovertemplate": HOVER_ITEM,
-            "alignmentgroup": "True", "offsetgroup": "", "textposition": "auto",
-            "marker": {"color": STATUS_COLORS[status],
-                       "pattern": {"shape": np.where(part["_open"].to_numpy(), "/", "").tolist(),
-                                   "fillmode": "overlay", "fgcolor": "rgba(255,255,255,0.8)",
-                                   "size": 8, "solidity": 0.35}},
-        })
+        data.append(
+            {
+                "type": "bar",
+                "orientation": "h",
+                "name": labels.status(status),
+                "legendgroup": status,
+                "base": part["start_date"].to_numpy(),
+                "x": _ms(part["_end"] - part["start_date"]),
+                "y": part["_y"].tolist(),
+                "customdata": part[_CUSTOM].to_numpy(),
+                "hovertemplate": HOVER_ITEM,
+                "alignmentgroup": "True",
+                "offsetgroup": "",
+                "textposition": "auto",
+                "marker": {
+                    "color": STATUS_COLORS[status],
+                    "pattern": {
+                        "shape": np.where(part["_open"].to_numpy(), "/", "").tolist(),
+                        "fillmode": "overlay",
+                        "fgcolor": "rgba(255,255,255,0.8)",
+                        "size": 8,
+                        "solidity": 0.35,
+                    },
+                },
+            }
+        )
     brief = bars[(bars["_end"] - bars["start_date"]) < pd.Timedelta(days=21)]
     if len(brief):  # a square at the start, same colour and click target
         data.append(_markers(brief, "square", 10, 1, name=_("Short event"), showlegend=False))
@@ -110,10 +151,21 @@ def _traces(d: pd.DataFrame) -> list[dict]:
 
 
 def _markers(rows: pd.DataFrame, symbol: str, size: int, edge: float, **kw) -> dict:
-    return {"type": "scatter", "x": rows["start_date"].to_numpy(), "y": rows["_y"].tolist(), "mode": "markers",
-            "marker": {"symbol": symbol, "size": size, "color": [STATUS_COLORS[s] for s in rows["status"]],
-                       "line": {"color": "#222222", "width": edge}},
-            "customdata": rows[_CUSTOM].to_numpy(), "hovertemplate": HOVER_ITEM, **kw}
+    return {
+        "type": "scatter",
+        "x": rows["start_date"].to_numpy(),
+        "y": rows["_y"].tolist(),
+        "mode": "markers",
+        "marker": {
+            "symbol": symbol,
+            "size": size,
+            "color": [STATUS_COLORS[s] for s in rows["status"]],
+            "line": {"color": "#222222", "width": edge},
+        },
+        "customdata": rows[_CUSTOM].to_numpy(),
+        "hovertemplate": HOVER_ITEM,
+        **kw,
+    }
 
 
 def _pillar_bands(d: pd.DataFrame) -> tuple[list[dict], list[dict]]:
@@ -126,35 +178,128 @@ def _pillar_bands(d: pd.DataFrame) -> tuple[list[dict], list[dict]]:
         # category axis: row j sits at y = n-1-j (reversed order); band covers its rows
         y1 = n - 1 - pos + 0.5
         y0 = y1 - k
-        shapes.append({"type": "rect", "xref": "paper", "x0": 0, "x1": 1, "yref": "y", "y0": y0, "y1": y1,
-                       "fillcolor": PILLAR_COLORS[pillar], "opacity": 0.07, "line": {"width": 0}, "layer": "below"})
-        notes.append({"xref": "paper", "x": 1.005, "yref": "y", "y": (y0 + y1) / 2,
-                      "text": wrap(labels.pillar(pillar), 13), "showarrow": False, "xanchor": "left",
-                      "font": {"size": 12, "color": "#333333"}})
+        shapes.append(
+            {
+                "type": "rect",
+                "xref": "paper",
+                "x0": 0,
+                "x1": 1,
+                "yref": "y",
+                "y0": y0,
+                "y1": y1,
+                "fillcolor": PILLAR_COLORS[pillar],
+                "opacity": 0.07,
+                "line": {"width": 0},
+                "layer": "below",
+            }
+        )
+        notes.append(
+            {
+                "xref": "paper",
+                "x": 1.005,
+                "yref": "y",
+                "y": (y0 + y1) / 2,
+                "text": wrap(labels.pillar(pillar), 13),
+                "showarrow": False,
+                "xanchor": "left",
+                "font": {"size": 12, "color": "#333333"},
+            }
+        )
         pos += int(k)
     return shapes, notes
+
 
 def _key_dates(today: date) -> tuple[list[dict], list[dict]]:
     """Today line, key dates and the World Cup window, as shapes and annotations
     (not add_vline's annotation, which mishandles date axes)."""
     start, end, label = WORLD_CUP
-    shapes = [{"type": "rect", "x0": start, "x1": end, "xref": "x", "y0": 0, "y1": 1, "yref": "paper",
-               "fillcolor": "#56B4E9", "opacity": 0.15, "line": {"width": 0}, "layer": "below"}]
-    notes = [{"x": start, "y": 0, "xref": "x", "yref": "paper", "text": _(label), "showarrow": False,
-              "xanchor": "right", "yanchor": "bottom", "textangle": -90, "font": {"size": 11}}]
+    shapes = [
+        {
+            "type": "rect",
+            "x0": start,
+            "x1": end,
+            "xref": "x",
+            "y0": 0,
+            "y1": 1,
+            "yref": "paper",
+            "fillcolor": "#56B4E9",
+            "opacity": 0.15,
+            "line": {"width": 0},
+            "layer": "below",
+        }
+    ]
+    notes = [
+        {
+            "x": start,
+            "y": 0,
+            "xref": "x",
+            "yref": "paper",
+            "text": _(label),
+            "showarrow": False,
+            "xanchor": "right",
+            "yanchor": "bottom",
+            "textangle": -90,
+            "font": {"size": 11},
+        }
+    ]
     for i, (d, msg) in enumerate(KEY_DATES):  # alternate top/bottom so close dates don't collide
-        shapes.append({"type": "line", "x0": d, "x1": d, "xref": "x", "y0": 0, "y1": 1, "yref": "paper",
-                       "line": {"color": "#555555", "width": 1, "dash": "dot"}})
-        notes.append({"x": d, "y": 1 if i % 2 == 0 else 0, "xref": "x", "yref": "paper", "text": _(msg),
-                      "showarrow": False, "xanchor": "right", "yanchor": "top" if i % 2 == 0 else "bottom",
-                      "textangle": -90, "font": {"size": 11}, "bgcolor": "rgba(255,255,255,0.85)"})
+        shapes.append(
+            {
+                "type": "line",
+                "x0": d,
+                "x1": d,
+                "xref": "x",
+                "y0": 0,
+                "y1": 1,
+                "yref": "paper",
+                "line": {"color": "#555555", "width": 1, "dash": "dot"},
+            }
+        )
+        notes.append(
+            {
+                "x": d,
+                "y": 1 if i % 2 == 0 else 0,
+                "xref": "x",
+                "yref": "paper",
+                "text": _(msg),
+                "showarrow": False,
+                "xanchor": "right",
+                "yanchor": "top" if i % 2 == 0 else "bottom",
+                "textangle": -90,
+                "font": {"size": 11},
+                "bgcolor": "rgba(255,255,255,0.85)",
+            }
+        )
     t = pd.Timestamp(today)
-    shapes.append({"type": "line", "x0": t, "x1": t, "xref": "x", "y0": 0, "y1": 1, "yref": "paper",
-                   "line": {"color": "#D55E00", "width": 2}, "name": "today"})
-    notes.append({"x": t, "y": 0, "xref": "x", "yref": "paper", "text": _("Today"), "showarrow": False,
-                  "xanchor": "left", "yanchor": "bottom", "font": {"size": 12, "color": "#A04000"},
-                  "bgcolor": "rgba(255,255,255,0.85)"})
+    shapes.append(
+        {
+            "type": "line",
+            "x0": t,
+            "x1": t,
+            "xref": "x",
+            "y0": 0,
+            "y1": 1,
+            "yref": "paper",
+            "line": {"color": "#D55E00", "width": 2},
+            "name": "today",
+        }
+    )
+    notes.append(
+        {
+            "x": t,
+            "y": 0,
+            "xref": "x",
+            "yref": "paper",
+            "text": _("Today"),
+            "showarrow": False,
+            "xanchor": "left",
+            "yanchor": "bottom",
+            "font": {"size": 12, "color": "#A04000"},
+            "bgcolor": "rgba(255,255,255,0.85)",
+        }
+    )
     return shapes, notes
+
 
 def timeline_by_sector(df: pd.DataFrame, today: date, *, title: str | None = None) -> go.Figure:
     """One bar per sector: its span, count and status mix (for large data)."""
@@ -167,8 +312,9 @@ def timeline_by_sector(df: pd.DataFrame, today: date, *, title: str | None = Non
     first = np.searchsorted(inv[by_group], np.arange(len(groups)))  # each group's first row in by_group
     start = np.minimum.reduceat(df["start_date"].to_numpy()[by_group], first)
     plan_end = np.datetime64(PLAN_END).astype(df["end_date"].dtype)
-    end = np.maximum.reduceat(np.where(df["end_date"].isna().to_numpy(), plan_end,
-                                       df["end_date"].to_numpy())[by_group], first)
+    end = np.maximum.reduceat(
+        np.where(df["end_date"].isna().to_numpy(), plan_end, df["end_date"].to_numpy())[by_group], first
+    )
     stc, stv = metrics.codes(df["status"])
     mix = np.bincount(inv * len(stv) + stc, minlength=len(groups) * len(stv)).reshape(len(groups), len(stv))
     counts = mix.sum(axis=1)
@@ -178,18 +324,42 @@ def timeline_by_sector(df: pd.DataFrame, today: date, *, title: str | None = Non
     for pillar in dict.fromkeys(pillars):
         rows = np.flatnonzero(pillars == pillar)
         label = labels.pillar(pillar)
-        data.append({
-            "type": "bar", "orientation": "h", "name": label, "legendgroup": pillar,
-            "base": start[rows], "x": _ms(end[rows] - start[rows]),
-            "y": [f"{labels.sector(sectors[r])} · {short(label, 14)} ({counts[r]})" for r in rows],
-            "customdata": [["sector", sectors[r], label,
-                            ", ".join(f"{status_names[j]} {mix[r, j]}" for j in np.flatnonzero(mix[r])),
-                            int(counts[r])] for r in rows],
-            "marker": {"color": PILLAR_COLORS[pillar]},
-            "alignmentgroup": "True", "offsetgroup": "", "textposition": "auto",
-            "hovertemplate": "<b>%{customdata[1]}</b> · %{customdata[2]}<br>%{customdata[4]}: %{customdata[3]}<extra></extra>",
-        })
+        data.append(
+            {
+                "type": "bar",
+                "orientation": "h",
+                "name": label,
+                "legendgroup": pillar,
+                "base": start[rows],
+                "x": _ms(end[rows] - start[rows]),
+                "y": [f"{labels.sector(sectors[r])} · {short(label, 14)} ({counts[r]})" for r in rows],
+                "customdata": [
+                    [
+                        "sector",
+                        sectors[r],
+                        label,
+                        ", ".join(f"{status_names[j]} {mix[r, j]}" for j in np.flatnonzero(mix[r])),
+                        int(counts[r]),
+                    ]
+                    for r in rows
+                ],
+                "marker": {"color": PILLAR_COLORS[pillar]},
+                "alignmentgroup": "True",
+                "offsetgroup": "",
+                "textposition": "auto",
+                "hovertemplate": "<b>%{customdata[1]}</b> · %{customdata[2]}<br>%{customdata[4]}: %{customdata[3]}<extra></extra>",
+            }
+        )
     shapes, notes = _key_dates(today)
-    return figure(data, layout(title, height=max(320, 140 + 26 * len(groups)), barmode="overlay",
-                                 shapes=shapes, annotations=notes, xaxis={"type": "date"},
-                                 yaxis={"autorange": "reversed", "automargin": True, "title": {"text": ""}}))
+    return figure(
+        data,
+        layout(
+            title,
+            height=max(320, 140 + 26 * len(groups)),
+            barmode="overlay",
+            shapes=shapes,
+            annotations=notes,
+            xaxis={"type": "date"},
+            yaxis={"autorange": "reversed", "automargin": True, "title": {"text": ""}},
+        ),
+    )

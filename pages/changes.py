@@ -6,15 +6,28 @@ import streamlit as st
 from cmap_tracker import app, changes, figures, i18n, labels, safe, snapshots, spreadsheet
 from cmap_tracker.i18n import _
 
-ctx = app.page(_("What changed"), _("Each snapshot is the full dataset as it was known on its date. Rows are matched by id; the sidebar filters apply to both sides."))
+ctx = app.page(
+    _("What changed"),
+    _(
+        "Each snapshot is the full dataset as it was known on its date. Rows are matched by id; the sidebar filters apply to both sides."
+    ),
+)
 
 snaps = {s.date: s for s in app.all_snapshots()}
 broken = [s for s in snaps.values() if not s.result.ok]
 for s in broken:
-    st.error(safe.md_format(_("Snapshot {date} could not be used: {reason}"), date=s.date, reason=app.public_text(s.result.fatal)))
+    st.error(
+        safe.md_format(
+            _("Snapshot {date} could not be used: {reason}"), date=s.date, reason=app.public_text(s.result.fatal)
+        )
+    )
 dates = [d for d, s in snaps.items() if s.result.ok]
 if len(dates) < 2:
-    st.info(_("At least two snapshots are needed to compare. Add one by copying data/initiatives.csv to data/snapshots/YYYY-MM-DD.csv."))
+    st.info(
+        _(
+            "At least two snapshots are needed to compare. Add one by copying data/initiatives.csv to data/snapshots/YYYY-MM-DD.csv."
+        )
+    )
     app.stop()
 
 ss = st.session_state
@@ -23,10 +36,20 @@ if ss.get("view_until") not in dates:
 if ss.get("view_since") not in dates:
     ss["view_since"] = dates[-2]
 c1, c2 = st.columns(2)
-c1.selectbox(_("Since"), dates, key="view_since", format_func=lambda d: i18n.fmt_date(date.fromisoformat(d)),
-             persist_state="session")
-c2.selectbox(_("Until"), dates, key="view_until", format_func=lambda d: i18n.fmt_date(date.fromisoformat(d)),
-             persist_state="session")
+c1.selectbox(
+    _("Since"),
+    dates,
+    key="view_since",
+    format_func=lambda d: i18n.fmt_date(date.fromisoformat(d)),
+    persist_state="session",
+)
+c2.selectbox(
+    _("Until"),
+    dates,
+    key="view_until",
+    format_func=lambda d: i18n.fmt_date(date.fromisoformat(d)),
+    persist_state="session",
+)
 since, until = ss["view_since"], ss["view_until"]
 if since >= until:
     st.warning(_("“Since” must be earlier than “Until”."))
@@ -51,10 +74,17 @@ m[4].metric(_("End dates slipped"), i18n.fmt_int(summary["slipped"]))
 if d.is_empty():
     st.success(_("Nothing changed between these two snapshots for the initiatives in view."))
 else:
-    app.chart(figures.status_flow(d.status_flow), "status_flow", selectable=False,
-             alt="; ".join(f"{labels.status(b)} → {labels.status(a)}: {n}" for (b, a), n in
-                           d.status_flow.groupby(["before", "after"]).size().items()) or _("No status changed in this period."),
-             table=d.status_flow)
+    app.chart(
+        figures.status_flow(d.status_flow),
+        "status_flow",
+        selectable=False,
+        alt="; ".join(
+            f"{labels.status(b)} → {labels.status(a)}: {n}"
+            for (b, a), n in d.status_flow.groupby(["before", "after"]).size().items()
+        )
+        or _("No status changed in this period."),
+        table=d.status_flow,
+    )
     left, right = st.columns(2)
     with left:
         app.titled_table(_("Completed in the period"), local(d.completions[["id", "title"]]))
@@ -64,14 +94,26 @@ else:
         app.titled_table(_("Removed"), local(d.removed[["id", "title"]]))
     st.header(_("Every change"), anchor=False)
     st.dataframe(labels.labelled(local(d.changes)), hide_index=True, width="stretch")
-    st.download_button(_("Download the changes (CSV)"), app.deferred(lambda: spreadsheet.table_csv_bytes(d.changes)),
-                       file_name=f"cmap-changes-{since}-to-{until}.csv", mime="text/csv", on_click="ignore")
+    st.download_button(
+        _("Download the changes (CSV)"),
+        app.deferred(lambda: spreadsheet.table_csv_bytes(d.changes)),
+        file_name=f"cmap-changes-{since}-to-{until}.csv",
+        mime="text/csv",
+        on_click="ignore",
+    )
 if d.unmatched_rejected:
     st.warning(_("Rows rejected by the checks in a snapshot are reported here, never counted as removed."))
     st.dataframe(labels.labelled(pd.DataFrame([r.__dict__ for r in d.unmatched_rejected])), hide_index=True)
 
 b = snapshots.burnup(list(snaps[x] for x in dates), keep=keep)
-app.chart(figures.burnup(b), "burnup", selectable=False,
-         alt="; ".join(f"{labels.pillar(p)}: {int(g['completed'].iloc[-1])}/{int(g['total'].iloc[-1])}"
-                       for p, g in b.groupby("pillar", sort=False)) or _("No initiatives match these filters."),
-         table=b.assign(date=b["date"].dt.date))
+app.chart(
+    figures.burnup(b),
+    "burnup",
+    selectable=False,
+    alt="; ".join(
+        f"{labels.pillar(p)}: {int(g['completed'].iloc[-1])}/{int(g['total'].iloc[-1])}"
+        for p, g in b.groupby("pillar", sort=False)
+    )
+    or _("No initiatives match these filters."),
+    table=b.assign(date=b["date"].dt.date),
+)

@@ -11,31 +11,63 @@ if ctx.uploaded:
     st.markdown(safe.md_format(_("Your uploaded file: {name}"), name=safe.clip(result.source)))
     st.button(_("Back to the bundled data"), on_click=app.clear_upload)
 else:
-    st.write(_("The bundled dataset of the Canada–Mexico Action Plan 2025–2028, compiled from government releases and news reports. Every row links to its source and states how strong the evidence is."))
-st.markdown(safe.md_format(_("Data as of {date}. Rows: {rows} in the file, {valid} shown, {rejected} rejected, {corrected} corrected."),
-                           date=i18n.fmt_date(ctx.ds.as_of), rows=i18n.fmt_int(result.rows_in_file),
-                           valid=i18n.fmt_int(len(result.frame)), rejected=i18n.fmt_int(result.rejected_rows),
-                           corrected=i18n.fmt_int(result.corrected_rows)))
+    st.write(
+        _(
+            "The bundled dataset of the Canada–Mexico Action Plan 2025–2028, compiled from government releases and news reports. Every row links to its source and states how strong the evidence is."
+        )
+    )
+st.markdown(
+    safe.md_format(
+        _("Data as of {date}. Rows: {rows} in the file, {valid} shown, {rejected} rejected, {corrected} corrected."),
+        date=i18n.fmt_date(ctx.ds.as_of),
+        rows=i18n.fmt_int(result.rows_in_file),
+        valid=i18n.fmt_int(len(result.frame)),
+        rejected=i18n.fmt_int(result.rejected_rows),
+        corrected=i18n.fmt_int(result.corrected_rows),
+    )
+)
 
 st.header(_("Validation report"), anchor=False)
 for note in result.notes:
     st.caption(safe.md(app.public_text(note)))
 if result.issues:
-    st.dataframe(labels.labelled(result.issues_frame(_)), hide_index=True, width="stretch",
-                 column_config={_("Line"): st.column_config.NumberColumn(_("Line"), format="%d")})
+    st.dataframe(
+        labels.labelled(result.issues_frame(_)),
+        hide_index=True,
+        width="stretch",
+        column_config={_("Line"): st.column_config.NumberColumn(_("Line"), format="%d")},
+    )
     if result.issues_truncated:
-        st.caption(safe.md_format(_("The table shows the first {n} rows of each reason. The download lists all {total} issues."),
-                                  n=i18n.fmt_int(report.DETAIL_ROWS), total=i18n.fmt_int(result.issue_count)))
-    st.dataframe(labels.labelled(result.counts_by_reason(_)).rename(columns={"rows": _("Rows")}), hide_index=True,
-                 width="stretch")
-    st.download_button(_("Download every rejected or corrected row (CSV)"), app.deferred(lambda: spreadsheet.issues_csv(result, _)),
-                       file_name=spreadsheet.filename("cmap-validation-report", "csv", ctx.today), mime="text/csv",
-                       on_click="ignore", icon=":material/download:")
+        st.caption(
+            safe.md_format(
+                _("The table shows the first {n} rows of each reason. The download lists all {total} issues."),
+                n=i18n.fmt_int(report.DETAIL_ROWS),
+                total=i18n.fmt_int(result.issue_count),
+            )
+        )
+    st.dataframe(
+        labels.labelled(result.counts_by_reason(_)).rename(columns={"rows": _("Rows")}),
+        hide_index=True,
+        width="stretch",
+    )
+    st.download_button(
+        _("Download every rejected or corrected row (CSV)"),
+        app.deferred(lambda: spreadsheet.issues_csv(result, _)),
+        file_name=spreadsheet.filename("cmap-validation-report", "csv", ctx.today),
+        mime="text/csv",
+        on_click="ignore",
+        icon=":material/download:",
+    )
 else:
     st.success(_("Every row passed the checks."))
 
 st.header(_("Explore your own CSV"), anchor=False)
-st.caption(safe.md_format(_("The file stays in this browser session only: it is never saved on the server. Limit: {mb} MB."), mb=contract.MAX_UPLOAD_MB))
+st.caption(
+    safe.md_format(
+        _("The file stays in this browser session only: it is never saved on the server. Limit: {mb} MB."),
+        mb=contract.MAX_UPLOAD_MB,
+    )
+)
 up = st.file_uploader(_("CSV file following the data contract"), type=["csv", "txt"], key="uploader")
 if up is not None and st.session_state.get("_upload_seen") != up.file_id:
     st.session_state["_upload_seen"] = up.file_id

@@ -10,7 +10,9 @@ ctx = app.page(_("Canada–Mexico Action Plan 2025–2028"))
 k = metrics.kpis(ctx.df, ctx.today)
 c = st.columns([1, 1, 1, 1, 1.5])
 c[0].metric(_("Initiatives in view"), i18n.fmt_int(k.total))
-c[1].metric(_("Completed"), i18n.fmt_pct(k.completed_share), help=_("Share of initiatives in view with status Completed."))
+c[1].metric(
+    _("Completed"), i18n.fmt_pct(k.completed_share), help=_("Share of initiatives in view with status Completed.")
+)
 c[2].metric(_("Due in 90 days"), i18n.fmt_int(k.due_soon), help=_("End date within the next 90 days, not completed."))
 c[3].metric(_("Overdue"), i18n.fmt_int(k.overdue), help=_("End date passed and not completed or cancelled."))
 c[4].metric(_("Data as of"), i18n.fmt_date(ctx.ds.as_of))
@@ -29,12 +31,19 @@ else:
     if by_status.open:
         with by_status:
             table = metrics.counts(ctx.df, "pillar")
-            app.chart(figures.status_by_pillar(ctx.df), "status_by_pillar",
-                     alt=figures.figure_alt(table, "pillar", labels.pillar), table=table)
+            app.chart(
+                figures.status_by_pillar(ctx.df),
+                "status_by_pillar",
+                alt=figures.figure_alt(table, "pillar", labels.pillar),
+                table=table,
+            )
     if by_sector.open:
         with by_sector:
-            app.chart(figures.hierarchy(ctx.df), "hierarchy",
-                     alt=_("Treemap of {n} initiatives by pillar and sector.").format(n=len(ctx.df)))
+            app.chart(
+                figures.hierarchy(ctx.df),
+                "hierarchy",
+                alt=_("Treemap of {n} initiatives by pillar and sector.").format(n=len(ctx.df)),
+            )
     st.caption(_("Click a bar or a box to narrow the view to it."))
 
 with st.container(border=True):  # one text block per column: light to render
@@ -51,6 +60,10 @@ with st.container(border=True):  # one text block per column: light to render
 
     facts = context.FACTS
     for col, part in zip(st.columns(3), (facts[0::3], facts[1::3], facts[2::3])):
-        col.markdown("\n\n".join(
-            f"**{safe.md(value(f))}**  \n{safe.md(_(f.label))}  \n"
-            + safe.md_link(_("Source: {name}").format(name=_(f.source_name)), f.source_url) for f in part))
+        col.markdown(
+            "\n\n".join(
+                f"**{safe.md(value(f))}**  \n{safe.md(_(f.label))}  \n"
+                + safe.md_link(_("Source: {name}").format(name=_(f.source_name)), f.source_url)
+                for f in part
+            )
+        )

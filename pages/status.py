@@ -6,17 +6,22 @@ from cmap_tracker.i18n import _
 ctx = app.page(_("Status"), needs_rows=True)
 
 table = metrics.counts(ctx.df, "sector")
-app.chart(figures.status_by_sector(ctx.df), "status_by_sector",
-         alt=figures.figure_alt(table, "sector", str),
-         table=table)
+app.chart(
+    figures.status_by_sector(ctx.df), "status_by_sector", alt=figures.figure_alt(table, "sector", str), table=table
+)
 
 comp = metrics.completion(ctx.df)
-app.chart(figures.completion_by_pillar(ctx.df), "completion_by_pillar",
-         alt="; ".join(f"{labels.pillar(p)}: {c}/{n}" for p, c, n in zip(comp["pillar"], comp["completed"], comp["total"])),
-         table=comp)
+app.chart(
+    figures.completion_by_pillar(ctx.df),
+    "completion_by_pillar",
+    alt="; ".join(f"{labels.pillar(p)}: {c}/{n}" for p, c, n in zip(comp["pillar"], comp["completed"], comp["total"])),
+    table=comp,
+)
 
 st.header(_("Delayed and overdue"), anchor=False)
-st.caption(_("Delayed: a source says it is behind schedule. Overdue: the end date has passed and it is not marked completed."))
+st.caption(
+    _("Delayed: a source says it is behind schedule. Overdue: the end date has passed and it is not marked completed.")
+)
 late = ctx.df[(ctx.df["status"] == "delayed") | metrics.overdue_mask(ctx.df, ctx.today)]
 if late.empty:
     st.success(_("Nothing in view is delayed or overdue."))

@@ -2,6 +2,7 @@
 """Write locales/messages.pot with Babel's extractor (babel.cfg) and update the fr/es catalogues, never fuzzy.
 ``--check`` writes nothing and exits 1 if the .pot is stale or a translation is missing, empty, fuzzy or
 breaks a {placeholder}."""
+
 from __future__ import annotations
 
 import argparse
@@ -9,7 +10,7 @@ import collections
 import csv
 import io
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from string import Formatter
 
@@ -50,13 +51,20 @@ def normalise_flags(cat: Catalog) -> Catalog:
 
 def build_template() -> Catalog:
     """The template catalogue, freshly built from the code (nothing read from locales/)."""
-    cat = Catalog(project=PROJECT, version="2025–2028", header_comment=HEADER, fuzzy=False,
-                  copyright_holder="the project contributors", charset="utf-8",
-                  creation_date=datetime(2025, 9, 18, tzinfo=timezone.utc))
+    cat = Catalog(
+        project=PROJECT,
+        version="2025–2028",
+        header_comment=HEADER,
+        fuzzy=False,
+        copyright_holder="the project contributors",
+        charset="utf-8",
+        creation_date=datetime(2025, 9, 18, tzinfo=UTC),
+    )
     with (ROOT / "babel.cfg").open(encoding="utf-8") as fh:
         method_map, options_map = parse_mapping_cfg(fh, "babel.cfg")
     for path, lineno, msgid, comments, _ctx in extract_from_dir(
-            ROOT, method_map, options_map, KEYWORDS, ("TRANSLATORS:",), strip_comment_tags=True):
+        ROOT, method_map, options_map, KEYWORDS, ("TRANSLATORS:",), strip_comment_tags=True
+    ):
         if isinstance(msgid, str):
             cat.add(msgid, locations=[(Path(path).as_posix(), lineno)], auto_comments=comments)
     for name in bundled_sectors():
@@ -70,8 +78,9 @@ def msgids(cat: Catalog) -> set[str]:
 
 def placeholders(text: str) -> set[str]:
     """``{field}`` names (with format spec) of a str.format string; ValueError if malformed."""
-    return {f"{name}:{spec}" if spec else name
-            for _lit, name, spec, _conv in Formatter().parse(text) if name is not None}
+    return {
+        f"{name}:{spec}" if spec else name for _lit, name, spec, _conv in Formatter().parse(text) if name is not None
+    }
 
 
 def read_catalogue(path: Path) -> Catalog:
@@ -132,8 +141,10 @@ def problems(template: Catalog | None = None) -> list[str]:
     for lang in LANGS:
         cat = read_catalogue(po_path(lang)) if po_path(lang).exists() else Catalog()
         out += [f"{lang}: {p}" for p in (_entry_problem(mid, cat.get(mid)) for mid in sorted(want)) if p]
-        out += [f"{lang}: active entry no longer in the code (run the script to mark it obsolete) {mid!r}"
-                for mid in sorted(msgids(cat) - want)]
+        out += [
+            f"{lang}: active entry no longer in the code (run the script to mark it obsolete) {mid!r}"
+            for mid in sorted(msgids(cat) - want)
+        ]
     return out
 
 
@@ -145,19 +156,29 @@ def main(argv: list[str] | None = None) -> int:
     if check:
         probs = problems(template)
         if probs:
-            print(*probs, f"i18n check failed: {len(probs)} problem(s) for {n} messages. Run "
-                  "scripts/extract_messages.py, then translate the empty entries.", sep="\n", file=sys.stderr)
+            print(
+                *probs,
+                f"i18n check failed: {len(probs)} problem(s) for {n} messages. Run "
+                "scripts/extract_messages.py, then translate the empty entries.",
+                sep="\n",
+                file=sys.stderr,
+            )
             return 1
         print(f"i18n check passed: {n} messages, translated in {', '.join(LANGS)}.")
         return 0
     print(f"{POT.relative_to(ROOT)}: {n} messages ({'written' if write_catalogue(POT, template) else 'unchanged'})")
     for lang in LANGS:
         cat, u = update_catalogue(lang, template)
-        print(f"{po_path(lang).relative_to(ROOT)}: {len(u.new)} new, {len(u.obsolete)} obsolete, {len(u.revived)} "
-              f"revived, {sum(1 for m in cat if m.id and not m.string)} untranslated "
-              f"({'written' if u.written else 'unchanged'})")
-        for sign, ids, note in (("+", u.new, ""), ("-", u.obsolete, " (kept as #~ obsolete)"),
-                                ("↺", u.revived, " (translation revived)")):
+        print(
+            f"{po_path(lang).relative_to(ROOT)}: {len(u.new)} new, {len(u.obsolete)} obsolete, {len(u.revived)} "
+            f"revived, {sum(1 for m in cat if m.id and not m.string)} untranslated "
+            f"({'written' if u.written else 'unchanged'})"
+        )
+        for sign, ids, note in (
+            ("+", u.new, ""),
+            ("-", u.obsolete, " (kept as #~ obsolete)"),
+            ("↺", u.revived, " (translation revived)"),
+        ):
             print("".join(f"  {sign} {mid!r}{note}\n" for mid in ids), end="")
     return 0
 

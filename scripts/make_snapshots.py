@@ -4,6 +4,7 @@ dated events in /work/shared/reference/action-plan-facts.md.
 Every deviation from the current file is listed in RULES below, with the
 fact-sheet date that justifies it.
 """
+
 import csv
 import io
 import shutil
@@ -19,20 +20,20 @@ MBN = "https://mexicobusiness.news/sustainability/news/canada-mexico-2025-28-pla
 # Rows not listed exist in every snapshot (announced with the plan on 2025-09-18,
 # or dated on/before 2025-09-30).
 FIRST_KNOWN = {
-    "PR-GOV-04": "2025-11-27",   # first CSP meeting, 2025-11-27/28
+    "PR-GOV-04": "2025-11-27",  # first CSP meeting, 2025-11-27/28
     "PR-AGRI-02": "2025-10-14",  # ministers' meeting 2025-10-14 (AAFC release 2025-10-16)
     "PR-AGRI-03": "2025-10-16",  # agreed at that meeting
     "PR-AGRI-04": "2025-10-16",
     "PR-AGRI-05": "2025-10-16",
     "PR-AGRI-06": "2025-11-03",  # CFIA e-certificates 2025-11-03
     "PR-AGRI-07": "2025-10-16",
-    "SE-GOV-01": "2025-12-15",   # ministers' call
-    "EN-BIO-02": "2026-01-06",   # renewed late Dec 2025, released 2026-01-06
-    "PR-TRADE-04": "2026-02-15", # no announcement date for the mission page: from the event on
-    "PR-TRADE-05": "2026-02-16", # MOU signed (reported 2026-02-17)
-    "PR-TRADE-06": "2026-02-17", # reported by Mexico News Daily 2026-02-17
-    "PR-TRADE-07": "2026-03-12", # reported by Crónica 2026-03-12
-    "PR-EDU-01": "2026-11-25",   # call page undated, written after Sept 2025: only known as of the fact sheet
+    "SE-GOV-01": "2025-12-15",  # ministers' call
+    "EN-BIO-02": "2026-01-06",  # renewed late Dec 2025, released 2026-01-06
+    "PR-TRADE-04": "2026-02-15",  # no announcement date for the mission page: from the event on
+    "PR-TRADE-05": "2026-02-16",  # MOU signed (reported 2026-02-17)
+    "PR-TRADE-06": "2026-02-17",  # reported by Mexico News Daily 2026-02-17
+    "PR-TRADE-07": "2026-03-12",  # reported by Crónica 2026-03-12
+    "PR-EDU-01": "2026-11-25",  # call page undated, written after Sept 2025: only known as of the fact sheet
 }
 
 T_RES = {

@@ -1,4 +1,5 @@
 """Shared fixtures: paths, CSV builders, a live Streamlit server and Chromium."""
+
 from __future__ import annotations
 
 import os
@@ -52,8 +53,11 @@ def _runs_apptest(item) -> bool:
     if fn is None:
         return False
     module = vars(item.module)
-    helpers = {name for name, obj in module.items() if callable(obj) and hasattr(obj, "__code__")
-               and "AppTest" in _names(obj.__code__)}
+    helpers = {
+        name
+        for name, obj in module.items()
+        if callable(obj) and hasattr(obj, "__code__") and "AppTest" in _names(obj.__code__)
+    }
     return bool(_names(fn.__code__) & (helpers | {"AppTest"}))
 
 
@@ -97,10 +101,16 @@ class Server:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}{self.base_path}"
 
-    def start(self) -> "Server":
-        self.proc = server_proc.start(ROOT / "dashboard.py", self.port, env=self.env, args=self.args,
-                                      log_path=ARTIFACTS / f"server-{self.port}.log", base_path=self.base_path,
-                                      timeout=60)
+    def start(self) -> Server:
+        self.proc = server_proc.start(
+            ROOT / "dashboard.py",
+            self.port,
+            env=self.env,
+            args=self.args,
+            log_path=ARTIFACTS / f"server-{self.port}.log",
+            base_path=self.base_path,
+            timeout=60,
+        )
         return self
 
     def stop(self) -> None:

@@ -1,5 +1,6 @@
 """Accessibility in a real browser: axe-core on every page in three languages,
 the keyboard alone, and embed mode."""
+
 from __future__ import annotations
 
 import io
@@ -37,8 +38,11 @@ def test_no_serious_or_critical_axe_violations(server, browser, axe, lang):
             assert page.locator("html").get_attribute("lang") is not None
             results = axe.run(page).response["violations"]
             # nothing serious or critical at all, and nothing else beyond the listed upstream ones
-            bad = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in results
-                   if v["impact"] in ("serious", "critical") or v["id"] not in UPSTREAM]
+            bad = [
+                (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
+                for v in results
+                if v["impact"] in ("serious", "critical") or v["id"] not in UPSTREAM
+            ]
             if bad:
                 found[path or "overview"] = bad
     finally:
@@ -75,8 +79,9 @@ def test_csv_download_works_with_the_keyboard_alone(server, page):
     assert body.count(b"\n") == 1 + 10  # header + the 10 security rows
     # every column of those rows, not just the ones the page draws (descriptions too)
     back = pd.read_csv(io.BytesIO(body), dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    src = pd.read_csv(Path(__file__).resolve().parent.parent / "data" / "initiatives.csv", dtype=str,
-                      keep_default_na=False).set_index("id")
+    src = pd.read_csv(
+        Path(__file__).resolve().parent.parent / "data" / "initiatives.csv", dtype=str, keep_default_na=False
+    ).set_index("id")
     for col in ("description", "description_fr", "source_note", "confidence"):
         assert back[col].tolist() == src.loc[back["id"], col].tolist(), col
     assert (back["description"] != "").all()

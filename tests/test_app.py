@@ -1,4 +1,5 @@
 """AppTest: every page, query parameters, bad data and uploads, without a browser."""
+
 from __future__ import annotations
 
 import json
@@ -93,12 +94,14 @@ def test_reset_filters_clears_every_filter():
 
 def test_mixed_file_shows_valid_rows_and_reports_the_rest(tmp_path, monkeypatch):
     path = tmp_path / "mixed.csv"
-    path.write_bytes(csv_bytes(
-        "A-1,Valid row,security,Policing,planned,2025-09-18,https://example.org/a",
-        "A-2,Bad pillar,outer space,Policing,planned,2025-09-18,https://example.org/b",
-        "A-1,Duplicate id,security,Policing,planned,2025-09-18,https://example.org/c",
-        "A-4,Bad link,prosperity,Trade,planned,2025-09-18,javascript:alert(1)",
-    ))
+    path.write_bytes(
+        csv_bytes(
+            "A-1,Valid row,security,Policing,planned,2025-09-18,https://example.org/a",
+            "A-2,Bad pillar,outer space,Policing,planned,2025-09-18,https://example.org/b",
+            "A-1,Duplicate id,security,Policing,planned,2025-09-18,https://example.org/c",
+            "A-4,Bad link,prosperity,Trade,planned,2025-09-18,javascript:alert(1)",
+        )
+    )
     monkeypatch.setenv("DASHBOARD_DATA", str(path))
     at = run("data")
     assert not at.exception
@@ -145,8 +148,11 @@ def test_uploading_a_valid_file_is_used_in_this_session_only():
 
 def test_markup_in_data_is_shown_as_text(tmp_path, monkeypatch):
     path = tmp_path / "evil.csv"
-    path.write_bytes(csv_bytes(
-        'X-1,"<img src=x onerror=alert(1)> [click](javascript:alert(1))",security,"**Bold** sector",planned,2025-09-18,https://example.org/x'))
+    path.write_bytes(
+        csv_bytes(
+            'X-1,"<img src=x onerror=alert(1)> [click](javascript:alert(1))",security,"**Bold** sector",planned,2025-09-18,https://example.org/x'
+        )
+    )
     monkeypatch.setenv("DASHBOARD_DATA", str(path))
     at = run("explorer", id="X-1")
     assert not at.exception
@@ -158,7 +164,9 @@ def test_markup_in_data_is_shown_as_text(tmp_path, monkeypatch):
 def test_show_as_table_escapes_markup_in_data(tmp_path, monkeypatch):
     """st.table reads cells as Markdown: the chart tables must carry data as text."""
     path = tmp_path / "evil.csv"
-    path.write_bytes(csv_bytes('X-1,Title,security,"**Bold** [x](javascript:alert(1))",planned,2025-09-18,https://example.org/x'))
+    path.write_bytes(
+        csv_bytes('X-1,Title,security,"**Bold** [x](javascript:alert(1))",planned,2025-09-18,https://example.org/x')
+    )
     monkeypatch.setenv("DASHBOARD_DATA", str(path))
     at = run("status")
     assert not at.exception
@@ -194,8 +202,7 @@ def test_a_small_view_of_a_large_file_sends_only_the_values_it_shows(tmp_path, m
     rows must not carry every distinct value of the whole file to the browser."""
     import pyarrow as pa
 
-    rows = [f"X-{i:02d},Title {i},security,S{i % 4},planned,2026-01-01,https://example.org/{i % 20}"
-            for i in range(40)]
+    rows = [f"X-{i:02d},Title {i},security,S{i % 4},planned,2026-01-01,https://example.org/{i % 20}" for i in range(40)]
     path = tmp_path / "many-urls.csv"
     path.write_bytes(csv_bytes(*rows))
     monkeypatch.setenv("DASHBOARD_DATA", str(path))
@@ -215,7 +222,8 @@ def test_a_table_sends_only_the_columns_it_shows_not_the_rows_positions_in_the_f
     import pyarrow as pa
 
     positions = pd.read_csv(ROOT / "data" / "initiatives.csv").index[
-        pd.read_csv(ROOT / "data" / "initiatives.csv")["status"].eq("planned")]
+        pd.read_csv(ROOT / "data" / "initiatives.csv")["status"].eq("planned")
+    ]
     assert len(set(positions.to_series().diff().dropna())) > 1  # not evenly spaced: no RangeIndex
     at = run("explorer", status=["planned"])
     assert not at.exception
@@ -310,10 +318,13 @@ def test_only_the_overview_s_link_carries_its_tab_and_the_tab_is_kept_for_the_re
     assert qp(at, "tab") == ["sector"]
 
 
-@pytest.mark.parametrize("page, act", [
-    ("themes", lambda at: at.multiselect(key="deep_themes").set_value([])),  # "Pick at least one theme."
-    ("status", lambda at: at.sidebar.text_input(key="w_q").set_value("zzzz")),  # the empty state
-])
+@pytest.mark.parametrize(
+    "page, act",
+    [
+        ("themes", lambda at: at.multiselect(key="deep_themes").set_value([])),  # "Pick at least one theme."
+        ("status", lambda at: at.sidebar.text_input(key="w_q").set_value("zzzz")),  # the empty state
+    ],
+)
 def test_a_page_that_ends_early_keeps_the_sidebar_filters(page, act):
     """A page that stops early (app.stop) still draws the sidebar: as the same widgets,
     so the filters in it and in the link are kept, not reset."""

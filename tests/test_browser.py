@@ -1,5 +1,6 @@
 """What only a browser shows: pages render charts, the URL follows the filters,
 a copied link restores the view, and a click on a chart narrows it."""
+
 from __future__ import annotations
 
 import re
@@ -176,7 +177,6 @@ def test_the_sector_tab_of_the_overview_draws_the_treemap(server, page):
     page.goto(page.url)  # the link opens the same tab
     wait_for_app(page)
     page.wait_for_selector(".js-plotly-plot .treemaplayer .slice", timeout=20_000)
-
 
 
 def test_emptying_the_theme_deep_dive_keeps_the_sidebar_filters(server, page):

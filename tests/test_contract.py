@@ -1,13 +1,14 @@
 """The CSV contract as a user meets it: which spellings the loader accepts for
 pillars, statuses and themes, and that the published data dictionary matches
 the code."""
+
 from __future__ import annotations
 
 import pytest
 
-from conftest import ROOT, csv_bytes
 from cmap_tracker import contract, loader, report
 from cmap_tracker.vocab import CONFIDENCE, PILLARS, STATUSES, THEMES, fold
+from conftest import ROOT, csv_bytes
 
 URL = "https://example.org/source"
 
@@ -24,8 +25,15 @@ def _load_one(pillar: str = "security", status: str = "planned"):
 def _load_many(column: str, values: list[str]):
     """One CSV with one row per value (ids X-0, X-1, ...): one load for a whole table of cases."""
     header = "id,title,pillar,sector,status,start_date,source_url,themes"
-    base = {"title": "Title", "pillar": "security", "sector": "Sector", "status": "planned",
-            "start_date": "2026-01-15", "source_url": URL, "themes": ""}
+    base = {
+        "title": "Title",
+        "pillar": "security",
+        "sector": "Sector",
+        "status": "planned",
+        "start_date": "2026-01-15",
+        "source_url": URL,
+        "themes": "",
+    }
     rows = []
     for n, v in enumerate(values):
         cells = {**base, column: v}
@@ -56,20 +64,30 @@ def _accepted(result) -> dict:
 
 PILLAR_ALIASES = [
     # slugs
-    ("prosperity", "prosperity"), ("mobility", "mobility"), ("security", "security"),
+    ("prosperity", "prosperity"),
+    ("mobility", "mobility"),
+    ("security", "security"),
     ("environment", "environment"),
     # English names (labels)
-    ("Prosperity", "prosperity"), ("Mobility, Inclusion and Well-being", "mobility"),
-    ("Security", "security"), ("Environment and Sustainability", "environment"),
+    ("Prosperity", "prosperity"),
+    ("Mobility, Inclusion and Well-being", "mobility"),
+    ("Security", "security"),
+    ("Environment and Sustainability", "environment"),
     # French names
-    ("Prospérité", "prosperity"), ("Mobilité, inclusion et bien-être", "mobility"),
-    ("Sécurité", "security"), ("SÉCURITÉ", "security"), ("Securite", "security"),
+    ("Prospérité", "prosperity"),
+    ("Mobilité, inclusion et bien-être", "mobility"),
+    ("Sécurité", "security"),
+    ("SÉCURITÉ", "security"),
+    ("Securite", "security"),
     ("Environnement et durabilité", "environment"),
     ("Environnement et développement durable", "environment"),
     # Spanish names
-    ("Prosperidad", "prosperity"), ("PROSPERIDAD", "prosperity"),
-    ("Movilidad, inclusión y bienestar", "mobility"), ("movilidad, inclusion y bienestar", "mobility"),
-    ("Seguridad", "security"), ("Medio ambiente y sostenibilidad", "environment"),
+    ("Prosperidad", "prosperity"),
+    ("PROSPERIDAD", "prosperity"),
+    ("Movilidad, inclusión y bienestar", "mobility"),
+    ("movilidad, inclusion y bienestar", "mobility"),
+    ("Seguridad", "security"),
+    ("Medio ambiente y sostenibilidad", "environment"),
     ("Medio Ambiente y Sustentabilidad", "environment"),
     # fact-sheet variants
     ("Mobility, Inclusivity and Well-being", "mobility"),
@@ -78,9 +96,11 @@ PILLAR_ALIASES = [
     ("Movilidad, bienestar e inclusión", "mobility"),
     ("Environment & Sustainability", "environment"),
     ("Economic prosperity", "prosperity"),
-    ("Pillar III", "security"), ("pillar 4", "environment"),
+    ("Pillar III", "security"),
+    ("pillar 4", "environment"),
     # case and stray spacing
-    ("  sEcUrItY  ", "security"), ("ENVIRONMENT AND SUSTAINABILITY", "environment"),
+    ("  sEcUrItY  ", "security"),
+    ("ENVIRONMENT AND SUSTAINABILITY", "environment"),
 ]
 
 
@@ -94,8 +114,10 @@ def test_pillar_alias_is_read_as_its_slug(pillar_table, n):
     assert _row(pillar_table, n)["pillar"] == PILLAR_ALIASES[n][1]
 
 
-@pytest.mark.parametrize("raw", ["Mobilité, bien-être et inclusion", "Mobility, Inclusion & Well-being",
-                                 "Mobility, Inclusivity & Well-being"])
+@pytest.mark.parametrize(
+    "raw",
+    ["Mobilité, bien-être et inclusion", "Mobility, Inclusion & Well-being", "Mobility, Inclusivity & Well-being"],
+)
 def test_pillar_mobility_reordered_and_ampersand_variants(raw):
     # regression: these were rejected as unknown pillars
     row = _accepted(_load_one(pillar=raw))
@@ -114,21 +136,52 @@ def test_pillar_lookalikes_are_rejected(raw):
 # ------------------------------------------------------------------ statuses
 
 STATUS_SYNONYMS = [
-    ("In progress", "in_progress"), ("in-progress", "in_progress"), ("IN_PROGRESS", "in_progress"),
-    ("in_progress", "in_progress"), ("underway", "in_progress"), ("en cours", "in_progress"),
-    ("en curso", "in_progress"), ("En progreso", "in_progress"), ("WIP", "in_progress"),
-    ("done", "completed"), ("complete", "completed"), ("Completed", "completed"),
-    ("terminé", "completed"), ("Terminée", "completed"), ("achevé", "completed"),
-    ("completado", "completed"), ("cumplido", "completed"),
-    ("not started", "planned"), ("Not Started", "planned"), ("announced", "planned"),
-    ("prévu", "planned"), ("planifié", "planned"), ("previsto", "planned"), ("pendiente", "planned"),
-    ("no iniciado", "planned"), ("to-do", "planned"),
-    ("ongoing", "ongoing"), ("continuing", "ongoing"), ("en marcha", "ongoing"), ("permanente", "ongoing"),
-    ("delayed", "delayed"), ("behind schedule", "delayed"), ("en retard", "delayed"),
-    ("retardé", "delayed"), ("retrasado", "delayed"), ("atrasado", "delayed"),
-    ("cancelled", "cancelled"), ("canceled", "cancelled"), ("annulé", "cancelled"),
-    ("cancelado", "cancelled"), ("Cancelada", "cancelled"), ("dropped", "cancelled"),
-    ("unknown", "unknown"), ("TBD", "unknown"), ("N/A", "unknown"), ("inconnu", "unknown"),
+    ("In progress", "in_progress"),
+    ("in-progress", "in_progress"),
+    ("IN_PROGRESS", "in_progress"),
+    ("in_progress", "in_progress"),
+    ("underway", "in_progress"),
+    ("en cours", "in_progress"),
+    ("en curso", "in_progress"),
+    ("En progreso", "in_progress"),
+    ("WIP", "in_progress"),
+    ("done", "completed"),
+    ("complete", "completed"),
+    ("Completed", "completed"),
+    ("terminé", "completed"),
+    ("Terminée", "completed"),
+    ("achevé", "completed"),
+    ("completado", "completed"),
+    ("cumplido", "completed"),
+    ("not started", "planned"),
+    ("Not Started", "planned"),
+    ("announced", "planned"),
+    ("prévu", "planned"),
+    ("planifié", "planned"),
+    ("previsto", "planned"),
+    ("pendiente", "planned"),
+    ("no iniciado", "planned"),
+    ("to-do", "planned"),
+    ("ongoing", "ongoing"),
+    ("continuing", "ongoing"),
+    ("en marcha", "ongoing"),
+    ("permanente", "ongoing"),
+    ("delayed", "delayed"),
+    ("behind schedule", "delayed"),
+    ("en retard", "delayed"),
+    ("retardé", "delayed"),
+    ("retrasado", "delayed"),
+    ("atrasado", "delayed"),
+    ("cancelled", "cancelled"),
+    ("canceled", "cancelled"),
+    ("annulé", "cancelled"),
+    ("cancelado", "cancelled"),
+    ("Cancelada", "cancelled"),
+    ("dropped", "cancelled"),
+    ("unknown", "unknown"),
+    ("TBD", "unknown"),
+    ("N/A", "unknown"),
+    ("inconnu", "unknown"),
     ("desconocido", "unknown"),
 ]
 
@@ -198,15 +251,18 @@ def test_every_vocabulary_name_resolves_to_its_own_term():
 
 # ------------------------------------------------------------------ data dictionary
 
+
 def test_data_readme_contains_the_generated_dictionary():
     readme = ROOT / "data" / "README.md"
     if not readme.exists():
-        pytest.skip("data/README.md does not exist yet; once it does it must embed "
-                    "contract.data_dictionary_markdown() verbatim")
+        pytest.skip(
+            "data/README.md does not exist yet; once it does it must embed contract.data_dictionary_markdown() verbatim"
+        )
     text = readme.read_text(encoding="utf-8")
     assert contract.data_dictionary_markdown() in text, (
         "data/README.md is out of step with cmap_tracker/contract.py: paste the output of "
-        "contract.data_dictionary_markdown() into it")
+        "contract.data_dictionary_markdown() into it"
+    )
 
 
 def test_dictionary_lists_every_column_with_required_flag():

@@ -1,4 +1,5 @@
 """The bundled data/initiatives.csv: what a visitor sees on first load."""
+
 from __future__ import annotations
 
 import csv
@@ -9,9 +10,9 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from conftest import DATA
 from cmap_tracker import loader
 from cmap_tracker.vocab import CONFIDENCE, PILLARS, STATUSES
+from conftest import DATA
 
 
 @pytest.fixture(scope="module")
@@ -120,5 +121,12 @@ def test_file_is_plain_utf8_without_bom():
     assert not data.startswith(b"\xef\xbb\xbf")
     data.decode("utf-8")  # raises if not UTF-8
     assert b"\r" not in data
-    assert next(csv.reader(io.StringIO(data.decode().split("\n", 1)[0])))[:7] == \
-        ["id", "title", "pillar", "sector", "status", "start_date", "end_date"]
+    assert next(csv.reader(io.StringIO(data.decode().split("\n", 1)[0])))[:7] == [
+        "id",
+        "title",
+        "pillar",
+        "sector",
+        "status",
+        "start_date",
+        "end_date",
+    ]

@@ -2,6 +2,7 @@
 instructions, what .dockerignore lets into the image, the nginx template
 (rendered and validated by `nginx -t`) and the production settings in
 .streamlit/config.toml."""
+
 from __future__ import annotations
 
 import importlib.util
@@ -21,8 +22,9 @@ from cmap_tracker import contract
 from conftest import ROOT
 
 DEPLOY = ROOT / "deploy"
-NGINX = shutil.which("nginx") or next((p for p in ("/usr/sbin/nginx", "/usr/local/sbin/nginx")
-                                       if os.access(p, os.X_OK)), None)
+NGINX = shutil.which("nginx") or next(
+    (p for p in ("/usr/sbin/nginx", "/usr/local/sbin/nginx") if os.access(p, os.X_OK)), None
+)
 
 
 def load_renderer():
@@ -82,8 +84,25 @@ def names(instrs):
 
 
 def test_dockerfile_parses_and_starts_from_python_slim(dockerfile):
-    known = {"FROM", "RUN", "CMD", "LABEL", "EXPOSE", "ENV", "ADD", "COPY", "ENTRYPOINT", "VOLUME",
-             "USER", "WORKDIR", "ARG", "ONBUILD", "STOPSIGNAL", "HEALTHCHECK", "SHELL"}
+    known = {
+        "FROM",
+        "RUN",
+        "CMD",
+        "LABEL",
+        "EXPOSE",
+        "ENV",
+        "ADD",
+        "COPY",
+        "ENTRYPOINT",
+        "VOLUME",
+        "USER",
+        "WORKDIR",
+        "ARG",
+        "ONBUILD",
+        "STOPSIGNAL",
+        "HEALTHCHECK",
+        "SHELL",
+    }
     assert set(names(dockerfile)) <= known, set(names(dockerfile)) - known
     assert dockerfile[0][0] == "FROM", "FROM must be the first instruction"
     assert dockerfile[0][1].split()[-1] == "python:3.11-slim"
@@ -142,8 +161,10 @@ def test_dockerfile_healthcheck_uses_python_urllib_on_the_health_endpoint(docker
     compile(code, "<healthcheck>", "exec")  # valid Python
 
 
-@pytest.mark.parametrize("base, want", [(None, "http://127.0.0.1:8501/_stcore/health"),
-                                        ("/cmap/", "http://127.0.0.1:8501/cmap/_stcore/health")])
+@pytest.mark.parametrize(
+    "base, want",
+    [(None, "http://127.0.0.1:8501/_stcore/health"), ("/cmap/", "http://127.0.0.1:8501/cmap/_stcore/health")],
+)
 def test_dockerfile_healthcheck_exit_codes(dockerfile, monkeypatch, base, want):
     """Run the HEALTHCHECK code with urlopen stubbed (no socket is opened)."""
     import urllib.request
@@ -232,15 +253,33 @@ def ignored(path: str, rules) -> bool:
 
 def test_dockerignore_keeps_the_app_and_drops_local_state_and_secrets():
     rules = dockerignore_rules()
-    app = ["dashboard.py", "requirements.txt", ".streamlit/config.toml", "data/initiatives.csv",
-           "locales/fr/LC_MESSAGES/messages.po"]
-    app += [p.relative_to(ROOT).as_posix() for d in ("cmap_tracker", "pages", "data")
-            for p in (ROOT / d).rglob("*") if p.is_file() and "__pycache__" not in p.parts]
+    app = [
+        "dashboard.py",
+        "requirements.txt",
+        ".streamlit/config.toml",
+        "data/initiatives.csv",
+        "locales/fr/LC_MESSAGES/messages.po",
+    ]
+    app += [
+        p.relative_to(ROOT).as_posix()
+        for d in ("cmap_tracker", "pages", "data")
+        for p in (ROOT / d).rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts
+    ]
     kept_out = [p for p in app if ignored(p, rules)]
     assert not kept_out, f".dockerignore drops files the app needs: {kept_out}"
-    junk = [".git/HEAD", ".venv/bin/python", "tests/artifacts/page-overview.png", "tests/conftest.py",
-            "bench/results/run.csv", "bench/work/x", ".hypothesis/examples/x",
-            "cmap_tracker/__pycache__/ui.cpython-311.pyc", ".streamlit/secrets.toml", ".pytest_cache/v"]
+    junk = [
+        ".git/HEAD",
+        ".venv/bin/python",
+        "tests/artifacts/page-overview.png",
+        "tests/conftest.py",
+        "bench/results/run.csv",
+        "bench/work/x",
+        ".hypothesis/examples/x",
+        "cmap_tracker/__pycache__/ui.cpython-311.pyc",
+        ".streamlit/secrets.toml",
+        ".pytest_cache/v",
+    ]
     let_in = [p for p in junk if not ignored(p, rules)]
     assert not let_in, f".dockerignore lets these into the image: {let_in}"
 
@@ -285,8 +324,12 @@ def test_renderer_fills_every_placeholder_and_scales_to_n_replicas(tmp_path):
     assert f"pid {tmp_path}/nginx.pid;" in live and "listen 127.0.0.1:8080;" in live
     one = render_nginx.render("80", ups[:1], "/srv/x")
     assert len(re.findall(r"^\s*server\s+\S+\s+max_fails", one, re.M)) == 1
-    for bad in (dict(upstreams=[]), dict(upstreams=["127.0.0.1:1; evil"]), dict(prefix="relative/dir"),
-                dict(listen="80; include /etc/passwd")):
+    for bad in (
+        dict(upstreams=[]),
+        dict(upstreams=["127.0.0.1:1; evil"]),
+        dict(prefix="relative/dir"),
+        dict(listen="80; include /etc/passwd"),
+    ):
         kw = dict(listen="80", upstreams=ups[:2], prefix="/srv/x") | bad
         with pytest.raises(ValueError):
             render_nginx.render(**kw)
@@ -295,16 +338,19 @@ def test_renderer_fills_every_placeholder_and_scales_to_n_replicas(tmp_path):
 def test_rendered_example_is_in_sync_with_the_template():
     want = render_nginx.render("80", ["127.0.0.1:8501", "127.0.0.1:8502"], "/var/lib/cmap-nginx")
     have = (DEPLOY / "nginx.example.conf").read_text(encoding="utf-8")
-    assert have == want, ("deploy/nginx.example.conf is stale: python deploy/render_nginx.py --listen 80 "
-                          "--prefix /var/lib/cmap-nginx --upstream 127.0.0.1:8501 --upstream 127.0.0.1:8502 "
-                          "-o deploy/nginx.example.conf")
+    assert have == want, (
+        "deploy/nginx.example.conf is stale: python deploy/render_nginx.py --listen 80 "
+        "--prefix /var/lib/cmap-nginx --upstream 127.0.0.1:8501 --upstream 127.0.0.1:8502 "
+        "-o deploy/nginx.example.conf"
+    )
 
 
 def nginx_test(conf_text: str, prefix: Path) -> subprocess.CompletedProcess:
     conf = prefix / "nginx.conf"
     conf.write_text(conf_text, encoding="utf-8")
-    return subprocess.run([NGINX, "-t", "-q", "-c", str(conf), "-p", str(prefix)],
-                          capture_output=True, text=True, timeout=30)
+    return subprocess.run(
+        [NGINX, "-t", "-q", "-c", str(conf), "-p", str(prefix)], capture_output=True, text=True, timeout=30
+    )
 
 
 @pytest.mark.skipif(NGINX is None, reason="nginx binary not found (scripts/test.sh installs nginx-light)")
@@ -314,8 +360,7 @@ def test_nginx_accepts_the_rendered_config(replicas):
     try:
         render_nginx.prepare_prefix(prefix)
         # ports are only written into the file; `nginx -t` binds nothing
-        text = render_nginx.render("127.0.0.1:18080",
-                                   [f"127.0.0.1:{18501 + i}" for i in range(replicas)], prefix)
+        text = render_nginx.render("127.0.0.1:18080", [f"127.0.0.1:{18501 + i}" for i in range(replicas)], prefix)
         res = nginx_test(text, prefix)
         assert res.returncode == 0, res.stderr
     finally:

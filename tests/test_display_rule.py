@@ -2,6 +2,7 @@
 renders Markdown (a notice, a heading, a caption, a label, a tooltip) gets either a
 literal message or text made by ``safe``. A new page that hands Streamlit a string
 built from data or from the link fails here, before anyone opens it."""
+
 from __future__ import annotations
 
 import ast
@@ -10,17 +11,51 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCES = sorted(p for p in [*ROOT.glob("pages/*.py"), *ROOT.glob("cmap_tracker/**/*.py"), ROOT / "dashboard.py"]
-                 if "import streamlit" in p.read_text(encoding="utf-8"))
+SOURCES = sorted(
+    p
+    for p in [*ROOT.glob("pages/*.py"), *ROOT.glob("cmap_tracker/**/*.py"), ROOT / "dashboard.py"]
+    if "import streamlit" in p.read_text(encoding="utf-8")
+)
 
 # Streamlit calls whose first argument (or ``label``/``body``) is rendered as Markdown,
 # and st.text, whose text is shown as is (bidi controls included).
 MARKDOWN_CALLS = {
-    "markdown", "write", "header", "subheader", "title", "caption", "warning", "info", "error", "success",
-    "toast", "text", "badge", "expander", "popover", "button", "link_button", "page_link", "download_button",
-    "metric", "checkbox", "toggle", "radio", "selectbox", "multiselect", "text_input", "text_area",
-    "number_input", "date_input", "file_uploader", "slider", "tabs", "chat_message",
-    "page", "opened", "titled_table",  # app's helpers, which hand their text to the calls above
+    "markdown",
+    "write",
+    "header",
+    "subheader",
+    "title",
+    "caption",
+    "warning",
+    "info",
+    "error",
+    "success",
+    "toast",
+    "text",
+    "badge",
+    "expander",
+    "popover",
+    "button",
+    "link_button",
+    "page_link",
+    "download_button",
+    "metric",
+    "checkbox",
+    "toggle",
+    "radio",
+    "selectbox",
+    "multiselect",
+    "text_input",
+    "text_area",
+    "number_input",
+    "date_input",
+    "file_uploader",
+    "slider",
+    "tabs",
+    "chat_message",
+    "page",
+    "opened",
+    "titled_table",  # app's helpers, which hand their text to the calls above
 }
 MARKDOWN_KEYWORDS = {"body", "label", "help", "title", "caption"}
 SAFE_FUNCTIONS = {"md", "md_format", "md_link", "plain"}  # cmap_tracker.safe
@@ -92,26 +127,32 @@ def test_every_rendered_string_is_a_message_or_made_safe(path):
     assert unsafe_calls(path.read_text(encoding="utf-8")) == []
 
 
-@pytest.mark.parametrize("code", [
-    'st.warning(f"ignored: {value}")',
-    'st.header(f"{ident} · {title}")',
-    'st.info(_("Uploaded {name}").format(name=up.name))',
-    'st.caption(row["source_note"])',
-    'st.markdown("**" + title + "**")',
-    'col.metric(label, 3, help=row["description"])',
-    'st.error(safe.md_format(template_from_data, x=1))',
-])
+@pytest.mark.parametrize(
+    "code",
+    [
+        'st.warning(f"ignored: {value}")',
+        'st.header(f"{ident} · {title}")',
+        'st.info(_("Uploaded {name}").format(name=up.name))',
+        'st.caption(row["source_note"])',
+        'st.markdown("**" + title + "**")',
+        'col.metric(label, 3, help=row["description"])',
+        "st.error(safe.md_format(template_from_data, x=1))",
+    ],
+)
 def test_the_rule_catches_data_in_markdown(code):
     """The check above can fail: each of these builds Markdown from a value."""
     assert unsafe_calls(code)
 
 
-@pytest.mark.parametrize("code", [
-    'st.warning(_("Pick at least one theme."))',
-    'st.header(safe.md(f"{ident} · {title}"))',
-    'st.info(safe.md_format(_("Uploaded {name}"), name=up.name))',
-    'st.markdown(f"**{_(\'Pillar\')}**  \\n{safe.md(label)}")',
-    'col.markdown("\\n\\n".join(safe.md(p) for p in parts))',
-])
+@pytest.mark.parametrize(
+    "code",
+    [
+        'st.warning(_("Pick at least one theme."))',
+        'st.header(safe.md(f"{ident} · {title}"))',
+        'st.info(safe.md_format(_("Uploaded {name}"), name=up.name))',
+        "st.markdown(f\"**{_('Pillar')}**  \\n{safe.md(label)}\")",
+        'col.markdown("\\n\\n".join(safe.md(p) for p in parts))',
+    ],
+)
 def test_the_rule_accepts_safe_text(code):
     assert unsafe_calls(code) == []

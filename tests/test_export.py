@@ -1,6 +1,7 @@
 """Downloads of the current view: spreadsheet cells can never run as formulas,
 the CSV opens with its accents in Excel and loads back unchanged, the XLSX has
 the same cells, and the HTML briefing is self-contained, escaped and offline."""
+
 from __future__ import annotations
 
 import io
@@ -14,9 +15,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import DATA, csv_bytes
 from cmap_tracker import briefing, contract, dataset, figures, i18n, loader, spreadsheet
 from cmap_tracker.filters import Filters
+from conftest import DATA, csv_bytes
 
 PAYLOADS = [
     "=1+1",
@@ -115,13 +116,26 @@ def test_ordinary_text_is_untouched(text):
     assert spreadsheet.safe_cell(text) == text
 
 
-@pytest.mark.parametrize("value, expected", [
-    (None, ""), (float("nan"), ""), (pd.NaT, ""), (pd.NA, ""), (np.datetime64("NaT"), ""),
-    (True, "true"), (np.bool_(False), "false"),
-    (-5, "-5"), (np.int64(-3), "-3"), (-1.5, "-1.5"), (2.0, "2.0"),
-    (date(2026, 1, 2), "2026-01-02"), (pd.Timestamp("2026-01-02"), "2026-01-02"),
-    (np.datetime64("2026-01-02"), "2026-01-02"), (datetime(2026, 1, 2, 13, 5), "2026-01-02T13:05:00"),
-])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        (None, ""),
+        (float("nan"), ""),
+        (pd.NaT, ""),
+        (pd.NA, ""),
+        (np.datetime64("NaT"), ""),
+        (True, "true"),
+        (np.bool_(False), "false"),
+        (-5, "-5"),
+        (np.int64(-3), "-3"),
+        (-1.5, "-1.5"),
+        (2.0, "2.0"),
+        (date(2026, 1, 2), "2026-01-02"),
+        (pd.Timestamp("2026-01-02"), "2026-01-02"),
+        (np.datetime64("2026-01-02"), "2026-01-02"),
+        (datetime(2026, 1, 2, 13, 5), "2026-01-02T13:05:00"),
+    ],
+)
 def test_non_text_values_are_formatted_not_quoted(value, expected):
     assert spreadsheet.safe_cell(value) == expected
 
@@ -153,8 +167,10 @@ def test_export_frame_formats_dates_and_milestones(ds):
 
 
 def test_extra_columns_follow_the_contract_and_their_names_are_neutralised():
-    data = csv_bytes("A-1,=cmd,security,Policing,planned,2026-01-15,https://example.org/x,@evil,keep",
-                     header="id,title,pillar,sector,status,start_date,source_url,=evil,budget_note")
+    data = csv_bytes(
+        "A-1,=cmd,security,Policing,planned,2026-01-15,https://example.org/x,@evil,keep",
+        header="id,title,pillar,sector,status,start_date,source_url,=evil,budget_note",
+    )
     frame = loader.load(data).frame
     ef = spreadsheet.export_frame(frame)
     assert list(ef.columns) == [*contract.COLUMN_NAMES, "'=evil", "budget_note"]
@@ -195,8 +211,8 @@ def test_csv_neutralises_every_payload(hostile):
         assert back.loc[i, "title"] == "'" + p
         assert back.loc[i, "sector"] == "'" + p
     # the other rows' text is exactly what was loaded
-    rest = hostile.iloc[len(PAYLOADS):]
-    assert back["title"].iloc[len(PAYLOADS):].tolist() == rest["title"].tolist()
+    rest = hostile.iloc[len(PAYLOADS) :]
+    assert back["title"].iloc[len(PAYLOADS) :].tolist() == rest["title"].tolist()
 
 
 def test_csv_accents_round_trip_through_excel_encoding(ds):
@@ -231,9 +247,15 @@ def test_csv_of_an_empty_view_is_just_the_header(ds):
 
 
 def test_any_table_exports_safely_with_its_own_columns():
-    table = pd.DataFrame({"id": ["A-1", "B-2"], "field": ["title", "end_date"],
-                          "before": ["=old", pd.Timestamp("2026-01-31")], "after": ["Café", pd.NaT],
-                          "=days": [-5, 3]})
+    table = pd.DataFrame(
+        {
+            "id": ["A-1", "B-2"],
+            "field": ["title", "end_date"],
+            "before": ["=old", pd.Timestamp("2026-01-31")],
+            "after": ["Café", pd.NaT],
+            "=days": [-5, 3],
+        }
+    )
     b = spreadsheet.table_csv_bytes(table)
     assert b.startswith(spreadsheet.BOM)
     back = read_csv(b)
@@ -334,10 +356,16 @@ class Tags(HTMLParser):
 
 def brief(df: pd.DataFrame, *, figs=None, **over) -> str:
     kw = dict(
-        title="Canada–Mexico Action Plan", filters_text="Security · 9 of 51 initiatives",
+        title="Canada–Mexico Action Plan",
+        filters_text="Security · 9 of 51 initiatives",
         kpis=[("Initiatives in view", "9"), ("Completed", "22 %")],
-        figures=figs if figs is not None else [], table=df, as_of="2026-11-25", link=LINK, lang="fr",
-        generated="2026-11-25 10:00", source_note="Source: data/initiatives.csv",
+        figures=figs if figs is not None else [],
+        table=df,
+        as_of="2026-11-25",
+        link=LINK,
+        lang="fr",
+        generated="2026-11-25 10:00",
+        source_note="Source: data/initiatives.csv",
     )
     kw.update(over)
     return briefing.briefing_html(**kw)
@@ -365,7 +393,8 @@ def test_briefing_loads_nothing_from_outside(full_brief, ds):
     # outside the inlined plotly.js bundle (whose source mentions map-tile servers it
     # never contacts for these charts), the only addresses are the data's own
     outside = "".join(b for b in tags.scripts if "plotly.js v" not in b) + re.sub(
-        r"<script\b[^>]*>.*?</script>", "", full_brief, flags=re.S)
+        r"<script\b[^>]*>.*?</script>", "", full_brief, flags=re.S
+    )
     allowed = {LINK.replace("&", "&amp;"), *ds.frame["source_url"]}
     assert set(re.findall(r"https?://[^\s\"'<>]+", outside)) <= allowed
     csp = [a["content"] for a in tags.attrs("meta") if a.get("http-equiv") == "Content-Security-Policy"]
@@ -377,7 +406,7 @@ def test_briefing_loads_nothing_from_outside(full_brief, ds):
 
 
 def test_briefing_has_lang_title_filters_kpis_as_of_and_link(full_brief, ds):
-    assert full_brief.startswith("<!DOCTYPE html>\n<html lang=\"fr\">")
+    assert full_brief.startswith('<!DOCTYPE html>\n<html lang="fr">')
     assert "<title>Canada–Mexico Action Plan</title>" in full_brief
     assert "Security · 9 of 51 initiatives" in full_brief
     assert "<dt>Initiatives in view</dt><dd>9</dd>" in full_brief
@@ -392,8 +421,16 @@ def test_briefing_escapes_all_data_text(ds):
     df.loc[0, "title"] = EVIL
     df.loc[1, "id"] = "<b>x</b>"
     df.loc[2, "title"] = '"><img src=x onerror=alert(2)>'
-    out = brief(df, title=EVIL, filters_text=EVIL, kpis=[(EVIL, "<i>1</i>")], as_of=EVIL,
-                generated=EVIL, source_note=EVIL, lang="en")
+    out = brief(
+        df,
+        title=EVIL,
+        filters_text=EVIL,
+        kpis=[(EVIL, "<i>1</i>")],
+        as_of=EVIL,
+        generated=EVIL,
+        source_note=EVIL,
+        lang="en",
+    )
     assert EVIL not in out and "<img" not in out and "<b>x</b>" not in out and "<i>1</i>" not in out
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in out
     assert "<title>&lt;script&gt;alert(1)&lt;/script&gt;</title>" in out
@@ -440,8 +477,10 @@ def test_hostile_title_sector_filters_and_source_are_shown_as_text(ds):
         df.loc[i, "title"] = df.loc[i, "sector"] = df.loc[2 + i, "source_url"] = p
     df.loc[4, "source_url"], df.loc[5, "source_url"] = bad_link, "javascript:alert(1)"
     filters = " · ".join(hostile)
-    pages = [brief(df, figs=[figures.hierarchy(df)], filters_text=filters, lang="en"),  # sectors in the treemap
-             brief(df[["id", "sector", "source_url"]], filters_text=filters, lang="en")]  # as a column
+    pages = [
+        brief(df, figs=[figures.hierarchy(df)], filters_text=filters, lang="en"),  # sectors in the treemap
+        brief(df[["id", "sector", "source_url"]], filters_text=filters, lang="en"),
+    ]  # as a column
     for out in pages:
         page = without_plotly_js(out)
         assert "plotly.js v" not in page
@@ -509,8 +548,7 @@ def test_briefing_renders_offline_in_a_browser(full_brief, browser, tmp_path):
     page.on("pageerror", lambda e: problems.append(str(e)))
     page.on("request", lambda r: requests.append(r.url))
     page.goto(path.as_uri())
-    page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot .main-svg').length >= 3",
-                           timeout=15_000)
+    page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot .main-svg').length >= 3", timeout=15_000)
     assert problems == []  # a CSP violation or a script error would show here
     assert requests == [path.as_uri()]
     ctx.close()

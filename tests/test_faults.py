@@ -4,6 +4,7 @@ The server is never restarted: the shared cache is keyed by the file's mtime and
 size, so a reload must show the new state, a clear message for a
 file that can't be used (never a traceback), and recover when the file is back.
 """
+
 from __future__ import annotations
 
 import os

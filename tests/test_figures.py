@@ -1,5 +1,6 @@
 """What the charts say: readable names, fixed colours, click ids, key dates,
 and a message instead of empty axes."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -9,9 +10,9 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from conftest import ROOT, csv_bytes
 from cmap_tracker import contract, dataset, figures, i18n, labels, loader, metrics, timeline
 from cmap_tracker.vocab import PILLARS, STATUSES, THEMES
+from conftest import ROOT, csv_bytes
 
 TODAY = date(2026, 5, 1)
 HEADER = "id,title,pillar,sector,status,start_date,source_url,end_date,milestone,themes"
@@ -85,6 +86,7 @@ def assert_empty_figure(fig):
 
 # ------------------------------------------------------------------ stacked status bars
 
+
 @pytest.mark.parametrize("builder,by", [(figures.status_by_pillar, "pillar"), (figures.status_by_sector, "sector")])
 def test_stacked_status_bars_are_named_coloured_and_clickable(df, builder, by):
     fig = builder(df)
@@ -116,8 +118,9 @@ def test_status_by_pillar_customdata_names_pillar_and_status(df):
     assert ("pillar", "security", "status", "completed") in cds
     assert ("pillar", "environment", "status", "ongoing") in cds
     # legend in vocabulary order
-    assert [tr.name for tr in fig.data] == [STATUSES[s].label for s in STATUSES.slugs
-                                            if s in set(df["status"].astype(str))]
+    assert [tr.name for tr in fig.data] == [
+        STATUSES[s].label for s in STATUSES.slugs if s in set(df["status"].astype(str))
+    ]
 
 
 def test_status_by_pillar_lists_pillars_in_plan_order_top_down(df):
@@ -135,11 +138,13 @@ def test_status_by_sector_puts_the_biggest_sector_on_top(df):
 
 # ------------------------------------------------------------------ completion, hierarchy, themes
 
+
 def test_completion_by_pillar(df):
     fig = figures.completion_by_pillar(df)
     (tr,) = fig.data
-    got = {cd[1]: (y, x, text, color) for cd, y, x, text, color in
-           zip(tr.customdata, tr.y, tr.x, tr.text, tr.marker.color)}
+    got = {
+        cd[1]: (y, x, text, color) for cd, y, x, text, color in zip(tr.customdata, tr.y, tr.x, tr.text, tr.marker.color)
+    }
     assert got["security"] == ("Security", pytest.approx(1 / 3), "1/3", figures.PILLAR_COLORS["security"])
     assert got["prosperity"][1:3] == (pytest.approx(1 / 3), "1/3")
     assert got["environment"][1:3] == (0, "0/1")
@@ -153,7 +158,7 @@ def test_hierarchy_is_a_consistent_tree(df):
     ids = list(tr.ids)
     assert len(ids) == len(set(ids))
     value = dict(zip(ids, tr.values))
-    for node, parent in zip(ids, tr.parents):
+    for _node, parent in zip(ids, tr.parents):
         if parent:
             assert parent in value
     for node in ids:  # branchvalues="total": a parent's value is the sum of its children
@@ -194,10 +199,11 @@ def test_theme_status_mix_only_selected_themes(ds, df):
 
 # ------------------------------------------------------------------ timeline
 
+
 def test_timeline_bars_are_labelled_and_coloured_by_status(gantt, df):
     for tr in bars(gantt):
         assert_readable(tr.name)
-        for k, cd in enumerate(tr.customdata):
+        for cd in tr.customdata:
             status = df.loc[df["id"] == cd[1], "status"].item()
             assert tr.name.startswith(STATUSES[status].label)
             assert tr.marker.color == figures.STATUS_COLORS[status]
@@ -260,8 +266,12 @@ def test_timeline_x_range_shows_the_whole_plan(gantt, df):
 
 def big_frame(n: int):
     """n rows over a few (pillar, sector) pairs; 'Governance' is used in two pillars."""
-    pairs = [("security", "Governance", "planned"), ("prosperity", "Governance", "completed"),
-             ("prosperity", "Trade", "in_progress"), ("environment", "Climate", "delayed")]
+    pairs = [
+        ("security", "Governance", "planned"),
+        ("prosperity", "Governance", "completed"),
+        ("prosperity", "Trade", "in_progress"),
+        ("environment", "Climate", "delayed"),
+    ]
     rows = []
     for i in range(n):
         p, s, st = pairs[i % len(pairs)]
@@ -308,20 +318,36 @@ def test_sector_bars_get_one_row_each(big_fig):
 
 # ------------------------------------------------------------------ empty input
 
-@pytest.mark.parametrize("build", [
-    lambda ds: figures.status_by_pillar(ds.frame.iloc[:0]),
-    lambda ds: figures.status_by_sector(ds.frame.iloc[:0]),
-    lambda ds: figures.completion_by_pillar(ds.frame.iloc[:0]),
-    lambda ds: figures.hierarchy(ds.frame.iloc[:0]),
-    lambda ds: timeline.timeline(ds.frame.iloc[:0], TODAY),
-    lambda ds: figures.theme_matrix(metrics.theme_pillar(ds.frame.iloc[:0], ds.themes)),
-    lambda ds: figures.theme_status_mix(ds.frame.iloc[:0], ds.themes, ["digital"]),
-    lambda ds: figures.theme_status_mix(ds.frame, ds.themes, []),
-    lambda ds: figures.theme_status_mix(ds.frame, ds.themes, ["health"]),
-    lambda ds: figures.status_flow(pd.DataFrame(columns=["id", "before", "after"])),
-    lambda ds: figures.burnup(pd.DataFrame(columns=["date", "pillar", "total", "completed"])),
-], ids=["status_by_pillar", "status_by_sector", "completion", "hierarchy", "timeline", "theme_matrix",
-        "theme_mix_no_rows", "theme_mix_no_selection", "theme_mix_no_match", "status_flow", "burnup"])
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda ds: figures.status_by_pillar(ds.frame.iloc[:0]),
+        lambda ds: figures.status_by_sector(ds.frame.iloc[:0]),
+        lambda ds: figures.completion_by_pillar(ds.frame.iloc[:0]),
+        lambda ds: figures.hierarchy(ds.frame.iloc[:0]),
+        lambda ds: timeline.timeline(ds.frame.iloc[:0], TODAY),
+        lambda ds: figures.theme_matrix(metrics.theme_pillar(ds.frame.iloc[:0], ds.themes)),
+        lambda ds: figures.theme_status_mix(ds.frame.iloc[:0], ds.themes, ["digital"]),
+        lambda ds: figures.theme_status_mix(ds.frame, ds.themes, []),
+        lambda ds: figures.theme_status_mix(ds.frame, ds.themes, ["health"]),
+        lambda ds: figures.status_flow(pd.DataFrame(columns=["id", "before", "after"])),
+        lambda ds: figures.burnup(pd.DataFrame(columns=["date", "pillar", "total", "completed"])),
+    ],
+    ids=[
+        "status_by_pillar",
+        "status_by_sector",
+        "completion",
+        "hierarchy",
+        "timeline",
+        "theme_matrix",
+        "theme_mix_no_rows",
+        "theme_mix_no_selection",
+        "theme_mix_no_match",
+        "status_flow",
+        "burnup",
+    ],
+)
 def test_empty_input_gives_a_message_not_empty_axes(ds, build):
     assert_empty_figure(build(ds))
 
@@ -333,33 +359,50 @@ def test_empty_message_default_text(df):
 
 # ------------------------------------------------------------------ snapshot charts
 
+
 def test_status_flow_nodes_are_labelled_and_coloured():
-    flow = pd.DataFrame({"id": ["A", "B", "C"], "before": ["planned", "planned", "in_progress"],
-                         "after": ["in_progress", "completed", "completed"]})
+    flow = pd.DataFrame(
+        {
+            "id": ["A", "B", "C"],
+            "before": ["planned", "planned", "in_progress"],
+            "after": ["in_progress", "completed", "completed"],
+        }
+    )
     (tr,) = figures.status_flow(flow).data
     labels = list(tr.node.label)
     assert labels == ["In progress (before)", "Planned (before)", "Completed (after)", "In progress (after)"]
-    assert list(tr.node.color) == [figures.STATUS_COLORS[s] for s in
-                                   ("in_progress", "planned", "completed", "in_progress")]
+    assert list(tr.node.color) == [
+        figures.STATUS_COLORS[s] for s in ("in_progress", "planned", "completed", "in_progress")
+    ]
     links = {(labels[s], labels[t]): v for s, t, v in zip(tr.link.source, tr.link.target, tr.link.value)}
-    assert links == {("Planned (before)", "In progress (after)"): 1, ("Planned (before)", "Completed (after)"): 1,
-                     ("In progress (before)", "Completed (after)"): 1}
+    assert links == {
+        ("Planned (before)", "In progress (after)"): 1,
+        ("Planned (before)", "Completed (after)"): 1,
+        ("In progress (before)", "Completed (after)"): 1,
+    }
 
 
 def test_burnup_names_pillars_and_marks_plan_end():
-    table = pd.DataFrame({"date": pd.to_datetime(["2026-01-01", "2026-01-01", "2026-06-01", "2026-06-01"]),
-                          "pillar": ["prosperity", "security"] * 2, "total": [3, 2, 4, 2],
-                          "completed": [0, 1, 2, 1]})
+    table = pd.DataFrame(
+        {
+            "date": pd.to_datetime(["2026-01-01", "2026-01-01", "2026-06-01", "2026-06-01"]),
+            "pillar": ["prosperity", "security"] * 2,
+            "total": [3, 2, 4, 2],
+            "completed": [0, 1, 2, 1],
+        }
+    )
     fig = figures.burnup(table)
     names = [tr.name for tr in fig.data]
     assert names == ["Prosperity: total", "Prosperity: completed", "Security: total", "Security: completed"]
     assert list(fig.data[1].y) == [0, 2]
     assert fig.data[2].line.color == figures.PILLAR_COLORS["security"]
-    assert any(a.text == "Plan ends" and pd.Timestamp(a.x) == pd.Timestamp(contract.PLAN_END)
-               for a in fig.layout.annotations)
+    assert any(
+        a.text == "Plan ends" and pd.Timestamp(a.x) == pd.Timestamp(contract.PLAN_END) for a in fig.layout.annotations
+    )
 
 
 # ------------------------------------------------------------------ alt text
+
 
 def test_figure_alt_mentions_each_pillar_and_its_counts(df):
     text = figures.figure_alt(metrics.counts(df, "pillar"), "pillar", labels.pillar)
@@ -372,8 +415,10 @@ def test_figure_alt_mentions_each_pillar_and_its_counts(df):
 
 
 def test_figure_alt_of_nothing(df):
-    assert figures.figure_alt(metrics.counts(df.iloc[:0], "pillar"), "pillar", labels.pillar) == \
-        "No initiatives match these filters."
+    assert (
+        figures.figure_alt(metrics.counts(df.iloc[:0], "pillar"), "pillar", labels.pillar)
+        == "No initiatives match these filters."
+    )
 
 
 def test_figure_alt_singular(df):
@@ -383,6 +428,7 @@ def test_figure_alt_singular(df):
 
 
 # ------------------------------------------------------------------ translation
+
 
 def test_french_status_names_in_traces(df):
     if not i18n.po_path("fr").exists():
@@ -399,6 +445,7 @@ def test_french_status_names_in_traces(df):
 
 
 # ------------------------------------------------------------------ validation
+
 
 def _json_of(fig: go.Figure):
     """The figure as plotly.js receives it, with Plotly's binary arrays decoded and
@@ -442,12 +489,16 @@ def _every_figure(language: str) -> dict[str, go.Figure]:
     big = pd.concat([df] * (figures.GANTT_MAX_BARS // len(df) + 1), ignore_index=True)
     security = Filters(pillar=("security",)).apply(full)
     return {
-        "status_by_pillar": figures.status_by_pillar(df), "status_by_sector": figures.status_by_sector(df),
-        "completion_by_pillar": figures.completion_by_pillar(security), "hierarchy": figures.hierarchy(df),
-        "timeline": timeline.timeline(df, TODAY), "timeline_by_sector": timeline.timeline(big, TODAY),
+        "status_by_pillar": figures.status_by_pillar(df),
+        "status_by_sector": figures.status_by_sector(df),
+        "completion_by_pillar": figures.completion_by_pillar(security),
+        "hierarchy": figures.hierarchy(df),
+        "timeline": timeline.timeline(df, TODAY),
+        "timeline_by_sector": timeline.timeline(big, TODAY),
         "theme_matrix": figures.theme_matrix(metrics.theme_pillar(df, full.themes)),
         "theme_status_mix": figures.theme_status_mix(df, full.themes, ["ip", "energy", "security"]),
-        "status_flow": figures.status_flow(d.status_flow), "burnup": figures.burnup(snapshots.burnup(snaps)),
+        "status_flow": figures.status_flow(d.status_flow),
+        "burnup": figures.burnup(snapshots.burnup(snaps)),
         "empty": figures.status_by_pillar(df.iloc[:0]),
     }
 

@@ -4,6 +4,7 @@ The template is rebuilt from the code for every run (never read from disk), so
 a string wrapped in ``_()`` but not yet translated fails here and in
 ``scripts/extract_messages.py --check``.
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -55,8 +56,11 @@ def test_the_template_holds_wrapped_declared_and_loader_ids(ids):
     # wrapped with _(), including inside f-strings (Babel misses those on Python < 3.12)
     assert {"Reset filters", "Dates", "Last updated", "{shown} of {total} initiatives"} <= have
     # the briefing's label("...") helper (babel.cfg keyword), also inside an f-string
-    assert {"Key figures", "Generated",
-            "Showing the first {shown} of {total} initiatives; download the CSV for all of them."} <= have
+    assert {
+        "Key figures",
+        "Generated",
+        "Showing the first {shown} of {total} initiatives; download the CSV for all of them.",
+    } <= have
     # declared as data with N_() and translated where used
     assert {t.label for v in (vocab.PILLARS, vocab.STATUSES, vocab.THEMES, vocab.CONFIDENCE) for t in v.terms} <= have
     assert {t.definition for t in vocab.STATUSES.terms} | {t.evidence for t in vocab.STATUSES.terms} <= have
@@ -65,16 +69,21 @@ def test_the_template_holds_wrapped_declared_and_loader_ids(ids):
     # the sector names of the bundled data
     assert {"Drugs and arms", "Ports and transport"} <= have
     # the loader's reasons: Issue(), self.flag() and LoadError() arguments picked by babel.cfg keyword specs
-    assert {"The file is empty.", "Duplicate id: it is already used on line {first}.",
-            "'{value}' is not a known {name}. Use one of: {allowed}."} <= have
+    assert {
+        "The file is empty.",
+        "Duplicate id: it is already used on line {first}.",
+        "'{value}' is not a known {name}. Use one of: {allowed}.",
+    } <= have
 
 
 def test_every_reason_the_loader_gives_is_in_the_template(ids):
-    bad = (b"id,title,pillar,sector,status,start_date,source_url,end_date,milestone,confidence,last_updated\n"
-           b"A-1,t,nowhere,s,done,2025-13-01,ftp://x,,maybe,rumour,yesterday\n"
-           b"A-1,t,security,s,,2025,https://a.ca,2024-01-01,,,\n"
-           b"bad id!,t,security,s,planned,2025-01-01,,,,,\n"
-           b",,,,,,,,,,\n")
+    bad = (
+        b"id,title,pillar,sector,status,start_date,source_url,end_date,milestone,confidence,last_updated\n"
+        b"A-1,t,nowhere,s,done,2025-13-01,ftp://x,,maybe,rumour,yesterday\n"
+        b"A-1,t,security,s,,2025,https://a.ca,2024-01-01,,,\n"
+        b"bad id!,t,security,s,planned,2025-01-01,,,,,\n"
+        b",,,,,,,,,,\n"
+    )
     result = loader.load(bad, name="bad.csv")
     reasons = {i.reason for i in result.issues} | {n.reason for n in result.notes}
     for data in (b"", b"\x00\x01binary", b"id,id\n1,2\n", b"id,title\n", b"a;b\nc;d\n"):
@@ -122,6 +131,7 @@ def test_brace_placeholders_are_not_flagged_as_percent_format(template):
         assert not [f for f in flags if "python-format" in f], path
     # a stray % in a future string is not mistaken for %-formatting either
     from babel.messages.catalog import Catalog
+
     cat = Catalog()
     cat.add("Completed: 50% done by {date}")
     assert em.normalise_flags(cat)["Completed: 50% done by {date}"].flags == {"python-brace-format"}
@@ -137,8 +147,9 @@ def test_translated_pillar_and_status_labels_read_back_as_their_slugs(lang):
 
 
 def test_check_mode_passes():
-    proc = subprocess.run([sys.executable, str(SCRIPT), "--check"], cwd=ROOT, capture_output=True, text=True,
-                          timeout=120)
+    proc = subprocess.run(
+        [sys.executable, str(SCRIPT), "--check"], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
@@ -228,8 +239,10 @@ SIDEBAR = {  # widget kind -> English labels it must show
     "button": ["Reset filters"],
 }
 PLACEHOLDERS = ["All pillars", "All sectors", "All statuses", "All themes"]
-HINT = ("Text on screen that matches no translation: wrap it in _() and run scripts/extract_messages.py "
-        "(if it is data, not interface text, leave it out of this check).")
+HINT = (
+    "Text on screen that matches no translation: wrap it in _() and run scripts/extract_messages.py "
+    "(if it is data, not interface text, leave it out of this check)."
+)
 
 
 def _matchers(lang: str) -> list[re.Pattern]:
@@ -288,11 +301,17 @@ def test_pages_render_in_the_chosen_language(script, lang, matchers):
     assert status.options == [tr(t.label) for t in vocab.STATUSES.terms]
 
     # headings, captions, notices, metric and widget labels in the page body are translations
-    texts = [shown(e.value) for kind in ("header", "subheader", "caption", "info", "warning", "error", "success")
-             for e in getattr(at.main, kind)]
+    texts = [
+        shown(e.value)
+        for kind in ("header", "subheader", "caption", "info", "warning", "error", "success")
+        for e in getattr(at.main, kind)
+    ]
     texts += [m.label for m in at.main.metric] + [e.label for e in at.main.expander]
-    texts += [w.label for kind in ("selectbox", "multiselect", "button", "text_input", "date_input")
-              for w in getattr(at.main, kind)]
+    texts += [
+        w.label
+        for kind in ("selectbox", "multiselect", "button", "text_input", "date_input")
+        for w in getattr(at.main, kind)
+    ]
     for chart in at.get("plotly_chart"):
         texts.append(json.loads(chart.proto.spec)["layout"].get("title", {}).get("text", ""))
     assert _untranslated(texts, matchers[lang]) == [], f"{script} ({lang}). {HINT}"

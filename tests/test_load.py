@@ -5,6 +5,7 @@ websocket protocol (bench/load.py, the same driver bench/run.py uses), so the
 latency is the server's and the 2 cores are left to the server. Prints and
 saves (tests/artifacts/load.json) errors, rerun latency p50/p95 and server RSS.
 """
+
 from __future__ import annotations
 
 import json
@@ -35,9 +36,11 @@ def test_twenty_sessions_for_a_minute_without_errors():
         server.stop()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     (ARTIFACTS / "load.json").write_text(json.dumps(res, indent=1))
-    print(f"\nload: {res['sessions_opened']} sessions, {res['reruns']} reruns ({res['reruns_per_s']}/s), "
-          f"{res['errors']} errors, rerun p50 {res['p50_ms']} ms, p95 {res['p95_ms']} ms, "
-          f"server RSS {res['server_rss_mb_start']} -> peak {res['server_rss_mb_peak']} MB")
+    print(
+        f"\nload: {res['sessions_opened']} sessions, {res['reruns']} reruns ({res['reruns_per_s']}/s), "
+        f"{res['errors']} errors, rerun p50 {res['p50_ms']} ms, p95 {res['p95_ms']} ms, "
+        f"server RSS {res['server_rss_mb_start']} -> peak {res['server_rss_mb_peak']} MB"
+    )
     assert alive, "the server died under load"
     assert res["errors"] == 0, res["error_samples"]
     assert res["sessions_opened"] == CLIENTS

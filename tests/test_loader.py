@@ -1,21 +1,30 @@
 """The loader's report as a user reads it: every bad row named by its CSV line
 (header = line 1), its column and why; every file-level problem as a clear
 message instead of a crash."""
+
 from __future__ import annotations
 
 import pandas as pd
 import pytest
 
-from conftest import HEADER, ROOT, csv_bytes
 from cmap_tracker import contract, loader, report, themes
+from conftest import HEADER, ROOT, csv_bytes
 
 URL = "https://example.org/source"
 
 
 def good(i: str = "A-1", **over: str) -> str:
     """A valid row for HEADER with some cells replaced."""
-    cells = {"id": i, "title": "Title", "pillar": "security", "sector": "Policing",
-             "status": "planned", "start_date": "2026-01-15", "source_url": URL, **over}
+    cells = {
+        "id": i,
+        "title": "Title",
+        "pillar": "security",
+        "sector": "Policing",
+        "status": "planned",
+        "start_date": "2026-01-15",
+        "source_url": URL,
+        **over,
+    }
     return ",".join(cells[c] for c in HEADER.split(","))
 
 
@@ -80,8 +89,7 @@ def test_id_with_safe_characters_is_kept(id_cases):
 
 
 def test_duplicate_ids_every_later_copy_names_the_first_line():
-    r = load(csv_bytes(good("A-1"), good("B-1"), good("A-1", title="Again"), good("B-2"),
-                       good("A-1", title="Third")))
+    r = load(csv_bytes(good("A-1"), good("B-1"), good("A-1", title="Again"), good("B-2"), good("A-1", title="Third")))
     assert "already used on line 2" in only_rejection(r, 4, "id")
     assert "already used on line 2" in only_rejection(r, 6, "id")
     assert not issues_at(r, 2)
@@ -102,8 +110,14 @@ def test_unknown_status_is_rejected_with_allowed_values():
     assert "'stalled' is not a known status" in text and "in_progress" in text
 
 
-BAD_DATES = [("start_date", "2026-02-30"), ("start_date", "next year"), ("start_date", "15/01/2026"),
-             ("start_date", "2026-13"), ("end_date", "2027-02-29"), ("end_date", "soon")]
+BAD_DATES = [
+    ("start_date", "2026-02-30"),
+    ("start_date", "next year"),
+    ("start_date", "15/01/2026"),
+    ("start_date", "2026-13"),
+    ("end_date", "2027-02-29"),
+    ("end_date", "soon"),
+]
 
 
 @pytest.fixture(scope="module")
@@ -143,8 +157,15 @@ def test_end_before_start_is_rejected():
     assert kept_ids(r) == ["A-2"]  # same-day start and end is fine
 
 
-BAD_URLS = ["javascript:alert(1)", '"data:text/html,<script>alert(1)</script>"', "ftp://example.org/file.csv",
-            "www.example.org", "https://", "JAVASCRIPT://example.org/%0aalert(1)", "mailto:a@example.org"]
+BAD_URLS = [
+    "javascript:alert(1)",
+    '"data:text/html,<script>alert(1)</script>"',
+    "ftp://example.org/file.csv",
+    "www.example.org",
+    "https://",
+    "JAVASCRIPT://example.org/%0aalert(1)",
+    "mailto:a@example.org",
+]
 GOOD_URLS = ["http://example.org", "https://www.canada.ca/en/news.html?x=1#y", "HTTPS://EXAMPLE.ORG/A"]
 
 
@@ -195,9 +216,13 @@ def test_short_row_is_padded_and_reports_missing_values():
 
 
 def test_quoted_newlines_shift_later_line_numbers():
-    r = load(csv_bytes(good("A-1", title='"Two\nline title"'),
-                       good("A-2", title='"Three\nline\ntitle"'),
-                       good("A-3", pillar="bogus")))
+    r = load(
+        csv_bytes(
+            good("A-1", title='"Two\nline title"'),
+            good("A-2", title='"Three\nline\ntitle"'),
+            good("A-3", pillar="bogus"),
+        )
+    )
     # header 1; A-1 spans 2-3; A-2 spans 4-6; A-3 is on line 7
     assert "not a known pillar" in only_rejection(r, 7, "pillar")
     assert r.frame["line"].tolist() == [2, 4]
@@ -243,8 +268,15 @@ def test_plain_utf8_has_no_encoding_note():
 @pytest.mark.parametrize("sep,named", [(";", "';'"), ("\t", "tab")])
 def test_other_delimiters_are_detected_and_noted(sep, named):
     rows = [good("A-1", title="Trade, energy and more"), good("A-2", pillar="bogus")]
-    text = "\n".join([HEADER.replace(",", sep), *[r.replace(",", sep).replace(f"Trade{sep} energy", "Trade, energy")
-                                                  for r in rows]]) + "\n"
+    text = (
+        "\n".join(
+            [
+                HEADER.replace(",", sep),
+                *[r.replace(",", sep).replace(f"Trade{sep} energy", "Trade, energy") for r in rows],
+            ]
+        )
+        + "\n"
+    )
     r = load(text.encode())
     assert r.frame["title"].tolist() == ["Trade, energy and more"]
     only_rejection(r, 3, "pillar")
@@ -256,8 +288,13 @@ def test_whitespace_around_values_and_header_names_is_ignored():
     r = load(csv_bytes("  A-1 ,  Title  , security ,Policing ,  done , 2026-01-15 ,  " + URL + "  ", header=header))
     assert r.ok and not r.issues
     row = r.frame.iloc[0]
-    assert (row["id"], row["title"], row["pillar"], row["status"], row["source_url"]) == \
-        ("A-1", "Title", "security", "completed", URL)
+    assert (row["id"], row["title"], row["pillar"], row["status"], row["source_url"]) == (
+        "A-1",
+        "Title",
+        "security",
+        "completed",
+        URL,
+    )
     assert row["start_date"] == pd.Timestamp("2026-01-15")
 
 
@@ -268,13 +305,23 @@ def test_extra_columns_are_kept():
     assert r.frame["reviewed"].tolist() == ["yes"]
 
 
-MILESTONE_WORDS = [("true", True), ("YES", True), ("x", True), ("oui", True), ("1", True),
-                   ("", False), ("no", False), ("faux", False), ("FALSE", False)]
+MILESTONE_WORDS = [
+    ("true", True),
+    ("YES", True),
+    ("x", True),
+    ("oui", True),
+    ("1", True),
+    ("", False),
+    ("no", False),
+    ("faux", False),
+    ("FALSE", False),
+]
 
 
 def test_milestone_words():
-    r = load(csv_bytes(*[good(f"M-{k}") + "," + w for k, (w, _) in enumerate(MILESTONE_WORDS)],
-                       header=HEADER + ",milestone"))
+    r = load(
+        csv_bytes(*[good(f"M-{k}") + "," + w for k, (w, _) in enumerate(MILESTONE_WORDS)], header=HEADER + ",milestone")
+    )
     assert r.frame["milestone"].tolist() == [v for _, v in MILESTONE_WORDS]
     assert not r.issues
 
@@ -346,6 +393,7 @@ def test_many_broken_quotes_load_in_linear_time(monkeypatch):
             for line in source:
                 fed[0] += len(line)
                 yield line
+
         return real_reader(counted(), *args, **kwargs)
 
     monkeypatch.setattr(loader.csv, "reader", counting_reader)
@@ -366,6 +414,7 @@ def test_row_outcome_does_not_depend_on_an_unrelated_blank_line():
 
 
 # ------------------------------------------------------------------ file-level errors
+
 
 def fatal_text(result) -> str:
     assert result.fatal is not None
@@ -458,10 +507,10 @@ def test_issues_frame_is_sorted_by_line():
 
 # ------------------------------------------------------------------ theme index
 
+
 def test_theme_index_has_one_row_per_theme():
     header = HEADER + ",themes"
-    r = load(csv_bytes(good("A-1") + ",ip;energy;security", good("A-2") + ",", good("A-3") + ",Energy",
-                       header=header))
+    r = load(csv_bytes(good("A-1") + ",ip;energy;security", good("A-2") + ",", good("A-3") + ",Energy", header=header))
     idx = themes.theme_index(r.frame)
     pairs = sorted((r.frame["id"].iat[row], theme) for row, theme in zip(idx["row"], idx["theme"]))
     assert pairs == [("A-1", "energy"), ("A-1", "ip"), ("A-1", "security"), ("A-3", "energy")]

@@ -1,5 +1,6 @@
 """Hostile or broken files: the loader answers each with a report or one clear
 message, in bounded time and memory, never with a traceback."""
+
 from __future__ import annotations
 
 import csv
@@ -14,15 +15,23 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
-from conftest import HEADER, ROOT, csv_bytes, shown
 from cmap_tracker import contract, csv_careful, loader, report, sources, spreadsheet
+from conftest import HEADER, ROOT, csv_bytes, shown
 
 URL = "https://example.org/source"
 
 
 def good(i: str = "A-1", **over: str) -> str:
-    cells = {"id": i, "title": "Title", "pillar": "security", "sector": "Policing",
-             "status": "planned", "start_date": "2026-01-15", "source_url": URL, **over}
+    cells = {
+        "id": i,
+        "title": "Title",
+        "pillar": "security",
+        "sector": "Policing",
+        "status": "planned",
+        "start_date": "2026-01-15",
+        "source_url": URL,
+        **over,
+    }
     return ",".join(cells[c] for c in HEADER.split(","))
 
 
@@ -105,7 +114,7 @@ def many_bad():
     rows = [good(f"P-{k}", pillar=f"bogus{k}") + "," for k in range(2500)]
     rows += [good(f"D-{k}") + f",someday{k}" for k in range(1200)]
     rows += [good(f"G-{k}") + ",2026-01-01" for k in range(3)]
-    rows[7] = good("P-7", pillar="=HYPERLINK(\"http://x\")") + ","
+    rows[7] = good("P-7", pillar='=HYPERLINK("http://x")') + ","
     return load(csv_bytes(*rows, header=header))
 
 
@@ -149,14 +158,17 @@ def test_the_full_list_as_csv_is_spreadsheet_safe(many_bad):
     assert rows[0] == ["Line", "Column", "Value", "Outcome", "Reason"]
     assert len(rows) == 1 + 3700
     formula = [row for row in rows[1:] if row[0] == "9"]
-    assert formula[0][2] == "'=HYPERLINK(\"http://x\")"
+    assert formula[0][2] == '\'=HYPERLINK("http://x")'
     assert not any(cell[:1] in ("=", "+", "-", "@") for row in rows for cell in row)
 
 
 def test_the_full_list_is_translated():
     r = load(csv_bytes(good("A-1", pillar="bogus")))
-    french = {"Line": "Ligne", "Rejected": "Rejetée",
-              "'{value}' is not a known {name}. Use one of: {allowed}.": "« {value} » : {name} inconnu ({allowed})."}
+    french = {
+        "Line": "Ligne",
+        "Rejected": "Rejetée",
+        "'{value}' is not a known {name}. Use one of: {allowed}.": "« {value} » : {name} inconnu ({allowed}).",
+    }
     data = spreadsheet.issues_csv(r, lambda s: french.get(s, s)).decode("utf-8-sig")
     assert data.startswith('"Ligne","Column","Value","Outcome","Reason"')
     assert '"Rejetée","« bogus » : pillar inconnu (' in data
@@ -193,8 +205,13 @@ print(json.dumps({{
 
 def measure(body: str, **kwargs) -> dict:
     """``load(header + eval(body), **kwargs)`` in a fresh process: CPU seconds, peak RSS growth, outcome."""
-    out = subprocess.run([sys.executable, "-c", MEASURE.format(root=str(ROOT), body=body, kwargs=kwargs)],
-                         capture_output=True, text=True, timeout=300, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", MEASURE.format(root=str(ROOT), body=body, kwargs=kwargs)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
     return json.loads(out.stdout)
 
 
@@ -254,7 +271,7 @@ def physical_line_of(text: str, offsets: list[int]) -> list[int]:
             at += 1
         if ch == '"':
             quoted = not quoted
-        elif ch == "\n" or (ch == "\r" and text[i + 1: i + 2] != "\n" and not quoted):
+        elif ch == "\n" or (ch == "\r" and text[i + 1 : i + 2] != "\n" and not quoted):
             line += 1
     for o in want[at:]:
         out[o] = line
@@ -286,8 +303,13 @@ def test_a_lone_cr_inside_a_quoted_value_in_a_crlf_file_is_not_a_line_break():
 
 @pytest.mark.parametrize("end", ["\n", "\r\n", "\r"], ids=["LF", "CRLF", "CR"])
 def test_line_numbers_with_quoted_breaks_and_blank_lines(end):
-    records = [("Plain", end, 0), (quoted("two\nlines"), end, 0), (quoted("cr\rinside"), end, 2),
-               (quoted("crlf\r\ninside"), end, 0), ("Last", end, 1)]
+    records = [
+        ("Plain", end, 0),
+        (quoted("two\nlines"), end, 0),
+        (quoted("cr\rinside"), end, 2),
+        (quoted("crlf\r\ninside"), end, 0),
+        ("Last", end, 1),
+    ]
     data, expected = build(records, end)
     r = load(data)
     assert r.ok and r.frame["line"].tolist() == expected
@@ -303,9 +325,12 @@ TITLE = st.text(alphabet=st.sampled_from('ab ,"\r\n\té'), min_size=0, max_size=
 
 
 @settings(max_examples=150, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
-@given(records=st.lists(st.tuples(TITLE, st.sampled_from(["\n", "\r\n", "\r"]), st.integers(0, 2)),
-                        min_size=1, max_size=8),
-       header_end=st.sampled_from(["\n", "\r\n", "\r"]))
+@given(
+    records=st.lists(
+        st.tuples(TITLE, st.sampled_from(["\n", "\r\n", "\r"]), st.integers(0, 2)), min_size=1, max_size=8
+    ),
+    header_end=st.sampled_from(["\n", "\r\n", "\r"]),
+)
 def test_reported_lines_are_the_physical_lines(records, header_end):
     # every title is quoted when it holds a quote, a delimiter or a line break, as a CSV writer does
     cells = [("T" + t, end, blanks) for t, end, blanks in records]
@@ -362,8 +387,9 @@ def test_the_data_page_counts_every_reason_and_offers_the_full_list(monkeypatch,
     details, counts = at.dataframe[0].value, at.dataframe[1].value
     assert len(details) == report.DETAIL_ROWS
     assert counts[["Column", "Rows"]].values.tolist() == [["pillar", 1200]]
-    assert any("first 1,000 rows of each reason" in shown(c.value) and "all 1,200 issues" in shown(c.value)
-               for c in at.caption)
+    assert any(
+        "first 1,000 rows of each reason" in shown(c.value) and "all 1,200 issues" in shown(c.value) for c in at.caption
+    )
     (button,) = at.get("download_button")
     assert button.proto.label == "Download every rejected or corrected row (CSV)"
     assert button.proto.deferred_file_id and not button.proto.url  # built when clicked, not on every run

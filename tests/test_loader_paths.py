@@ -3,6 +3,7 @@ pandas on the decoded text (``csv_careful.read``), and the csv module
 (``csv_careful.read_text``). Whichever reads a file, the result must be the same:
 the fast ones only decline (and hand over) when they cannot be sure. These tests
 pin that down, and the shortcuts the checks take (strip only where needed)."""
+
 from __future__ import annotations
 
 import csv
@@ -16,17 +17,30 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import HEADER, csv_bytes
 from cmap_tracker import arrow_text, csv_careful, csv_fast, loader, report, sources, themes
+from conftest import HEADER, csv_bytes
 
 URL = "https://example.org/source"
 FULL_HEADER = HEADER + ",end_date,milestone,themes,confidence,last_updated,notes"
 
 
 def row(i: str, **over: str) -> str:
-    cells = {"id": i, "title": "Title", "pillar": "security", "sector": "Policing", "status": "planned",
-             "start_date": "2026-01-15", "source_url": URL, "end_date": "", "milestone": "", "themes": "ip",
-             "confidence": "official", "last_updated": "2026-02-01", "notes": "n", **over}
+    cells = {
+        "id": i,
+        "title": "Title",
+        "pillar": "security",
+        "sector": "Policing",
+        "status": "planned",
+        "start_date": "2026-01-15",
+        "source_url": URL,
+        "end_date": "",
+        "milestone": "",
+        "themes": "ip",
+        "confidence": "official",
+        "last_updated": "2026-02-01",
+        "notes": "n",
+        **over,
+    }
     return ",".join(cells[c] for c in FULL_HEADER.split(","))
 
 
@@ -118,20 +132,35 @@ def test_fast_reader_result_is_what_the_user_expects():
     assert [(i.line, dict(i.params)["first"]) for i in dup] == [(6, 2)]
 
 
-@pytest.mark.parametrize("data", [
-    csv_bytes(row("A-1"), row("A-2"), header=FULL_HEADER).replace(b"\n", b"\r"),  # old Mac line breaks
-    csv_bytes(row("A-1", title='"a\rb"'), row("A-2"), header=FULL_HEADER),  # a CR inside a quoted value
-    csv_bytes(row("A-1"), "", row("A-2"), header=FULL_HEADER),  # a blank line
-    csv_bytes(row("A-1"), row("A-2"), "", "", header=FULL_HEADER),  # trailing blank lines
-    csv_bytes(row("A-1", title='"two\nlines"'), row("A-2"), header=FULL_HEADER),  # a quoted line break
-    csv_bytes(row("A-1") + ",extra,cells", row("A-2"), header=FULL_HEADER),  # a ragged row
-    csv_bytes(row("A-1", title="caf\xe9"), header=FULL_HEADER).replace(b"\xc3\xa9", b"\xe9"),  # Windows-1252
-    b"\xef\xbb\xbf" + csv_bytes(row("A-1", title="caf\xff"), header=FULL_HEADER).replace(b"\xc3\xbf", b"\xff"),
-    csv_bytes(row("A-1"), header=FULL_HEADER + ","),  # an unnamed column
-    csv_bytes(row("A-1") + ",x", header=FULL_HEADER + ",Title"),  # a repeated column
-    b"id,title\x00" + csv_bytes(row("A-1"), header=FULL_HEADER),  # binary
-], ids=["lone CR", "CR in a value", "blank line", "trailing blank lines", "quoted newline", "ragged",
-        "cp1252", "BOM with invalid UTF-8", "unnamed column", "repeated column", "NUL byte"])
+@pytest.mark.parametrize(
+    "data",
+    [
+        csv_bytes(row("A-1"), row("A-2"), header=FULL_HEADER).replace(b"\n", b"\r"),  # old Mac line breaks
+        csv_bytes(row("A-1", title='"a\rb"'), row("A-2"), header=FULL_HEADER),  # a CR inside a quoted value
+        csv_bytes(row("A-1"), "", row("A-2"), header=FULL_HEADER),  # a blank line
+        csv_bytes(row("A-1"), row("A-2"), "", "", header=FULL_HEADER),  # trailing blank lines
+        csv_bytes(row("A-1", title='"two\nlines"'), row("A-2"), header=FULL_HEADER),  # a quoted line break
+        csv_bytes(row("A-1") + ",extra,cells", row("A-2"), header=FULL_HEADER),  # a ragged row
+        csv_bytes(row("A-1", title="caf\xe9"), header=FULL_HEADER).replace(b"\xc3\xa9", b"\xe9"),  # Windows-1252
+        b"\xef\xbb\xbf" + csv_bytes(row("A-1", title="caf\xff"), header=FULL_HEADER).replace(b"\xc3\xbf", b"\xff"),
+        csv_bytes(row("A-1"), header=FULL_HEADER + ","),  # an unnamed column
+        csv_bytes(row("A-1") + ",x", header=FULL_HEADER + ",Title"),  # a repeated column
+        b"id,title\x00" + csv_bytes(row("A-1"), header=FULL_HEADER),  # binary
+    ],
+    ids=[
+        "lone CR",
+        "CR in a value",
+        "blank line",
+        "trailing blank lines",
+        "quoted newline",
+        "ragged",
+        "cp1252",
+        "BOM with invalid UTF-8",
+        "unnamed column",
+        "repeated column",
+        "NUL byte",
+    ],
+)
 def test_fast_reader_declines_what_it_cannot_be_sure_of(data, tmp_path):
     assert csv_fast.read(pa.py_buffer(data)) is None
     path = tmp_path / "x.csv"
@@ -153,8 +182,12 @@ def test_a_local_file_is_streamed_from_disk_by_the_fast_reader(name, tmp_path):
 def test_line_breaks_are_counted_across_pieces(tmp_path):
     """A CRLF split between two pieces of the file is one line break; a lone CR is not."""
     fill = b"a" * (sources.SCAN - 1)  # the next byte ends the first piece
-    for data, expected in ((fill + b"\r\nhij\r\n", (2, True)), (fill + b"\rxhij\n", None),
-                           (b"abc\r\nde", (1, False)), (fill + b"\r", None)):
+    for data, expected in (
+        (fill + b"\r\nhij\r\n", (2, True)),
+        (fill + b"\rxhij\n", None),
+        (b"abc\r\nde", (1, False)),
+        (fill + b"\r", None),
+    ):
         path = tmp_path / "x.csv"
         path.write_bytes(data)
         assert sources.line_breaks(path) == expected, data[-12:]
@@ -186,12 +219,17 @@ def test_strip_trims_every_character_arrow_trims():
 
 
 @settings(max_examples=200, deadline=None, database=None)
-@given(st.lists(st.text(alphabet=st.sampled_from(" \t\x0b\x1c\x85\u00a0\u2003\u3000\u200b\ufeffaé;-中🙂"), max_size=6),
-                max_size=20), st.integers(1, 4))
+@given(
+    st.lists(
+        st.text(alphabet=st.sampled_from(" \t\x0b\x1c\x85\u00a0\u2003\u3000\u200b\ufeffaé;-中🙂"), max_size=6),
+        max_size=20,
+    ),
+    st.integers(1, 4),
+)
 def test_strip_is_skipped_only_when_it_would_change_nothing(values, pieces):
     arr = pa.array(values, pa.large_string())
     step = max(1, len(values) // pieces)
-    col = pa.chunked_array([arr[k:k + step] for k in range(0, len(values), step)] or [arr], type=pa.large_string())
+    col = pa.chunked_array([arr[k : k + step] for k in range(0, len(values), step)] or [arr], type=pa.large_string())
     out = arrow_text.strip(col)
     assert out.to_pylist() == pc.utf8_trim_whitespace(col).to_pylist()
     assert out.to_pylist() == pd.Series(values, dtype="str").str.strip().tolist()
@@ -214,24 +252,53 @@ def test_duplicate_ids_are_the_ones_pandas_finds(values):
 # ------------------------------------------------------------ any well-formed file
 
 
-TRICKY = ',;"\t \'=+-.éÉñ€—“\u00a0\u2003\u200b\ufeff\u0301🙂中ßﬁ' + "aAzZ09"
+TRICKY = ",;\"\t '=+-.éÉñ€—“\u00a0\u2003\u200b\ufeff\u0301🙂中ßﬁ" + "aAzZ09"
 cell = st.one_of(
-    st.sampled_from(["", "A-1", "A-1", "B-2", " security ", "Sécurité", "done", "bogus", "2026-01-15", "2026-02-30",
-                     " 2026-03", "2027", "https://example.org/x", "true", "Sí ", "ip;energy", "Clean Tech", "official"]),
-    st.text(alphabet=st.sampled_from(TRICKY), max_size=8))
+    st.sampled_from(
+        [
+            "",
+            "A-1",
+            "A-1",
+            "B-2",
+            " security ",
+            "Sécurité",
+            "done",
+            "bogus",
+            "2026-01-15",
+            "2026-02-30",
+            " 2026-03",
+            "2027",
+            "https://example.org/x",
+            "true",
+            "Sí ",
+            "ip;energy",
+            "Clean Tech",
+            "official",
+        ]
+    ),
+    st.text(alphabet=st.sampled_from(TRICKY), max_size=8),
+)
 
 
-@settings(max_examples=40, deadline=None, database=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-@given(rows=st.lists(st.lists(cell, min_size=13, max_size=13), min_size=1, max_size=8),
-       sep=st.sampled_from([",", ";", "\t"]), newline=st.sampled_from(["\n", "\r\n"]),
-       bom=st.booleans(), final=st.booleans())
+@settings(
+    max_examples=40,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(
+    rows=st.lists(st.lists(cell, min_size=13, max_size=13), min_size=1, max_size=8),
+    sep=st.sampled_from([",", ";", "\t"]),
+    newline=st.sampled_from(["\n", "\r\n"]),
+    bom=st.booleans(),
+    final=st.booleans(),
+)
 def test_any_well_formed_file_reads_the_same_every_way(rows, sep, newline, bom, final):
     buf = io.StringIO()
     w = csv.writer(buf, delimiter=sep, lineterminator=newline)
     w.writerow(FULL_HEADER.split(","))
     w.writerows(rows)
-    text = buf.getvalue() if final else buf.getvalue()[:-len(newline)]
+    text = buf.getvalue() if final else buf.getvalue()[: -len(newline)]
     data = (b"\xef\xbb\xbf" if bom else b"") + text.encode("utf-8")
     assert_same(loader.load(data), loader.load(data + newline.encode() * 2))  # a blank line: the careful reader
 
@@ -262,6 +329,7 @@ def test_a_file_changed_while_it_is_read_is_read_again_whole(tmp_path, monkeypat
     def rewrite_after_the_head(line, sep):  # between the first look and the parse
         path.write_bytes(variants()["sorted unique ids"])
         return real(line, sep)
+
     monkeypatch.setattr(csv_fast, "header_names", rewrite_after_the_head)
     assert csv_fast.read(path) is None
     monkeypatch.undo()

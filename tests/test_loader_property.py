@@ -1,5 +1,6 @@
 """Whatever bytes a user uploads, the loader answers with a report, never a
 traceback, and the report accounts for every row it saw."""
+
 from __future__ import annotations
 
 import csv
@@ -8,19 +9,38 @@ import io
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import HEADER
 from cmap_tracker import loader, report
 from cmap_tracker.vocab import PILLARS, STATUSES
+from conftest import HEADER
 
 # Characters that stress CSV parsing and text folding. (An explicit alphabet,
 # so hypothesis needs no unicode tables on disk.)
-TRICKY = ',;"\t\n\r \'=+-@|\\/:.éÉñçü€—“”\u00a0\u200b\ufeff\u0301🙂中ßﬁ' + "aAzZ09"
+TRICKY = ",;\"\t\n\r '=+-@|\\/:.éÉñçü€—“”\u00a0\u200b\ufeff\u0301🙂中ßﬁ" + "aAzZ09"
 cell_text = st.text(alphabet=st.sampled_from(TRICKY), max_size=12)
-plausible = st.sampled_from([
-    "", "A-1", "A-1", "B-2", "security", "Sécurité", "prosperidad", "done", "en curso", "bogus",
-    "2026-01-15", "2026-02-30", "2026-03", "2027", "next year", "https://example.org/x",
-    "javascript:alert(1)", "true", "ip;energy", "Clean Tech",
-])
+plausible = st.sampled_from(
+    [
+        "",
+        "A-1",
+        "A-1",
+        "B-2",
+        "security",
+        "Sécurité",
+        "prosperidad",
+        "done",
+        "en curso",
+        "bogus",
+        "2026-01-15",
+        "2026-02-30",
+        "2026-03",
+        "2027",
+        "next year",
+        "https://example.org/x",
+        "javascript:alert(1)",
+        "true",
+        "ip;energy",
+        "Clean Tech",
+    ]
+)
 cell = st.one_of(plausible, cell_text)
 row = st.lists(cell, min_size=0, max_size=10)
 extra_header = st.sampled_from(["", ",end_date", ",end_date,milestone,themes", ",notes", ",Title"])
@@ -56,8 +76,12 @@ def records(text: str, sep: str) -> int:
     return sum(1 for rec in list(csv.reader(io.StringIO(text, newline=""), delimiter=sep))[1:] if rec)
 
 
-@settings(max_examples=150, deadline=None, database=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(
+    max_examples=150,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 @given(csv_files())
 def test_load_never_raises_and_accounts_for_every_row(case):
     data, text, sep = case

@@ -1,13 +1,14 @@
 """The numbers on the cards and behind every chart."""
+
 from __future__ import annotations
 
 from datetime import date
 
 import pytest
 
-from conftest import csv_bytes
 from cmap_tracker import dataset, loader, metrics
 from cmap_tracker.filters import Filters
+from conftest import csv_bytes
 
 TODAY = date(2026, 5, 1)
 HEADER = "id,title,pillar,sector,status,start_date,source_url,end_date,milestone,themes"
@@ -43,11 +44,18 @@ def test_overdue_is_end_passed_and_not_done(ds):
     assert ids(df, metrics.overdue_mask(df, TODAY)) == ["O-1", "O-9"]
 
 
-@pytest.mark.parametrize("ident,due_soon", [
-    ("O-4", 1), ("O-5", 1),  # due today, and in 90 days
-    ("O-6", 0),  # in 91 days
-    ("O-1", 0), ("O-2", 0), ("O-3", 0), ("O-7", 0),  # overdue, completed, cancelled, open-ended
-])
+@pytest.mark.parametrize(
+    "ident,due_soon",
+    [
+        ("O-4", 1),
+        ("O-5", 1),  # due today, and in 90 days
+        ("O-6", 0),  # in 91 days
+        ("O-1", 0),
+        ("O-2", 0),
+        ("O-3", 0),
+        ("O-7", 0),  # overdue, completed, cancelled, open-ended
+    ],
+)
 def test_due_soon_is_within_90_days_inclusive_and_not_done(ds, ident, due_soon):
     df = ds.frame
     assert metrics.kpis(df[df["id"] == ident], TODAY).due_soon == due_soon
@@ -81,18 +89,29 @@ def test_counts_by_pillar_in_vocabulary_order(ds):
     t = metrics.counts(ds.frame, "pillar")
     got = [(str(p), str(s), int(n)) for p, s, n in zip(t["pillar"], t["status"], t["count"])]
     assert got == [
-        ("prosperity", "completed", 1), ("prosperity", "in_progress", 1), ("prosperity", "cancelled", 1),
+        ("prosperity", "completed", 1),
+        ("prosperity", "in_progress", 1),
+        ("prosperity", "cancelled", 1),
         ("mobility", "ongoing", 1),
-        ("security", "completed", 1), ("security", "planned", 1), ("security", "unknown", 1),
-        ("environment", "planned", 1), ("environment", "delayed", 1),
+        ("security", "completed", 1),
+        ("security", "planned", 1),
+        ("security", "unknown", 1),
+        ("environment", "planned", 1),
+        ("environment", "delayed", 1),
     ]
     assert (t["count"] > 0).all() and t["count"].sum() == len(ds.frame)
 
 
 def test_counts_by_sector_are_alphabetical_then_status(ds):
     t = metrics.counts(ds.frame, "sector")
-    assert list(dict.fromkeys(t["sector"])) == ["Agriculture", "Climate", "Cybersecurity", "Education",
-                                                "Policing", "Trade"]
+    assert list(dict.fromkeys(t["sector"])) == [
+        "Agriculture",
+        "Climate",
+        "Cybersecurity",
+        "Education",
+        "Policing",
+        "Trade",
+    ]
     climate = t[t["sector"] == "Climate"]
     assert [str(s) for s in climate["status"]] == ["planned", "delayed"]
 
@@ -104,10 +123,16 @@ def test_counts_of_nothing_is_an_empty_table():
 
 def test_completion_share_per_pillar(ds):
     t = metrics.completion(ds.frame)
-    got = {str(p): (int(n), int(c), round(float(s), 4)) for p, n, c, s in
-           zip(t["pillar"], t["total"], t["completed"], t["share"])}
-    assert got == {"prosperity": (3, 1, 0.3333), "mobility": (1, 0, 0.0), "security": (3, 1, 0.3333),
-                   "environment": (2, 0, 0.0)}
+    got = {
+        str(p): (int(n), int(c), round(float(s), 4))
+        for p, n, c, s in zip(t["pillar"], t["total"], t["completed"], t["share"])
+    }
+    assert got == {
+        "prosperity": (3, 1, 0.3333),
+        "mobility": (1, 0, 0.0),
+        "security": (3, 1, 0.3333),
+        "environment": (2, 0, 0.0),
+    }
     assert [str(p) for p in t["pillar"]] == ["prosperity", "mobility", "security", "environment"]
 
 

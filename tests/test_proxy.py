@@ -5,6 +5,7 @@ are still served - even one whose affinity cookie points at the dead replica.
 
 Everything listens on 127.0.0.1 only.
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -25,8 +26,9 @@ import pytest
 
 from conftest import ARTIFACTS, ROOT, Server, csv_bytes, free_port, shot, wait_for_app
 
-NGINX = shutil.which("nginx") or next((p for p in ("/usr/sbin/nginx", "/usr/local/sbin/nginx")
-                                       if os.access(p, os.X_OK)), None)
+NGINX = shutil.which("nginx") or next(
+    (p for p in ("/usr/sbin/nginx", "/usr/local/sbin/nginx") if os.access(p, os.X_OK)), None
+)
 
 
 def _load_renderer():
@@ -38,8 +40,11 @@ def _load_renderer():
 
 render_nginx = _load_renderer()
 
-pytestmark = [pytest.mark.proxy, pytest.mark.browser,
-              pytest.mark.skipif(NGINX is None, reason="nginx binary not found (scripts/test.sh installs nginx-light)")]
+pytestmark = [
+    pytest.mark.proxy,
+    pytest.mark.browser,
+    pytest.mark.skipif(NGINX is None, reason="nginx binary not found (scripts/test.sh installs nginx-light)"),
+]
 
 BASE = "cmap"
 COOKIE = "cmap_affinity"
@@ -91,8 +96,9 @@ def proxy(replicas):
     render_nginx.prepare_prefix(prefix)
     port = free_port()
     conf = prefix / "nginx.conf"
-    conf.write_text(render_nginx.render(f"127.0.0.1:{port}", [f"127.0.0.1:{s.port}" for s in replicas], prefix),
-                    encoding="utf-8")
+    conf.write_text(
+        render_nginx.render(f"127.0.0.1:{port}", [f"127.0.0.1:{s.port}" for s in replicas], prefix), encoding="utf-8"
+    )
     log = open(prefix / "nginx.out", "wb")
     proc = subprocess.Popen([NGINX, "-c", str(conf), "-p", str(prefix)], stdout=log, stderr=subprocess.STDOUT)
     p = Proxy(f"http://127.0.0.1:{port}/{BASE}", proc, prefix, replicas)
@@ -100,8 +106,10 @@ def proxy(replicas):
         deadline = time.time() + 20
         while True:
             if proc.poll() is not None:
-                raise RuntimeError(f"nginx exited: {(prefix / 'nginx.out').read_text()}"
-                                   f"{(prefix / 'error.log').read_text() if (prefix / 'error.log').exists() else ''}")
+                raise RuntimeError(
+                    f"nginx exited: {(prefix / 'nginx.out').read_text()}"
+                    f"{(prefix / 'error.log').read_text() if (prefix / 'error.log').exists() else ''}"
+                )
             try:
                 if get(f"{p.url}/_stcore/health", timeout=2) == 200:
                     break
@@ -207,11 +215,13 @@ def test_proxy_serves_the_base_path_balances_new_visitors_and_pins_returning_one
 
 def test_session_sticks_to_one_replica_and_survives_its_death(proxy, browser, tmp_path):
     csv = tmp_path / "three-rows.csv"
-    csv.write_bytes(csv_bytes(
-        "T-1,Joint customs pilot,prosperity,Trade,planned,2025-10-01,https://example.org/a",
-        "T-2,Border security dialogue,security,Security,in_progress,2025-11-15,https://example.org/b",
-        "T-3,Clean energy working group,environment,Energy,completed,2026-01-20,https://example.org/c",
-    ))
+    csv.write_bytes(
+        csv_bytes(
+            "T-1,Joint customs pilot,prosperity,Trade,planned,2025-10-01,https://example.org/a",
+            "T-2,Border security dialogue,security,Security,in_progress,2025-11-15,https://example.org/b",
+            "T-3,Clean energy working group,environment,Energy,completed,2026-01-20,https://example.org/c",
+        )
+    )
 
     lap = Laps()
     # 1. The app loads through nginx under /cmap/ and gets an affinity cookie.
@@ -231,7 +241,8 @@ def test_session_sticks_to_one_replica_and_survives_its_death(proxy, browser, tm
         uploader = page.get_by_test_id("stFileUploader").filter(has_text="CSV file following the data contract")
         uploader.locator("input[type=file]").set_input_files(str(csv))
         page.get_by_text(re.compile(r"You are exploring your uploaded file .three-rows\.csv")).first.wait_for(
-            timeout=30_000)
+            timeout=30_000
+        )
         wait_for_app(page)
         assert re.search(r"\b3 of 3 initiatives", summary(page)), summary(page)
         lap("upload used")
@@ -245,8 +256,7 @@ def test_session_sticks_to_one_replica_and_survives_its_death(proxy, browser, tm
         wait_for_app(page)
         assert parse_qs(urlparse(page.url).query)["pillar"] == ["security"]
         assert urlparse(page.url).path == f"/{BASE}/data"
-        page.wait_for_function(
-            "() => /Security · 1 of 3 initiatives/.test(document.body.innerText)", timeout=30_000)
+        page.wait_for_function("() => /Security · 1 of 3 initiatives/.test(document.body.innerText)", timeout=30_000)
         assert page.get_by_text(re.compile(r"You are exploring your uploaded file")).count() >= 1
         lap("filter applied to the upload")
         shot(page, "proxy-upload-filtered")
@@ -275,7 +285,8 @@ def test_session_sticks_to_one_replica_and_survives_its_death(proxy, browser, tm
     try:
         # a new session: the upload is gone, the bundled data and the link's filter are there
         page2.wait_for_function(
-            "() => /Security · \\d+ of \\d+ initiatives/.test(document.body.innerText)", timeout=30_000)
+            "() => /Security · \\d+ of \\d+ initiatives/.test(document.body.innerText)", timeout=30_000
+        )
         assert page2.get_by_text(re.compile(r"You are exploring your uploaded file")).count() == 0
         assert not re.search(r"\bof 3 initiatives", summary(page2)), summary(page2)
         lap("returning visitor failed over")

@@ -1,5 +1,6 @@
 """At scale (20k synthetic rows from bench/gen.py), no browser: what large data
 changes must still hold, and the vectorised paths agree with plain Python."""
+
 from __future__ import annotations
 
 import sys
@@ -14,7 +15,8 @@ from conftest import ROOT, shown
 sys.path.insert(0, str(ROOT))
 
 from bench import gen  # noqa: E402
-from cmap_tracker import dataset, figures, loader, themes, themes as theme_rules, timeline
+from cmap_tracker import dataset, figures, loader, themes, timeline
+from cmap_tracker import themes as theme_rules
 from cmap_tracker.filters import Filters  # noqa: E402
 from cmap_tracker.vocab import fold  # noqa: E402
 
@@ -62,8 +64,9 @@ def test_timeline_draws_one_bar_per_sector_past_the_limit(ds):
             assert pd.Timestamp(base) + pd.Timedelta(milliseconds=ms) == end[rows].max(), row[1]
 
 
-@pytest.mark.parametrize("themes", [("ip",), ("energy", "climate"), ("critical_minerals", "health", "culture"),
-                                    ("no_such_theme",)])
+@pytest.mark.parametrize(
+    "themes", [("ip",), ("energy", "climate"), ("critical_minerals", "health", "culture"), ("no_such_theme",)]
+)
 def test_theme_filter_matches_a_naive_per_row_check(ds, themes):
     naive = np.array([any(t in str(v).split(";") for t in themes) for v in ds.frame["themes"]])
     f = Filters(theme=themes)
@@ -72,13 +75,25 @@ def test_theme_filter_matches_a_naive_per_row_check(ds, themes):
 
 
 def test_combined_filters_match_a_naive_check(ds):
-    f = Filters(pillar=("security", "environment"), status=("planned", "delayed"), theme=("climate",),
-                date_from=date(2026, 6, 1), date_to=date(2027, 6, 30))
+    f = Filters(
+        pillar=("security", "environment"),
+        status=("planned", "delayed"),
+        theme=("climate",),
+        date_from=date(2026, 6, 1),
+        date_to=date(2027, 6, 30),
+    )
     df = ds.frame
     end = ds.span_end
-    naive = [(p in f.pillar and s in f.status and "climate" in t.split(";")
-              and st <= pd.Timestamp(f.date_to) and e >= pd.Timestamp(f.date_from))
-             for p, s, t, st, e in zip(df["pillar"], df["status"], df["themes"], df["start_date"], end)]
+    naive = [
+        (
+            p in f.pillar
+            and s in f.status
+            and "climate" in t.split(";")
+            and st <= pd.Timestamp(f.date_to)
+            and e >= pd.Timestamp(f.date_from)
+        )
+        for p, s, t, st, e in zip(df["pillar"], df["status"], df["themes"], df["start_date"], end)
+    ]
     assert (f.mask(ds) == np.array(naive)).all()
 
 
@@ -95,6 +110,7 @@ def test_the_view_s_text_columns_are_one_arrow_chunk_shared_with_the_frame(ds):
     """Rows are taken from the view on every filter change: from one Arrow chunk
     that is about twice as fast as from the pieces the file was read in. The frame
     holds those columns so, and the view shares them (no second copy)."""
+
     def arrow(s):
         return s.array.__arrow_array__()
 
@@ -131,11 +147,14 @@ def test_search_finds_accented_text_without_accents(ds):
     assert len(hits) and hits["title"].str.contains("Cooperación técnica").all()
 
 
-@pytest.mark.parametrize("queries", [
-    ("Cooperación técnica", "cooperacion tecnica", "COOPERACIÓN   TÉCNICA", "cooperacion-tecnica"),
-    ("Coopération renforcée", "cooperation renforcee", "Coope\u0301ration  renforce\u0301e"),
-    ("Canada–Mexico forum", "canada mexico forum", "CANADA - MEXICO\tFORUM"),
-])
+@pytest.mark.parametrize(
+    "queries",
+    [
+        ("Cooperación técnica", "cooperacion tecnica", "COOPERACIÓN   TÉCNICA", "cooperacion-tecnica"),
+        ("Coopération renforcée", "cooperation renforcee", "Coope\u0301ration  renforce\u0301e"),
+        ("Canada–Mexico forum", "canada mexico forum", "CANADA - MEXICO\tFORUM"),
+    ],
+)
 def test_a_query_with_or_without_accents_case_or_punctuation_finds_the_same_rows(ds, queries):
     masks = [Filters(q=q).mask(ds) for q in queries]
     assert masks[0].any() and not masks[0].all()
@@ -158,8 +177,9 @@ TRICKY = {  # row text: queries that must find it
 
 def _tricky_frame() -> pd.DataFrame:
     texts = list(TRICKY)
-    df = pd.DataFrame({"id": [f"T-{i}" for i in range(len(texts))], "title": texts,
-                       "description": list(reversed(texts))}, dtype="str")
+    df = pd.DataFrame(
+        {"id": [f"T-{i}" for i in range(len(texts))], "title": texts, "description": list(reversed(texts))}, dtype="str"
+    )
     df.loc[0, "description"] = None
     return df
 

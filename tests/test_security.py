@@ -9,6 +9,7 @@ Markdown (GitHub flavour, which also turns bare URLs into links), and Plotly rea
 source of every element and ask what a Markdown reader makes of it
 (``markup_in``); the browser checks ask Chromium what it fetched and drew.
 """
+
 from __future__ import annotations
 
 import html
@@ -73,7 +74,7 @@ def _read(source: str):
             k = len(source[i:]) - len(source[i:].lstrip("`"))
             close = re.compile(r"(?<!`)" + "`" * k + r"(?!`)").search(source, i + k)
             if close:
-                spans.append(("code", source[i + k:close.start()]))
+                spans.append(("code", source[i + k : close.start()]))
                 runs.append([])
                 i = close.end()
             else:
@@ -130,12 +131,12 @@ def markup_in(source: str) -> list[str]:
         active = [a for _c, a in run]
         masked = "".join(ch if a else "\0" for ch, a in run)
         for m in re.finditer(r"(!?)\[[^\]]*\]\(\s*<?([^)\s>]*)", masked):  # [text](dest), ![alt](src)
-            dest = text[m.start(2):m.end(2)]
+            dest = text[m.start(2) : m.end(2)]
             if "8765" in dest:
                 found.append(f"{'image' if m.group(1) else 'link'} to {dest}")
         for m in re.finditer(r"(?m)^ {0,3}\[[^\]\n]+\]:[ \t]*(\S+)", masked):  # [label]: dest
-            if "8765" in text[m.start(1):m.end(1)]:
-                found.append(f"link definition {text[m.start():m.end()]}")
+            if "8765" in text[m.start(1) : m.end(1)]:
+                found.append(f"link definition {text[m.start() : m.end()]}")
         for m in re.finditer("URGENT", text):
             around = [j for j in (m.start() - 1, m.end()) if 0 <= j < len(text)]
             if any(active[j] and text[j] in "*_~" for j in around):
@@ -246,8 +247,12 @@ def test_each_link_parameter_shows_its_value_as_text(param):
 def test_the_notice_shows_the_link_s_values_literally():
     """Break 1 as reported: an image from the link author's server, a link called
     "Official correction" and a bold URGENT, in a notice under the page title."""
-    at = run("overview", pillar=f"![p](http://{HOST}/notice-img)",
-             sector=f"[Official correction](http://{HOST}/phish)", status="**URGENT**")
+    at = run(
+        "overview",
+        pillar=f"![p](http://{HOST}/notice-img)",
+        sector=f"[Official correction](http://{HOST}/phish)",
+        status="**URGENT**",
+    )
     assert not at.exception
     assert [markup_in(w.value) for w in at.warning] == [[]]
     seen = visible_text(notice(at))
@@ -298,20 +303,21 @@ def test_the_first_valid_lang_sets_the_interface_and_the_notice(langs, want):
     prefix = cat["Some values in the link were not recognised and were ignored: {items}"].split("{")[0]
     for w in at.warning:
         assert w.value.startswith(prefix), w.value
-    if "xx" in langs[:langs.index(want)]:
+    if "xx" in langs[: langs.index(want)]:
         assert "lang=xx" in visible_text(notice(at))
 
 
 # ------------------------------------------------------------ markup in the data itself
 
 
-MD_PAYLOAD = (f"![px](http://{HOST}/md-img) [t](http://{HOST}/y) **URGENT** <b>x</b> "
-              f"http://{HOST}/z \u202egnp.exe")
+MD_PAYLOAD = f"![px](http://{HOST}/md-img) [t](http://{HOST}/y) **URGENT** <b>x</b> http://{HOST}/z \u202egnp.exe"
 SECTORS = ("Sec <b>5</b>", f'<a href="http://{HOST}/p">x</a>', "Ent &lt;b&gt;")
 TITLES = (MD_PAYLOAD, f'<a href="http://{HOST}/t">y</a>', "Ent &lt;i&gt; title")
-DATA_HEADER = ("id,title,pillar,sector,status,start_date,end_date,milestone,themes,description,"
-               "lead_canada,lead_mexico,confidence,source_url,source_note,last_updated,"
-               f"title_fr,title_es,description_fr,description_es,![c](http://{HOST}/extra-img)")
+DATA_HEADER = (
+    "id,title,pillar,sector,status,start_date,end_date,milestone,themes,description,"
+    "lead_canada,lead_mexico,confidence,source_url,source_note,last_updated,"
+    f"title_fr,title_es,description_fr,description_es,![c](http://{HOST}/extra-img)"
+)
 
 
 def _cell(v: str) -> str:
@@ -322,13 +328,81 @@ def hostile_csv() -> bytes:
     """Three rows whose every text column holds Markdown, HTML or Plotly markup."""
     p = _cell(MD_PAYLOAD)
     rows = [
-        ",".join(["X-1", p, "security", _cell(SECTORS[0]), "planned", "2025-10-01", "2026-10-01", "false",
-                  _cell(f"energy;{MD_PAYLOAD}"), p, p, p, "official", "https://example.org/x", p, "2026-01-01",
-                  p, p, p, p, p]),
-        ",".join(["X-2", _cell(TITLES[1]), "prosperity", _cell(SECTORS[1]), "in_progress", "2025-11-01", "",
-                  "false", "trade", p, "", "", "", "https://example.org/y", "", "", "", "", "", "", ""]),
-        ",".join(["X-3", _cell(TITLES[2]), "mobility", _cell(SECTORS[2]), "completed", "2025-12-01", "2026-02-01",
-                  p, "mobility", "", "", "", "", "https://example.org/z", "", "", "", "", "", "", ""]),
+        ",".join(
+            [
+                "X-1",
+                p,
+                "security",
+                _cell(SECTORS[0]),
+                "planned",
+                "2025-10-01",
+                "2026-10-01",
+                "false",
+                _cell(f"energy;{MD_PAYLOAD}"),
+                p,
+                p,
+                p,
+                "official",
+                "https://example.org/x",
+                p,
+                "2026-01-01",
+                p,
+                p,
+                p,
+                p,
+                p,
+            ]
+        ),
+        ",".join(
+            [
+                "X-2",
+                _cell(TITLES[1]),
+                "prosperity",
+                _cell(SECTORS[1]),
+                "in_progress",
+                "2025-11-01",
+                "",
+                "false",
+                "trade",
+                p,
+                "",
+                "",
+                "",
+                "https://example.org/y",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+            ]
+        ),
+        ",".join(
+            [
+                "X-3",
+                _cell(TITLES[2]),
+                "mobility",
+                _cell(SECTORS[2]),
+                "completed",
+                "2025-12-01",
+                "2026-02-01",
+                p,
+                "mobility",
+                "",
+                "",
+                "",
+                "",
+                "https://example.org/z",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+            ]
+        ),
     ]
     return csv_bytes(*rows, header=DATA_HEADER)
 
@@ -387,8 +461,12 @@ REPEATED = f"![x](http://{HOST}/hdrimg)"  # as the loader names it (lower case, 
 def test_a_repeated_hostile_column_name_is_shown_as_text(tmp_path, monkeypatch):
     """Break 3: the error every viewer sees names the repeated column."""
     path = tmp_path / "repeated.csv"
-    path.write_bytes(csv_bytes("A-1,T,x,x,security,Policing,planned,2025-09-18,https://example.org/a",
-                               header=f"id,title,{REPEATED},{REPEATED},pillar,sector,status,start_date,source_url"))
+    path.write_bytes(
+        csv_bytes(
+            "A-1,T,x,x,security,Policing,planned,2025-09-18,https://example.org/a",
+            header=f"id,title,{REPEATED},{REPEATED},pillar,sector,status,start_date,source_url",
+        )
+    )
     monkeypatch.setenv("DASHBOARD_DATA", str(path))
     at = run("overview")
     assert not at.exception
@@ -411,12 +489,21 @@ def test_a_hostile_data_file_name_is_shown_as_text(tmp_path, monkeypatch):
 UPLOAD_NAME = f"![u](http://{HOST}/up-img).csv"
 
 
-@pytest.mark.parametrize("body", [
-    pytest.param(csv_bytes("U-1,Uploaded,security,Policing,completed,2026-01-01,https://example.org/u"), id="valid"),
-    pytest.param(csv_bytes("U-1,T,x,x,security,Policing,planned,2025-09-18,https://example.org/a",
-                           header=f"id,title,{REPEATED},{REPEATED},pillar,sector,status,start_date,source_url"),
-                 id="repeated-hostile-header"),
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param(
+            csv_bytes("U-1,Uploaded,security,Policing,completed,2026-01-01,https://example.org/u"), id="valid"
+        ),
+        pytest.param(
+            csv_bytes(
+                "U-1,T,x,x,security,Policing,planned,2025-09-18,https://example.org/a",
+                header=f"id,title,{REPEATED},{REPEATED},pillar,sector,status,start_date,source_url",
+            ),
+            id="repeated-hostile-header",
+        ),
+    ],
+)
 def test_a_hostile_upload_file_name_is_shown_as_text(body):
     at = run("data")
     at.file_uploader[0].set_value((UPLOAD_NAME, body, "text/csv")).run()
@@ -457,8 +544,12 @@ def chart_strings(fig: dict) -> list[str]:
         for key in ("x", "y", "labels", "text", "hovertext", "name"):
             take(trace.get(key))
         take((trace.get("node") or {}).get("label"))
-        used = {int(i) for t in (trace.get("hovertemplate"), trace.get("texttemplate")) if isinstance(t, str)
-                for i in _TEMPLATE_REF.findall(t)}
+        used = {
+            int(i)
+            for t in (trace.get("hovertemplate"), trace.get("texttemplate"))
+            if isinstance(t, str)
+            for i in _TEMPLATE_REF.findall(t)
+        }
         for row in trace.get("customdata") or []:
             if isinstance(row, (list, tuple)):
                 take([row[i] for i in used if i < len(row)])
@@ -476,9 +567,11 @@ def _shows(shown: str, raw: str) -> bool:
     shown, raw = " ".join(shown.split()), " ".join(raw.split())
     if raw in shown:
         return True
-    return any(shown[i:].startswith(raw[:k]) and shown[i + k:].startswith("…")
-               for i in (m.start() for m in re.finditer(re.escape(raw[:10]), shown))
-               for k in range(10, len(raw)))
+    return any(
+        shown[i:].startswith(raw[:k]) and shown[i + k :].startswith("…")
+        for i in (m.start() for m in re.finditer(re.escape(raw[:10]), shown))
+        for k in range(10, len(raw))
+    )
 
 
 def chart_problems(fig: dict) -> list[str]:
@@ -537,8 +630,13 @@ def test_chart_text_from_data_is_drawn_as_text(name, hostile_frame):
 def test_charts_on_every_page_draw_data_as_text(hostile_data):
     """The same through the app: every chart of every page, as sent to the browser."""
     bad = {}
-    for page, query in (("overview", {}), ("overview", {"tab": "sector"}), ("status", {}),
-                        ("timeline", {}), ("themes", {})):
+    for page, query in (
+        ("overview", {}),
+        ("overview", {"tab": "sector"}),
+        ("status", {}),
+        ("timeline", {}),
+        ("themes", {}),
+    ):
         at = run(page, **query)
         assert not at.exception
         for chart in at.get("plotly_chart"):
@@ -574,8 +672,10 @@ def _markup_on_page(page) -> dict:
 
 
 WAIT = 30_000  # ms: a cold server's first page, or a chart, may take a while on 2 cores
-NOTICE_LINK = ("/?pillar=%21%5Bp%5D%28http%3A%2F%2F127.0.0.1%3A8765%2Fnotice-img%29"
-               "&sector=%5BOfficial+correction%5D%28http%3A%2F%2F127.0.0.1%3A8765%2Fphish%29&status=**URGENT**")
+NOTICE_LINK = (
+    "/?pillar=%21%5Bp%5D%28http%3A%2F%2F127.0.0.1%3A8765%2Fnotice-img%29"
+    "&sector=%5BOfficial+correction%5D%28http%3A%2F%2F127.0.0.1%3A8765%2Fphish%29&status=**URGENT**"
+)
 
 
 def _settled(page) -> None:
@@ -629,9 +729,15 @@ def test_a_hostile_upload_file_name_fetches_nothing_in_chromium(hostile_server, 
     page.on("request", lambda r: requests.append(r.url))
     page.goto(hostile_server.url + "/data")
     _settled(page)
-    page.get_by_test_id("stFileUploader").locator("input[type=file]").set_input_files(files=[{
-        "name": UPLOAD_NAME, "mimeType": "text/csv",
-        "buffer": csv_bytes("U-1,Uploaded one,security,Policing,completed,2026-01-01,https://example.org/u")}])
+    page.get_by_test_id("stFileUploader").locator("input[type=file]").set_input_files(
+        files=[
+            {
+                "name": UPLOAD_NAME,
+                "mimeType": "text/csv",
+                "buffer": csv_bytes("U-1,Uploaded one,security,Policing,completed,2026-01-01,https://example.org/u"),
+            }
+        ]
+    )
     expect(page.get_by_text(re.compile(r"1 of 1 initiatives"))).to_be_visible(timeout=WAIT)
     expect(page.get_by_test_id("stAlert").filter(has_text="uploaded file")).to_be_visible(timeout=WAIT)
     _settled(page)

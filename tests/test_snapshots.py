@@ -1,4 +1,5 @@
 """Snapshots: listing, loading, diffing, burn-up, and the shipped data/snapshots."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -21,8 +22,9 @@ HEADER = "id,title,pillar,sector,status,start_date,end_date,source_url"
 URL = "https://example.org/x"
 
 
-def row(id_, title="Thing", pillar="prosperity", sector="Trade", status="planned",
-        start="2025-09-18", end="", url=URL) -> str:
+def row(
+    id_, title="Thing", pillar="prosperity", sector="Trade", status="planned", start="2025-09-18", end="", url=URL
+) -> str:
     return ",".join([id_, title, pillar, sector, status, start, end, url])
 
 
@@ -56,8 +58,17 @@ def swap(rows: list[str], id_: str, new: str) -> list[str]:
 def test_list_snapshots_sorted_and_ignores_bad_names(tmp_path):
     for name in ("2026-06-01.csv", "2025-09-30.csv", "2026-01-15.csv"):
         write(tmp_path, name[:-4], BASE)
-    for bad in ("latest.csv", "2026-02-30.csv", "2026-1-05.csv", "2026-01-05.csv.bak",
-                "2026-01-05.CSV", "x2026-01-05.csv", "2026-01-05 .csv", "notes.txt", "20260105.csv"):
+    for bad in (
+        "latest.csv",
+        "2026-02-30.csv",
+        "2026-1-05.csv",
+        "2026-01-05.csv.bak",
+        "2026-01-05.CSV",
+        "x2026-01-05.csv",
+        "2026-01-05 .csv",
+        "notes.txt",
+        "20260105.csv",
+    ):
         (tmp_path / bad).write_text(HEADER + "\n" + BASE[0] + "\n")
     (tmp_path / "2026-03-01.csv").mkdir()  # a directory is not a snapshot
     assert S.list_snapshots(tmp_path) == ["2025-09-30", "2026-01-15", "2026-06-01"]
@@ -129,7 +140,9 @@ def test_status_change_in_status_flow(tmp_path):
     a, b = pair(tmp_path, BASE, after)
     d = C.diff(a, b)
     assert d.status_flow.values.tolist() == [["A-1", "planned", "in_progress"]]
-    assert d.changes[["id", "field", "before", "after"]].values.tolist() == [["A-1", "status", "planned", "in_progress"]]
+    assert d.changes[["id", "field", "before", "after"]].values.tolist() == [
+        ["A-1", "status", "planned", "in_progress"]
+    ]
     assert d.completions.empty
 
 
@@ -148,8 +161,9 @@ def test_end_date_later_is_slippage_with_days(tmp_path):
 
 def test_end_date_earlier_or_new_is_not_slippage(tmp_path):
     after = swap(BASE, "A-1", row("A-1", "Alpha", end="2026-01-31"))
-    after = swap(after, "A-2", row("A-2", "Beta", pillar="security", sector="Policing", status="ongoing",
-                                   end="2027-01-01"))
+    after = swap(
+        after, "A-2", row("A-2", "Beta", pillar="security", sector="Policing", status="ongoing", end="2027-01-01")
+    )
     a, b = pair(tmp_path, BASE, after)
     d = C.diff(a, b)
     assert d.slippage.empty
@@ -176,8 +190,9 @@ def test_became_delayed_counted(tmp_path):
 
 
 def test_several_fields_one_row(tmp_path):
-    after = swap(BASE, "A-2", row("A-2", "Beta", pillar="environment", sector="Climate", status="completed",
-                                   start="2025-10-01"))
+    after = swap(
+        BASE, "A-2", row("A-2", "Beta", pillar="environment", sector="Climate", status="completed", start="2025-10-01")
+    )
     a, b = pair(tmp_path, BASE, after)
     d = C.diff(a, b)
     assert d.changes["field"].tolist() == ["status", "start_date", "pillar", "sector"]
@@ -191,7 +206,8 @@ def test_themes_compared_as_sets(tmp_path):
     write(tmp_path, "2026-02-01", [BASE[0] + ',"energy;ip"', BASE[1] + ',"security;digital"'], header)
     d = C.diff(S.load_snapshot("2026-01-01", tmp_path), S.load_snapshot("2026-02-01", tmp_path))
     assert d.changes[["id", "field", "before", "after"]].values.tolist() == [
-        ["A-2", "themes", "security", "security;digital"]]
+        ["A-2", "themes", "security", "security;digital"]
+    ]
 
 
 def test_rejected_row_reported_not_removed(tmp_path):
@@ -274,7 +290,8 @@ def test_row_leaving_the_filter_is_a_change_not_removed(tmp_path):
     d = C.diff(a, b, keep=lambda f: f["pillar"] == "security")
     assert d.removed.empty and d.added.empty
     assert d.changes[["id", "field", "before", "after"]].values.tolist() == [
-        ["A-2", "pillar", "security", "prosperity"]]
+        ["A-2", "pillar", "security", "prosperity"]
+    ]
 
 
 def test_keep_from_filters(tmp_path):
@@ -320,9 +337,11 @@ def test_burnup_totals(tmp_path):
     assert list(bu.columns) == ["date", "pillar", "total", "completed"]
     got = {(d.strftime("%Y-%m-%d"), p): (t, c) for d, p, t, c in bu.itertuples(index=False)}
     assert got == {
-        ("2026-01-01", "prosperity"): (1, 0), ("2026-01-01", "security"): (1, 0),
+        ("2026-01-01", "prosperity"): (1, 0),
+        ("2026-01-01", "security"): (1, 0),
         ("2026-01-01", "environment"): (1, 1),
-        ("2026-02-01", "prosperity"): (2, 1), ("2026-02-01", "security"): (1, 0),
+        ("2026-02-01", "prosperity"): (2, 1),
+        ("2026-02-01", "security"): (1, 0),
         ("2026-02-01", "environment"): (1, 1),
     }
     assert bu["date"].is_monotonic_increasing
@@ -416,12 +435,18 @@ def test_a_filtered_diff_works_when_a_snapshot_has_no_usable_row(tmp_path, empty
     assert d.changes.empty and d.status_flow.empty
 
 
-FILTERS = st.builds(Filters, pillar=st.lists(st.sampled_from(["prosperity", "mobility", "security", "environment"]),
-                                             unique=True, max_size=2).map(tuple),
-                    status=st.lists(st.sampled_from(["planned", "in_progress", "completed", "delayed", "ongoing"]),
-                                    unique=True, max_size=2).map(tuple),
-                    theme=st.lists(st.sampled_from(["energy", "trade", "security", "ip", "climate"]),
-                                   unique=True, max_size=2).map(tuple))
+FILTERS = st.builds(
+    Filters,
+    pillar=st.lists(
+        st.sampled_from(["prosperity", "mobility", "security", "environment"]), unique=True, max_size=2
+    ).map(tuple),
+    status=st.lists(
+        st.sampled_from(["planned", "in_progress", "completed", "delayed", "ongoing"]), unique=True, max_size=2
+    ).map(tuple),
+    theme=st.lists(st.sampled_from(["energy", "trade", "security", "ip", "climate"]), unique=True, max_size=2).map(
+        tuple
+    ),
+)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -1,11 +1,12 @@
 """Which rows carry which themes (cmap_tracker.themes)."""
+
 from __future__ import annotations
 
 import pytest
 
-from conftest import csv_bytes
 from cmap_tracker import dataset, loader, themes
 from cmap_tracker.filters import Filters
+from conftest import csv_bytes
 
 HEADER = "id,title,pillar,sector,status,start_date,source_url,themes"
 U = "https://example.org/s"
@@ -30,12 +31,15 @@ def ids(df) -> list[str]:
     return df["id"].tolist()
 
 
-@pytest.mark.parametrize("chosen,expected", [
-    ({"energy"}, ["T-3", "T-4", "T-5"]),
-    ({"digital", "climate"}, ["T-1", "T-4"]),
-    ({"no_such_theme"}, []),
-    (set(), []),
-])
+@pytest.mark.parametrize(
+    "chosen,expected",
+    [
+        ({"energy"}, ["T-3", "T-4", "T-5"]),
+        ({"digital", "climate"}, ["T-1", "T-4"]),
+        ({"no_such_theme"}, []),
+        (set(), []),
+    ],
+)
 def test_row_mask_marks_the_rows_carrying_any_chosen_theme(ds, chosen, expected):
     mask = themes.row_mask(ds, chosen)
     assert mask.dtype == bool and len(mask) == len(ds.frame)

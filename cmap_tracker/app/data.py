@@ -1,5 +1,6 @@
 """The data a session sees: the shared dataset (cached once per data version for every
 session), an upload kept in this session only, and the dated snapshots."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -11,8 +12,8 @@ from typing import TYPE_CHECKING
 import pandas as pd
 import streamlit as st
 
-from .. import dataset as dataset_mod
 from .. import changes, i18n, loader, report, safe, snapshots
+from .. import dataset as dataset_mod
 from ..dataset import Dataset
 from ..i18n import _
 
@@ -24,9 +25,11 @@ ROOT = Path(__file__).resolve().parents[2]
 
 DEFAULT_DATA = ROOT / "data" / "initiatives.csv"
 
+
 def data_source() -> str:
     """``DASHBOARD_DATA`` (a path or an http(s) URL), else the bundled CSV."""
     return os.environ.get("DASHBOARD_DATA", "").strip() or str(DEFAULT_DATA)
+
 
 def _version(source: str) -> tuple:
     """Cache key part that changes when the data changes (mtime+size, or a
@@ -39,15 +42,18 @@ def _version(source: str) -> tuple:
     except OSError:
         return ("missing",)
 
+
 @st.cache_resource(max_entries=4, show_spinner=False)
 def _load_shared(source: str, version: tuple) -> Dataset:
     # Shared, read-only, across sessions: cache_resource hands out the same
     # object (cache_data would copy the frame for every session and rerun).
     return dataset_mod.build(loader.load(source, limit=None))
 
+
 def load_default() -> Dataset:
     source = data_source()
     return _load_shared(source, _version(source))
+
 
 def _snapshot_version() -> tuple:
     try:
@@ -55,19 +61,23 @@ def _snapshot_version() -> tuple:
     except OSError:
         return ()
 
+
 @st.cache_resource(max_entries=2, show_spinner=False)
 def _snapshots_shared(version: tuple) -> tuple[snapshots.Snapshot, ...]:
     return tuple(snapshots.load_snapshots())
 
+
 def all_snapshots() -> tuple[snapshots.Snapshot, ...]:
     """Every dated snapshot (shared across sessions; reloaded when a file changes)."""
     return _snapshots_shared(_snapshot_version())
+
 
 def dataset() -> tuple[Dataset, bool]:
     up = st.session_state.get("upload")
     if up is not None:
         return up, True
     return load_default(), False
+
 
 def set_upload(name: str, data: bytes) -> report.LoadResult:
     """Parse an upload into this session only (never written to disk)."""
@@ -76,8 +86,10 @@ def set_upload(name: str, data: bytes) -> report.LoadResult:
         st.session_state["upload"] = dataset_mod.build(result)
     return result
 
+
 def clear_upload() -> None:
     st.session_state.pop("upload", None)
+
 
 def public_source(source: str) -> str:
     """What a viewer may see of a data source: a file's name, never the server's
@@ -87,16 +99,21 @@ def public_source(source: str) -> str:
         return text.split("?", 1)[0].split("#", 1)[0]
     return Path(text).name or text
 
+
 def public_text(issue: report.Issue) -> str:
     """An issue's message with any file path shortened by public_source(), and every
     value from the file (a header, a cell) cut to safe.NOTICE_CHARS."""
-    params = tuple((k, public_source(str(v)) if k == "source" else safe.clip(safe.plain(v)) if isinstance(v, str) else v)
-                   for k, v in issue.params)
+    params = tuple(
+        (k, public_source(str(v)) if k == "source" else safe.clip(safe.plain(v)) if isinstance(v, str) else v)
+        for k, v in issue.params
+    )
     return dataclasses.replace(issue, params=params).text(_)
+
 
 def snapshot_keep(ctx: Ctx):
     """The sidebar filters as a row filter for snapshots (None when nothing filters)."""
     return None if ctx.filters.is_empty() else snapshots.keep_from_filters(ctx.filters)
+
 
 def since_last_update(ctx: Ctx) -> str | None:
     """'Since 1 Jun 2026: +1 completed, 0 delayed, 1 added' for the two newest snapshots."""
@@ -105,5 +122,6 @@ def since_last_update(ctx: Ctx) -> str | None:
         return None
     d = changes.diff(snaps[-2], snaps[-1], keep=snapshot_keep(ctx))
     n = changes.diff_summary(d)
-    return _("Since {date}: +{completed} completed, {delayed} delayed, {added} added, {slipped} with a later end date.").format(
-        date=i18n.fmt_date(date.fromisoformat(snaps[-2].date)), **{k: i18n.fmt_int(v) for k, v in n.items()})
+    return _(
+        "Since {date}: +{completed} completed, {delayed} delayed, {added} added, {slipped} with a later end date."
+    ).format(date=i18n.fmt_date(date.fromisoformat(snaps[-2].date)), **{k: i18n.fmt_int(v) for k, v in n.items()})

@@ -1,5 +1,6 @@
 """One run of the app: language, data and view first, then the page, then the sidebar
 and the address bar. Pages start with ``page()``, which returns the run's ``Ctx``."""
+
 from __future__ import annotations
 
 import contextlib
@@ -55,7 +56,9 @@ class Ctx:
         """The rows in view with every column, for exports (built when a download is clicked)."""
         return self.filters.apply(self.ds, whole=True, mask=self.mask)
 
+
 _ctx: contextvars.ContextVar[Ctx] = contextvars.ContextVar("ctx")
+
 
 def start() -> Ctx | None:
     """Run before the page: language, data, URL seeding, the rows in view. Returns the
@@ -68,8 +71,9 @@ def start() -> Ctx | None:
             ss[LANG_KEY] = lang_q
             ss["_lang_chosen"] = True
     i18n.set_language(ss[LANG_KEY])
-    st.set_page_config(page_title=_("Canada–Mexico Action Plan Tracker"), page_icon=":material/handshake:",
-                       layout="wide")
+    st.set_page_config(
+        page_title=_("Canada–Mexico Action Plan Tracker"), page_icon=":material/handshake:", layout="wide"
+    )
 
     try:
         ds, uploaded = data.dataset()
@@ -79,8 +83,12 @@ def start() -> Ctx | None:
     if not ds.result.ok:
         st.error(_("The data file could not be used."))
         st.markdown(safe.md(data.public_text(ds.result.fatal)))
-        st.caption(safe.md_format(_("Source: {source}. The dashboard will use the file as soon as it is fixed; reload the page."),
-                                  source=data.public_source(ds.result.source)))
+        st.caption(
+            safe.md_format(
+                _("Source: {source}. The dashboard will use the file as soon as it is fixed; reload the page."),
+                source=data.public_source(ds.result.source),
+            )
+        )
         return None
 
     if not ss.get("_seeded"):
@@ -97,7 +105,9 @@ def start() -> Ctx | None:
     _finished.set(False)
     return ctx
 
+
 _finished: contextvars.ContextVar[bool] = contextvars.ContextVar("finished", default=False)
+
 
 def finish(ctx: Ctx) -> None:
     """After the page: the sidebar (filters, language, share link) and the URL. Once per run."""
@@ -108,6 +118,7 @@ def finish(ctx: Ctx) -> None:
         with _app_wide():
             sidebar.draw(ctx.ds)
     url.write_url(url.current_view())
+
 
 def _app_wide():
     """Draw as the entry point, not the page. Streamlit gives each widget an id that
@@ -121,10 +132,12 @@ def _app_wide():
         return contextlib.nullcontext()
     return sctx.run_with_active_hash(sctx.pages_manager.main_script_hash)
 
+
 def stop() -> NoReturn:
     """End the page early (st.stop) with the sidebar and URL still in place."""
     finish(_ctx.get())
     st.stop()
+
 
 PAGES = (  # (script, title message id, icon, url path = file name)
     ("pages/overview.py", N_("Overview"), ":material/home:", "overview"),
@@ -136,9 +149,11 @@ PAGES = (  # (script, title message id, icon, url path = file name)
     ("pages/data.py", N_("Data"), ":material/dataset:", "data"),
 )
 
+
 def embedded() -> bool:
     """True under Streamlit's ``?embed=true``: no sidebar, no page menu, filters from the link."""
     return bool(getattr(st.context, "is_embedded", False))
+
 
 def run() -> None:
     """The whole app, once: what dashboard.py runs."""
@@ -149,11 +164,16 @@ def run() -> None:
         page.run()
         finish(ctx)
 
+
 def navigation():
-    return st.navigation(position="hidden" if embedded() else "sidebar", pages=[
-        st.Page(str(ROOT / script), title=_(title), icon=icon, default=i == 0)
-        for i, (script, title, icon, path) in enumerate(PAGES)
-    ])
+    return st.navigation(
+        position="hidden" if embedded() else "sidebar",
+        pages=[
+            st.Page(str(ROOT / script), title=_(title), icon=icon, default=i == 0)
+            for i, (script, title, icon, path) in enumerate(PAGES)
+        ],
+    )
+
 
 def page(title: str, caption: str | None = None, *, needs_rows: bool = False) -> Ctx:
     """Every page starts here: its heading, the filters in words, any notices.
@@ -174,15 +194,22 @@ def page(title: str, caption: str | None = None, *, needs_rows: bool = False) ->
         st.caption(caption)
     _link_notices(st.session_state.get("_notices") or [])
     if ctx.uploaded:
-        st.info(safe.md_format(_("You are exploring your uploaded file “{name}”. It stays in this browser session only."),
-                               name=safe.clip(ctx.ds.result.source)), icon=":material/upload_file:")
+        st.info(
+            safe.md_format(
+                _("You are exploring your uploaded file “{name}”. It stays in this browser session only."),
+                name=safe.clip(ctx.ds.result.source),
+            ),
+            icon=":material/upload_file:",
+        )
     st.markdown(f"**{safe.md(filters_text(ctx))}**")
     if needs_rows and not ctx.count:
         empty_state()
         stop()
     return ctx
 
+
 SHOWN_NOTICES = 10  # unknown values listed by name; the rest are counted
+
 
 def _link_notices(notices: list[state.Notice]) -> None:
     """What the link asked for that was ignored: unknown values (each cut to
@@ -193,18 +220,32 @@ def _link_notices(notices: list[state.Notice]) -> None:
         items = ", ".join(f"{n.key}={safe.clip(safe.plain(n.value))}" for n in unknown[:SHOWN_NOTICES])
         if len(unknown) > SHOWN_NOTICES:
             items += " " + _("(and {n} more)").format(n=i18n.fmt_int(len(unknown) - SHOWN_NOTICES))
-        st.warning(safe.md_format(_("Some values in the link were not recognised and were ignored: {items}"),
-                                  items=items), icon=":material/warning:")
+        st.warning(
+            safe.md_format(_("Some values in the link were not recognised and were ignored: {items}"), items=items),
+            icon=":material/warning:",
+        )
     for n in notices:
         if n.dropped:
-            st.warning(safe.md_format(_("The link repeats “{key}” too often: only its first {n} values were read, {dropped} were ignored."),
-                                      key=n.key, n=i18n.fmt_int(state.MAX_VALUES), dropped=i18n.fmt_int(n.dropped)),
-                       icon=":material/warning:")
+            st.warning(
+                safe.md_format(
+                    _(
+                        "The link repeats “{key}” too often: only its first {n} values were read, {dropped} were ignored."
+                    ),
+                    key=n.key,
+                    n=i18n.fmt_int(state.MAX_VALUES),
+                    dropped=i18n.fmt_int(n.dropped),
+                ),
+                icon=":material/warning:",
+            )
+
 
 def filters_text(ctx: Ctx) -> str:
     """The filters in words, in the reader's language: 'Security · 10 of 51 initiatives'."""
     return ctx.filters.describe(ctx.count, len(ctx.ds.frame), _, i18n.fmt_date, i18n.fmt_int)
 
+
 def empty_state() -> None:
-    st.info(_("No initiatives match these filters. Remove a filter or press “Reset filters” in the sidebar."),
-            icon=":material/search_off:")
+    st.info(
+        _("No initiatives match these filters. Remove a filter or press “Reset filters” in the sidebar."),
+        icon=":material/search_off:",
+    )

@@ -1,4 +1,5 @@
 """The sidebar: language, the filters, reset, and the share link."""
+
 from __future__ import annotations
 
 import streamlit as st
@@ -14,21 +15,58 @@ from .url import LANG_KEY, W
 def draw(ds: Dataset) -> None:
     """Widgets keep their values across page switches (persist_state="session")."""
     sb = st.sidebar
-    sb.selectbox(_("Language"), list(i18n.LANGUAGES), key=LANG_KEY, persist_state="session",
-                 format_func=lambda c: i18n.LANGUAGES[c], on_change=lambda: st.session_state.update(_lang_chosen=True))
+    sb.selectbox(
+        _("Language"),
+        list(i18n.LANGUAGES),
+        key=LANG_KEY,
+        persist_state="session",
+        format_func=lambda c: i18n.LANGUAGES[c],
+        on_change=lambda: st.session_state.update(_lang_chosen=True),
+    )
     sb.header(_("Filters"))
-    sb.multiselect(_("Pillar"), PILLARS.slugs, key=W["pillar"], persist_state="session", format_func=labels.pillar,
-                   placeholder=_("All pillars"))
-    sb.multiselect(_("Sector"), ds.sectors, key=W["sector"], persist_state="session", format_func=labels.sector,
-                   placeholder=_("All sectors"))
-    sb.multiselect(_("Status"), STATUSES.slugs, key=W["status"], persist_state="session", format_func=labels.status,
-                   placeholder=_("All statuses"))
+    sb.multiselect(
+        _("Pillar"),
+        PILLARS.slugs,
+        key=W["pillar"],
+        persist_state="session",
+        format_func=labels.pillar,
+        placeholder=_("All pillars"),
+    )
+    sb.multiselect(
+        _("Sector"),
+        ds.sectors,
+        key=W["sector"],
+        persist_state="session",
+        format_func=labels.sector,
+        placeholder=_("All sectors"),
+    )
+    sb.multiselect(
+        _("Status"),
+        STATUSES.slugs,
+        key=W["status"],
+        persist_state="session",
+        format_func=labels.status,
+        placeholder=_("All statuses"),
+    )
     themes = list(dict.fromkeys([*ds.theme_slugs, *st.session_state.get(W["theme"], [])]))
-    sb.multiselect(_("Theme"), themes, key=W["theme"], persist_state="session", format_func=labels.theme, placeholder=_("All themes"))
+    sb.multiselect(
+        _("Theme"),
+        themes,
+        key=W["theme"],
+        persist_state="session",
+        format_func=labels.theme,
+        placeholder=_("All themes"),
+    )
     c1, c2 = sb.columns(2)
     c1.date_input(_("From"), key=W["date_from"], persist_state="session", format="YYYY-MM-DD")
     c2.date_input(_("To"), key=W["date_to"], persist_state="session", format="YYYY-MM-DD")
-    sb.text_input(_("Search"), key=W["q"], persist_state="session", placeholder=_("id, title or description"), max_chars=state.MAX_Q)
+    sb.text_input(
+        _("Search"),
+        key=W["q"],
+        persist_state="session",
+        placeholder=_("id, title or description"),
+        max_chars=state.MAX_Q,
+    )
     sb.button(_("Reset filters"), on_click=url.reset_filters, width="stretch")
     link = url.share_link(url.current_view())
     if link:  # in a popover: its content (and the code block's script) loads only when opened

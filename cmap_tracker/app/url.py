@@ -1,5 +1,6 @@
 """The view in the address bar: widget keys, seeding them from a link, and writing the
 link back (``state.View`` is the one mapping; this module moves it in and out of Streamlit)."""
+
 from __future__ import annotations
 
 import contextvars
@@ -12,9 +13,15 @@ from ..dataset import Dataset
 from ..filters import Filters
 from ..state import View
 
-
-W = {"pillar": "w_pillar", "sector": "w_sector", "status": "w_status", "theme": "w_theme",
-     "date_from": "w_from", "date_to": "w_to", "q": "w_q"}
+W = {
+    "pillar": "w_pillar",
+    "sector": "w_sector",
+    "status": "w_status",
+    "theme": "w_theme",
+    "date_from": "w_from",
+    "date_to": "w_to",
+    "q": "w_q",
+}
 
 LANG_KEY = "w_lang"
 
@@ -23,6 +30,7 @@ ID_KEY = "view_id"
 TAB_KEY = "view_tab"  # the overview's open tab, as in the URL (state.TABS)
 
 page_path: contextvars.ContextVar[str | None] = contextvars.ContextVar("page_path", default=None)
+
 
 def seed(ds: Dataset, snapshot_dates: list[str]) -> None:
     params = {k: st.query_params.get_all(k) for k in st.query_params}
@@ -36,10 +44,12 @@ def seed(ds: Dataset, snapshot_dates: list[str]) -> None:
         st.session_state[LANG_KEY] = view.lang
     st.session_state["_notices"] = notices
 
+
 def put_filters(f: Filters) -> None:
     for field, key in W.items():
         v = getattr(f, field)
         st.session_state[key] = list(v) if isinstance(v, tuple) else v
+
 
 def current_view() -> View:
     ss = st.session_state
@@ -55,8 +65,15 @@ def current_view() -> View:
     lang = ss.get(LANG_KEY, "")
     # The overview's tab is kept while other pages are open, but only its link carries it.
     on_overview = page_path.get() in (None, "", "overview")
-    return View(f, ss.get(ID_KEY, "") or "", lang if lang != "en" or ss.get("_lang_chosen") else "",
-                ss.get("view_since", ""), ss.get("view_until", ""), (ss.get(TAB_KEY, "") or "") if on_overview else "")
+    return View(
+        f,
+        ss.get(ID_KEY, "") or "",
+        lang if lang != "en" or ss.get("_lang_chosen") else "",
+        ss.get("view_since", ""),
+        ss.get("view_until", ""),
+        (ss.get(TAB_KEY, "") or "") if on_overview else "",
+    )
+
 
 def write_url(view: View) -> None:
     """Make the address bar match the view: our keys only (Streamlit's own
@@ -71,10 +88,12 @@ def write_url(view: View) -> None:
             elif key in qp:
                 del qp[key]
 
+
 def reset_filters() -> None:
     put_filters(Filters())
     st.session_state[ID_KEY] = ""
     st.session_state["_notices"] = []
+
 
 def share_link(view: View) -> str | None:
     """Absolute URL of this page with every filter, for pasting into an email."""

@@ -1,5 +1,6 @@
 """What pages draw with: a chart that filters on click, the overview's tabs, content
 built when opened, the detail card and the tables of initiatives."""
+
 from __future__ import annotations
 
 from functools import partial
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
 
 
 OVERVIEW_TABS = {"status": N_("By status"), "sector": N_("By sector")}  # URL value -> tab label
+
 
 def cross_filter(chart_key: str) -> None:
     """on_select callback: narrow the filters to what was clicked (by customdata id).
@@ -47,31 +49,50 @@ def cross_filter(chart_key: str) -> None:
         else:
             st.session_state[W[kind]] = values
 
+
 CLICKABLE = ("pillar", "sector", "status", "theme", "id")
+
 
 def _click_values(ds: Dataset, kind: str) -> dict[str, str]:
     """What a chart sends for each value of ``kind`` (``safe.plotly`` of it) -> the value."""
+
     def options() -> dict[str, str]:
-        values = {"pillar": PILLARS.slugs, "status": STATUSES.slugs, "sector": ds.sectors,
-                  "theme": [*ds.theme_slugs, *THEMES.slugs], "id": ds.frame["id"].tolist()}[kind]
+        values = {
+            "pillar": PILLARS.slugs,
+            "status": STATUSES.slugs,
+            "sector": ds.sectors,
+            "theme": [*ds.theme_slugs, *THEMES.slugs],
+            "id": ds.frame["id"].tolist(),
+        }[kind]
         return {safe.plotly(v): v for v in values}
+
     return per_object(ds.frame, ("clicks", kind), options)
 
-def chart(fig: go.Figure, key: str, *, alt: str, table: pd.DataFrame | None = None,
-          selectable: bool = True) -> None:
+
+def chart(fig: go.Figure, key: str, *, alt: str, table: pd.DataFrame | None = None, selectable: bool = True) -> None:
     """A Plotly chart with alt text, a PNG download name, click-to-filter and a table alternative."""
-    config = {"displaylogo": False,
-              "toImageButtonOptions": {"format": "png", "filename": f"cmap-{key}", "scale": 2},
-              "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
+    config = {
+        "displaylogo": False,
+        "toImageButtonOptions": {"format": "png", "filename": f"cmap-{key}", "scale": 2},
+        "modeBarButtonsToRemove": ["lasso2d", "select2d"],
+    }
     if selectable:
-        st.plotly_chart(fig, key=key, on_select=partial(cross_filter, key), selection_mode="points",
-                        alt=alt, config=config, width="stretch")
+        st.plotly_chart(
+            fig,
+            key=key,
+            on_select=partial(cross_filter, key),
+            selection_mode="points",
+            alt=alt,
+            config=config,
+            width="stretch",
+        )
     else:
         st.plotly_chart(fig, key=key, alt=alt, config=config, width="stretch")
     if table is not None:  # a plain HTML table, read by screen readers
         box = opened(_("Show as table"), f"{key}__table")
         if box:
             box.table(tables.as_text(labels.labelled(table)), hide_index=True)
+
 
 def overview_tabs() -> dict:
     """The overview's tabs by URL value ({"status": tab, "sector": tab}); only the open
@@ -86,11 +107,13 @@ def overview_tabs() -> dict:
     ss[TAB_KEY] = "" if open_tab == state.TABS[0] else open_tab
     return dict(zip(labels, tabs))
 
+
 def opened(label: str, key: str):
     """An expander whose content is built only while it is open (opening it reruns
     the page); returns it when open, else None. For content a reader asks for."""
     box = st.expander(label, key=key, on_change="rerun")
     return box if box.open else None
+
 
 def detail(ctx: Ctx, ident: str | None = None) -> None:
     """The detail card of one initiative (everything shown as text); by default
@@ -113,36 +136,50 @@ def detail(ctx: Ctx, ident: str | None = None) -> None:
         c1, c2, c3 = st.columns(3)
         start = i18n.fmt_date(row["start_date"].date())
         end = i18n.fmt_date(row["end_date"].date()) if pd.notna(row["end_date"]) else _("open-ended")
-        for col, name, value in ((c1, _("Pillar"), labels.pillar(row["pillar"])),
-                                 (c1, _("Sector"), labels.sector(row["sector"])),
-                                 (c2, _("Status"), labels.status(row["status"])),
-                                 (c2, _("Dates"), f"{start} – {end}"),
-                                 (c3, _("Lead (Canada)"), row.get("lead_canada") or "—"),
-                                 (c3, _("Lead (Mexico)"), row.get("lead_mexico") or "—")):
+        for col, name, value in (
+            (c1, _("Pillar"), labels.pillar(row["pillar"])),
+            (c1, _("Sector"), labels.sector(row["sector"])),
+            (c2, _("Status"), labels.status(row["status"])),
+            (c2, _("Dates"), f"{start} – {end}"),
+            (c3, _("Lead (Canada)"), row.get("lead_canada") or "—"),
+            (c3, _("Lead (Mexico)"), row.get("lead_mexico") or "—"),
+        ):
             col.markdown(f"**{safe.md(name)}**  \n{safe.md(value)}")
         conf = row.get("confidence") or ""
         lu = row.get("last_updated")
         confidence = _(conf.capitalize()) if conf else "—"
         updated = i18n.fmt_date(lu.date()) if pd.notna(lu) else "—"
-        st.markdown(safe.md_format("**{a}**: {b} · **{c}**: {d}", a=_("Confidence"), b=confidence,
-                                   c=_("Last updated"), d=updated))
+        st.markdown(
+            safe.md_format(
+                "**{a}**: {b} · **{c}**: {d}", a=_("Confidence"), b=confidence, c=_("Last updated"), d=updated
+            )
+        )
         url = safe.http_url(row["source_url"])
         if url:
             st.link_button(_("Open the source"), url)
         if row.get("source_note"):
             st.caption(safe.md(row["source_note"]))
 
+
 def _on_row_select(key: str, ids: list[str]) -> None:
     rows = st.session_state[key].get("selection", {}).get("rows", [])
     st.session_state[ID_KEY] = ids[rows[0]] if rows else ""
+
 
 def _open_by_id(df: pd.DataFrame, box: str) -> None:
     """A box to open one of ``df``'s rows in the detail card by its id. A typed id opens
     once, as soon as it is among the rows in view (now, or after the filters change);
     until then the box says it is not in view."""
     ss = st.session_state
-    typed = (st.text_input(_("Open an initiative by its id"), key=box, placeholder=str(df["id"].iloc[0]),
-                           on_change=lambda: ss.__setitem__(f"{box}__new", True)) or "").strip()
+    typed = (
+        st.text_input(
+            _("Open an initiative by its id"),
+            key=box,
+            placeholder=str(df["id"].iloc[0]),
+            on_change=lambda: ss.__setitem__(f"{box}__new", True),
+        )
+        or ""
+    ).strip()
     if not typed:
         return
     if not (df["id"] == typed).any():
@@ -150,7 +187,9 @@ def _open_by_id(df: pd.DataFrame, box: str) -> None:
     elif ss.pop(f"{box}__new", False):
         ss[ID_KEY] = typed
 
+
 LAZY_ROWS = 5_000  # above this, tables stream rows on demand (no row selection then)
+
 
 def initiative_table(df: pd.DataFrame, *, key: str, select: bool = False, on_demand: bool = False) -> None:
     """The rows as a table. With ``on_demand``, a list of more than LAZY_ROWS rows
@@ -175,12 +214,28 @@ def initiative_table(df: pd.DataFrame, *, key: str, select: bool = False, on_dem
     if select and not lazy:
         kw = {"on_select": partial(_on_row_select, key, df["id"].tolist()), "selection_mode": "single-row"}
     elif select:  # Streamlit cannot select rows of a table that streams them: open one by its id
-        st.caption(safe.md_format(_("{n} rows: the table loads them as you scroll. To see one in detail, type its id below, or narrow the filters and select its row."),
-                                  n=i18n.fmt_int(len(view))))
+        st.caption(
+            safe.md_format(
+                _(
+                    "{n} rows: the table loads them as you scroll. To see one in detail, type its id below, or narrow the filters and select its row."
+                ),
+                n=i18n.fmt_int(len(view)),
+            )
+        )
         _open_by_id(df, f"{key}__open")
-    st.dataframe(view, key=key, hide_index=True, width="stretch", column_config=config,
-                 height=min(38 + 35 * len(view), 560), lazy=lazy, placeholder="—",
-                 alt=_("Table of {n} initiatives").format(n=i18n.fmt_int(len(view))), **kw)
+    st.dataframe(
+        view,
+        key=key,
+        hide_index=True,
+        width="stretch",
+        column_config=config,
+        height=min(38 + 35 * len(view), 560),
+        lazy=lazy,
+        placeholder="—",
+        alt=_("Table of {n} initiatives").format(n=i18n.fmt_int(len(view))),
+        **kw,
+    )
+
 
 def titled_table(title: str, table: pd.DataFrame, caption: str | None = None) -> None:
     st.header(title, anchor=False)
