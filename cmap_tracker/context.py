@@ -1,9 +1,7 @@
-"""Key facts about the plan for the 'about the plan' card, each with its source.
-
-Figures come from data/README.md's sources (the project fact sheet); the text
-is ours. Values stay numbers so they can be formatted per locale.
+"""Key facts about the plan for the overview's 'about the plan' card, each with the
+public source it comes from (the URLs below). Values stay numbers so they can be
+formatted per locale; the labels are the project's own words.
 """
-
 from __future__ import annotations
 
 from dataclasses import dataclass

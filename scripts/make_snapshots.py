@@ -1,8 +1,8 @@
-"""Build data/snapshots/*.csv from data/initiatives.csv (2026-11-25) and the
-dated events in /work/shared/reference/action-plan-facts.md.
+"""Build data/snapshots/*.csv from data/initiatives.csv (2026-11-25) and the dates
+of the public sources each row cites (its source_url and source_note).
 
-Every deviation from the current file is listed in RULES below, with the
-fact-sheet date that justifies it.
+Every deviation from the current file is listed in RULES below, with the dated
+source that justifies it.
 """
 
 import csv
@@ -33,7 +33,7 @@ FIRST_KNOWN = {
     "PR-TRADE-05": "2026-02-16",  # MOU signed (reported 2026-02-17)
     "PR-TRADE-06": "2026-02-17",  # reported by Mexico News Daily 2026-02-17
     "PR-TRADE-07": "2026-03-12",  # reported by Crónica 2026-03-12
-    "PR-EDU-01": "2026-11-25",  # call page undated, written after Sept 2025: only known as of the fact sheet
+    "PR-EDU-01": "2026-11-25",  # call page undated, written after Sept 2025: first seen when the data was compiled (2026-11-25)
 }
 
 T_RES = {

@@ -24,6 +24,11 @@ fi
 echo "== installing Python requirements"
 .venv/bin/python -m pip install -q --disable-pip-version-check -r requirements-dev.txt
 
+echo "== lint, format and types"
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
+.venv/bin/mypy
+
 echo "== running the tests"
 set +e
 .venv/bin/python -m pytest "$@"
