@@ -2,6 +2,7 @@
 public source it comes from (the URLs below). Values stay numbers so they can be
 formatted per locale; the labels are the project's own words.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

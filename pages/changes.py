@@ -35,21 +35,14 @@ if ss.get("view_until") not in dates:
     ss["view_until"] = dates[-1]
 if ss.get("view_since") not in dates:
     ss["view_since"] = dates[-2]
-c1, c2 = st.columns(2)
-c1.selectbox(
-    _("Since"),
-    dates,
-    key="view_since",
-    format_func=lambda d: i18n.fmt_date(date.fromisoformat(d)),
-    persist_state="session",
-)
-c2.selectbox(
-    _("Until"),
-    dates,
-    key="view_until",
-    format_func=lambda d: i18n.fmt_date(date.fromisoformat(d)),
-    persist_state="session",
-)
+for col, label, key in zip(st.columns(2), (_("Since"), _("Until")), ("view_since", "view_until")):
+    col.selectbox(
+        safe.md(label),
+        dates,
+        key=key,
+        format_func=lambda d: i18n.fmt_date(date.fromisoformat(d)),
+        persist_state="session",
+    )
 since, until = ss["view_since"], ss["view_until"]
 if since >= until:
     st.warning(_("“Since” must be earlier than “Until”."))

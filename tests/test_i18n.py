@@ -284,7 +284,7 @@ def test_pages_render_in_the_chosen_language(script, lang, matchers):
 
     # each known sidebar label is the catalogue's translation of its English id,
     # and any other sidebar label (a widget added later) is a translation too
-    rendered = {kind: [w.label for w in getattr(at.sidebar, kind)] for kind in SIDEBAR}
+    rendered = {kind: [shown(w.label) for w in getattr(at.sidebar, kind)] for kind in SIDEBAR}
     for kind, english in SIDEBAR.items():
         for e in english:
             assert tr(e) in rendered[kind], (kind, e, tr(e), rendered[kind])
@@ -306,9 +306,9 @@ def test_pages_render_in_the_chosen_language(script, lang, matchers):
         for kind in ("header", "subheader", "caption", "info", "warning", "error", "success")
         for e in getattr(at.main, kind)
     ]
-    texts += [m.label for m in at.main.metric] + [e.label for e in at.main.expander]
+    texts += [shown(m.label) for m in at.main.metric] + [shown(e.label) for e in at.main.expander]
     texts += [
-        w.label
+        shown(w.label)
         for kind in ("selectbox", "multiselect", "button", "text_input", "date_input")
         for w in getattr(at.main, kind)
     ]

@@ -7,7 +7,7 @@ import contextvars
 
 import streamlit as st
 
-from .. import figures, i18n, metrics, spreadsheet, timeline
+from .. import figures, i18n, metrics, safe, spreadsheet, timeline
 from ..briefing import briefing_html
 from ..i18n import _
 from . import url
@@ -48,32 +48,44 @@ def briefing(ctx: Ctx) -> str:
 
 def downloads(ctx: Ctx) -> None:
     """CSV, Excel and briefing downloads of the rows in view, built only when clicked."""
-    c1, c2, c3 = st.columns(3)
-    c1.download_button(
-        _("Download CSV"),
-        deferred(lambda: spreadsheet.to_csv_bytes(ctx.whole_rows())),
-        file_name=spreadsheet.filename("cmap-initiatives", "csv", ctx.today),
-        mime="text/csv",
-        on_click="ignore",
-        icon=":material/download:",
-        width="stretch",
+    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    buttons = (
+        (
+            _("Download CSV"),
+            lambda: spreadsheet.to_csv_bytes(ctx.whole_rows()),
+            "cmap-initiatives",
+            "csv",
+            "text/csv",
+            ":material/download:",
+            None,
+        ),
+        (
+            _("Download Excel"),
+            lambda: spreadsheet.to_xlsx_bytes(ctx.whole_rows(), sheet_name=_("Initiatives")),
+            "cmap-initiatives",
+            "xlsx",
+            xlsx,
+            ":material/table:",
+            None,
+        ),
+        (
+            _("Download briefing (HTML)"),
+            lambda: briefing(ctx),
+            "cmap-briefing",
+            "html",
+            "text/html",
+            ":material/description:",
+            _("One file with the filters, key figures, charts and sources. Opens offline."),
+        ),
     )
-    c2.download_button(
-        _("Download Excel"),
-        deferred(lambda: spreadsheet.to_xlsx_bytes(ctx.whole_rows(), sheet_name=_("Initiatives"))),
-        file_name=spreadsheet.filename("cmap-initiatives", "xlsx", ctx.today),
-        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        on_click="ignore",
-        icon=":material/table:",
-        width="stretch",
-    )
-    c3.download_button(
-        _("Download briefing (HTML)"),
-        deferred(lambda: briefing(ctx)),
-        file_name=spreadsheet.filename("cmap-briefing", "html", ctx.today),
-        mime="text/html",
-        on_click="ignore",
-        icon=":material/description:",
-        width="stretch",
-        help=_("One file with the filters, key figures, charts and sources. Opens offline."),
-    )
+    for col, (label, build, stem, ext, mime, icon, tip) in zip(st.columns(3), buttons):
+        col.download_button(
+            safe.md(label),
+            deferred(build),
+            file_name=spreadsheet.filename(stem, ext, ctx.today),
+            mime=mime,
+            on_click="ignore",
+            icon=icon,
+            width="stretch",
+            help=safe.md(tip) if tip else None,
+        )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from .. import i18n, labels, state
+from .. import i18n, labels, safe, state
 from ..dataset import Dataset
 from ..i18n import _
 from ..vocab import PILLARS, STATUSES
@@ -24,39 +24,16 @@ def draw(ds: Dataset) -> None:
         on_change=lambda: st.session_state.update(_lang_chosen=True),
     )
     sb.header(_("Filters"))
-    sb.multiselect(
-        _("Pillar"),
-        PILLARS.slugs,
-        key=W["pillar"],
-        persist_state="session",
-        format_func=labels.pillar,
-        placeholder=_("All pillars"),
-    )
-    sb.multiselect(
-        _("Sector"),
-        ds.sectors,
-        key=W["sector"],
-        persist_state="session",
-        format_func=labels.sector,
-        placeholder=_("All sectors"),
-    )
-    sb.multiselect(
-        _("Status"),
-        STATUSES.slugs,
-        key=W["status"],
-        persist_state="session",
-        format_func=labels.status,
-        placeholder=_("All statuses"),
-    )
     themes = list(dict.fromkeys([*ds.theme_slugs, *st.session_state.get(W["theme"], [])]))
-    sb.multiselect(
-        _("Theme"),
-        themes,
-        key=W["theme"],
-        persist_state="session",
-        format_func=labels.theme,
-        placeholder=_("All themes"),
-    )
+    for field, label, options, name, placeholder in (
+        ("pillar", _("Pillar"), PILLARS.slugs, labels.pillar, _("All pillars")),
+        ("sector", _("Sector"), ds.sectors, labels.sector, _("All sectors")),
+        ("status", _("Status"), STATUSES.slugs, labels.status, _("All statuses")),
+        ("theme", _("Theme"), themes, labels.theme, _("All themes")),
+    ):
+        sb.multiselect(
+            safe.md(label), options, key=W[field], persist_state="session", format_func=name, placeholder=placeholder
+        )
     c1, c2 = sb.columns(2)
     c1.date_input(_("From"), key=W["date_from"], persist_state="session", format="YYYY-MM-DD")
     c2.date_input(_("To"), key=W["date_to"], persist_state="session", format="YYYY-MM-DD")
