@@ -75,7 +75,7 @@ def parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     return full, bad, widened
 
 
-def _prepare(item: tuple[str, pa.ChunkedArray]) -> tuple[str, object]:
+def _prepare(item: tuple[str, pa.ChunkedArray]) -> tuple[str, tuple[np.ndarray, pd.Series, bool] | pa.ChunkedArray]:
     name, col = item
     return name, (encode(col) if name in _CODED else strip(col))
 
@@ -99,8 +99,9 @@ class Checker:
         else:
             prepared = dict(map(_prepare, columns.items()))
         self.raw = {c: columns[c] for c in columns if c in _CODED}  # for coded columns that are output as text
-        self.cols = {c: v for c, v in prepared.items() if c not in _CODED}  # stripped text columns
-        self.coded = {c: v for c, v in prepared.items() if c in _CODED}
+        # stripped text columns
+        self.cols: dict[str, pa.ChunkedArray] = {c: v for c, v in prepared.items() if c not in _CODED}
+        self.coded: dict[str, tuple[np.ndarray, pd.Series, bool]] = {c: v for c, v in prepared.items() if c in _CODED}
         self.bad = np.zeros(self.n, dtype=bool)
         self.live = np.ones(self.n, dtype=bool)  # False for empty rows: one issue each is enough
         self.clock = NO_LIMIT
@@ -250,6 +251,7 @@ class Checker:
         dup, first = self.duplicated(col.name)
         dup &= self.live & ~self.empty(col.name)
         if dup.any():
+            assert first is not None  # duplicated() gives None only when no row repeats
             self.flag(
                 dup,
                 col.name,
@@ -259,7 +261,9 @@ class Checker:
 
     def reject_before(self, col: Column) -> None:
         """Rows whose ``col`` date is before their ``col.not_before`` date."""
-        (end_codes, end), (start_codes, start) = self.dates[col.name], self.dates[col.not_before]
+        not_before = col.not_before
+        assert not_before is not None  # the caller checks it
+        (end_codes, end), (start_codes, start) = self.dates[col.name], self.dates[not_before]
         end, start = end.to_numpy()[end_codes], start.to_numpy()[start_codes]
         backwards = ~np.isnat(end) & ~np.isnat(start) & (end < start)
         self.flag(
@@ -268,7 +272,7 @@ class Checker:
             "The end date {end} is before the start date {start}.",
             per_row=lambda idx: {
                 "end": self.cells(col.name, idx).to_numpy(zero_copy_only=False),
-                "start": self.cells(col.not_before, idx).to_numpy(zero_copy_only=False),
+                "start": self.cells(not_before, idx).to_numpy(zero_copy_only=False),
             },
         )
 
@@ -286,6 +290,7 @@ class Checker:
 
     def check_term(self, col: Column) -> Output:
         vocabulary = col.vocabulary
+        assert vocabulary is not None  # every TERM column has one (asserted at import)
         codes, uniques = self.encoded(col.name)
         terms = map_uniques(uniques, lambda v: vocabulary.lookup.get(fold(v)))  # a slug or NaN per distinct value
         unknown = terms.isna().to_numpy()[codes]

@@ -317,8 +317,10 @@ def _parse_pandas(text: str, sep: str, utf8: bytes | None = None) -> tuple[pd.Da
         )
     except Exception:  # ragged rows, odd quoting: the careful path handles and reports them
         return None
-    nl = "\n" if utf8 is None else b"\n"
-    body_lines = src.count(nl) + (0 if src.endswith(nl) else 1) - 1
+    if isinstance(src, str):
+        body_lines = src.count("\n") + (0 if src.endswith("\n") else 1) - 1
+    else:
+        body_lines = src.count(b"\n") + (0 if src.endswith(b"\n") else 1) - 1
     if body_lines != len(df):
         return None
     return df, np.arange(2, len(df) + 2)
@@ -341,7 +343,8 @@ def read(data: bytes, clock: Clock = NO_LIMIT, max_rows: int | None = None) -> P
     refuse_repeats([normalise_header(c) for c in header_names(head, sep)])
 
     too_many = max_rows is not None and text.count("\n") + text.count("\r") > max_rows + 1
-    if too_many and _records(text, sep, max_rows + 2) > max_rows + 1:  # the header and more than max_rows
+    # the header and more than max_rows (too_many already implies max_rows is not None)
+    if too_many and max_rows is not None and _records(text, sep, max_rows + 2) > max_rows + 1:
         refuse_rows(max_rows)
     fast = None if "\r" in text or too_many else _parse_pandas(text, sep, data if same_bytes else None)
     clock.check()

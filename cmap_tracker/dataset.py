@@ -55,6 +55,13 @@ class Dataset:
 
     __slots__ = ("result", "themes", "span_end", "_search", "_lock", "__weakref__")
 
+    # Set once in __init__ with object.__setattr__ (the slots above; no defaults, as __slots__ requires).
+    result: LoadResult
+    themes: pd.DataFrame
+    span_end: pd.Series
+    _search: pd.Series | None
+    _lock: threading.Lock
+
     def __init__(
         self,
         result: LoadResult,

@@ -12,6 +12,7 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeAlias, TypeGuard
 
 import numpy as np
 import pandas as pd
@@ -25,7 +26,7 @@ BOM = b"\xef\xbb\xbf"
 SCAN = 1 << 20  # bytes per numpy pass when counting line breaks
 _NOT_SPACE = re.compile(rb"[^ \t\n\r\x0b\x0c]")  # what bytes.strip() keeps
 
-Source = pa.Buffer | Path  # bytes in memory, or a local file read in pieces
+Source: TypeAlias = pa.Buffer | Path  # bytes in memory, or a local file read in pieces
 
 
 @dataclass
@@ -95,7 +96,7 @@ def read_source(source: str | Path | bytes, *, limit: int | None = MAX_UPLOAD_BY
     return data
 
 
-def _is_address(source: object) -> bool:
+def _is_address(source: object) -> TypeGuard[str]:
     return isinstance(source, str) and re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", source) is not None
 
 
@@ -128,7 +129,9 @@ def decode(data: bytes) -> tuple[str, str]:
 
 def header_line(text: str) -> str:
     """The first line, which ends at the first LF or CR."""
-    return re.match(r"[^\r\n]*", text).group()
+    match = re.match(r"[^\r\n]*", text)
+    assert match is not None  # the pattern matches the empty string
+    return match.group()
 
 
 def first_line(text: str) -> str:

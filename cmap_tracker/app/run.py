@@ -81,6 +81,7 @@ def start() -> Ctx | None:
         st.error(safe.md_format(_("The data could not be loaded: {error}"), error=safe.clip(str(exc))))
         return None
     if not ds.result.ok:
+        assert ds.result.fatal is not None  # ok means fatal is None
         st.error(_("The data file could not be used."))
         st.markdown(safe.md(data.public_text(ds.result.fatal)))
         st.caption(
