@@ -191,10 +191,7 @@ BY_NAME: dict[str, Column] = {c.name: c for c in COLUMNS}
 
 def data_dictionary_markdown() -> str:
     """The data dictionary, generated from COLUMNS and the vocabularies."""
-    lines = [
-        "| column | required | format | meaning | example |",
-        "| --- | --- | --- | --- | --- |",
-    ]
+    lines = ["| column | required | format | meaning | example |", "| --- | --- | --- | --- | --- |"]
     for c in COLUMNS:
         lines.append(
             f"| `{c.name}` | {'yes' if c.required else 'no'} | {c.format} | {c.description} | "

@@ -103,10 +103,7 @@ OVERRIDES = {
         "PR-TRADE-09": T_CUSMA,
         "MO-CULT-02": T_WORLDCUP,
     },
-    "2026-06-01": {
-        "PR-TRADE-09": T_CUSMA,
-        "MO-CULT-02": T_WORLDCUP,
-    },
+    "2026-06-01": {"PR-TRADE-09": T_CUSMA, "MO-CULT-02": T_WORLDCUP},
 }
 
 SNAPSHOTS = ("2025-09-30", "2026-01-15", "2026-06-01")
