@@ -491,7 +491,7 @@ def bench_payload(rows: int) -> dict:
     import pandas as pd
     from streamlit import dataframe_util
 
-    from cmap_tracker import app, changes, dataset, figures, loader, metrics, snapshots, tables, timeline
+    from cmap_tracker import app, changes, charts, dataset, loader, metrics, snapshots, tables, timeline
 
     ds = dataset.build(loader.load(gen.ensure(WORK, rows), limit=None))
     df, today = ds.frame, date.today()
@@ -513,22 +513,20 @@ def bench_payload(rows: int) -> dict:
     snaps = [s for s in snapshots.load_snapshots() if s.result.ok]
     pages: dict[str, dict] = {
         "overview": {
-            "figures": fig_bytes(
-                ("status_by_pillar", figures.status_by_pillar(df)), ("hierarchy", figures.hierarchy(df))
-            )
+            "figures": fig_bytes(("status_by_pillar", charts.status_by_pillar(df)), ("hierarchy", charts.hierarchy(df)))
         },
         "status": {
             "figures": fig_bytes(
-                ("status_by_sector", figures.status_by_sector(df)),
-                ("completion_by_pillar", figures.completion_by_pillar(df)),
+                ("status_by_sector", charts.status_by_sector(df)),
+                ("completion_by_pillar", charts.completion_by_pillar(df)),
             ),
             "tables": {"late": table_bytes(tables.display_frame(late))},
         },
         "timeline": {"figures": fig_bytes(("timeline", timeline.timeline(df, today)))},
         "themes": {
             "figures": fig_bytes(
-                ("theme_matrix", figures.theme_matrix(metrics.theme_pillar(df, ds.themes))),
-                ("theme_status_mix", figures.theme_status_mix(df, ds.themes, themes_default)),
+                ("theme_matrix", charts.theme_matrix(metrics.theme_pillar(df, ds.themes))),
+                ("theme_status_mix", charts.theme_status_mix(df, ds.themes, themes_default)),
                 ("theme_timeline", timeline.timeline(in_theme, today)),
             ),
             "tables": {"theme_table": table_bytes(tables.display_frame(in_theme))},
@@ -540,7 +538,7 @@ def bench_payload(rows: int) -> dict:
         d = changes.diff(snaps[-2], snaps[-1])
         pages["changes"] = {
             "figures": fig_bytes(
-                ("status_flow", figures.status_flow(d.status_flow)), ("burnup", figures.burnup(snapshots.burnup(snaps)))
+                ("status_flow", charts.status_flow(d.status_flow)), ("burnup", charts.burnup(snapshots.burnup(snaps)))
             ),
             "note": "drawn from the bundled snapshots, not the synthetic file",
         }

@@ -9,9 +9,8 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from . import labels, metrics
+from . import figures, labels, metrics
 from .contract import PLAN_END
-from .figures import GANTT_MAX_BARS, PILLAR_COLORS, STATUS_COLORS, date_ticks, empty, figure, layout, short, wrap
 from .i18n import N_, _, fmt_date
 from .vocab import STATUSES
 
@@ -35,21 +34,21 @@ def timeline(df: pd.DataFrame, today: date, *, title: str | None = None) -> go.F
     """Gantt of initiatives, grouped by pillar, coloured by status.
 
     Open-ended rows run to the plan's end with a hatched 'open' style;
-    milestones are diamonds; past ``GANTT_MAX_BARS`` rows, one bar per sector."""
+    milestones are diamonds; past ``figures.GANTT_MAX_BARS`` rows, one bar per sector."""
     title = title or _("Timeline")
     if df.empty:
-        return empty(title)
-    if len(df) > GANTT_MAX_BARS:
+        return figures.empty(title)
+    if len(df) > figures.GANTT_MAX_BARS:
         return timeline_by_sector(df, today, title=title)
     d = _rows(df)
     shapes, notes = _pillar_bands(d)
     date_shapes, date_notes = _key_dates(today)
     lo = min(d["start_date"].min(), pd.Timestamp(today)) - pd.Timedelta(days=20)
     hi = pd.Timestamp(PLAN_END) + pd.Timedelta(days=20)
-    ticks, text = date_ticks(lo, hi)
-    return figure(
+    ticks, text = figures.date_ticks(lo, hi)
+    return figures.figure(
         _traces(d),
-        layout(
+        figures.layout(
             title,
             height=max(320, 170 + 34 * len(d)),
             barmode="overlay",
@@ -95,7 +94,7 @@ def _rows(df: pd.DataFrame) -> pd.DataFrame:
         _kind="id",
     ).sort_values(["_o", "start_date", "id"])
     # two short lines (title, then id) keep the axis narrow enough for a phone
-    d["_y"] = [f"{short(t, 26)}\n{i}" for t, i in zip(labels.local_titles(d), d["id"])]
+    d["_y"] = [f"{figures.short(t, 26)}\n{i}" for t, i in zip(labels.local_titles(d), d["id"])]
     d["_status"] = d["status"].astype(str).map(labels.status)
     d["_pillar"] = d["pillar"].astype(str).map(labels.pillar)
     open_ended = _("open-ended")
@@ -130,7 +129,7 @@ def _traces(d: pd.DataFrame) -> list[dict]:
                 "offsetgroup": "",
                 "textposition": "auto",
                 "marker": {
-                    "color": STATUS_COLORS[status],
+                    "color": figures.STATUS_COLORS[status],
                     "pattern": {
                         "shape": np.where(part["_open"].to_numpy(), "/", "").tolist(),
                         "fillmode": "overlay",
@@ -159,7 +158,7 @@ def _markers(rows: pd.DataFrame, symbol: str, size: int, edge: float, **kw) -> d
         "marker": {
             "symbol": symbol,
             "size": size,
-            "color": [STATUS_COLORS[s] for s in rows["status"]],
+            "color": [figures.STATUS_COLORS[s] for s in rows["status"]],
             "line": {"color": "#222222", "width": edge},
         },
         "customdata": rows[_CUSTOM].to_numpy(),
@@ -187,7 +186,7 @@ def _pillar_bands(d: pd.DataFrame) -> tuple[list[dict], list[dict]]:
                 "yref": "y",
                 "y0": y0,
                 "y1": y1,
-                "fillcolor": PILLAR_COLORS[pillar],
+                "fillcolor": figures.PILLAR_COLORS[pillar],
                 "opacity": 0.07,
                 "line": {"width": 0},
                 "layer": "below",
@@ -199,7 +198,7 @@ def _pillar_bands(d: pd.DataFrame) -> tuple[list[dict], list[dict]]:
                 "x": 1.005,
                 "yref": "y",
                 "y": (y0 + y1) / 2,
-                "text": wrap(labels.pillar(pillar), 13),
+                "text": figures.wrap(labels.pillar(pillar), 13),
                 "showarrow": False,
                 "xanchor": "left",
                 "font": {"size": 12, "color": "#333333"},
@@ -210,93 +209,19 @@ def _pillar_bands(d: pd.DataFrame) -> tuple[list[dict], list[dict]]:
 
 
 def _key_dates(today: date) -> tuple[list[dict], list[dict]]:
-    """Today line, key dates and the World Cup window, as shapes and annotations
-    (not add_vline's annotation, which mishandles date axes)."""
+    """Today line, key dates and the World Cup window, as shapes and annotations."""
     start, end, label = WORLD_CUP
-    shapes = [
-        {
-            "type": "rect",
-            "x0": start,
-            "x1": end,
-            "xref": "x",
-            "y0": 0,
-            "y1": 1,
-            "yref": "paper",
-            "fillcolor": "#56B4E9",
-            "opacity": 0.15,
-            "line": {"width": 0},
-            "layer": "below",
-        }
-    ]
-    notes = [
-        {
-            "x": start,
-            "y": 0,
-            "xref": "x",
-            "yref": "paper",
-            "text": _(label),
-            "showarrow": False,
-            "xanchor": "right",
-            "yanchor": "bottom",
-            "textangle": -90,
-            "font": {"size": 11},
-        }
-    ]
+    upright = {"xanchor": "right", "textangle": -90, "font": {"size": 11}}
+    halo = {"bgcolor": "rgba(255,255,255,0.85)"}
+    shapes = [figures.date_band(start, end, fillcolor="#56B4E9", opacity=0.15, line={"width": 0}, layer="below")]
+    notes = [figures.date_note(start, _(label), top=False, **upright)]
     for i, (d, msg) in enumerate(KEY_DATES):  # alternate top/bottom so close dates don't collide
-        shapes.append(
-            {
-                "type": "line",
-                "x0": d,
-                "x1": d,
-                "xref": "x",
-                "y0": 0,
-                "y1": 1,
-                "yref": "paper",
-                "line": {"color": "#555555", "width": 1, "dash": "dot"},
-            }
-        )
-        notes.append(
-            {
-                "x": d,
-                "y": 1 if i % 2 == 0 else 0,
-                "xref": "x",
-                "yref": "paper",
-                "text": _(msg),
-                "showarrow": False,
-                "xanchor": "right",
-                "yanchor": "top" if i % 2 == 0 else "bottom",
-                "textangle": -90,
-                "font": {"size": 11},
-                "bgcolor": "rgba(255,255,255,0.85)",
-            }
-        )
+        shapes.append(figures.date_line(d, line={"color": "#555555", "width": 1, "dash": "dot"}))
+        notes.append(figures.date_note(d, _(msg), top=i % 2 == 0, **upright, **halo))
     t = pd.Timestamp(today)
-    shapes.append(
-        {
-            "type": "line",
-            "x0": t,
-            "x1": t,
-            "xref": "x",
-            "y0": 0,
-            "y1": 1,
-            "yref": "paper",
-            "line": {"color": "#D55E00", "width": 2},
-            "name": "today",
-        }
-    )
+    shapes.append(figures.date_line(t, line={"color": "#D55E00", "width": 2}, name="today"))
     notes.append(
-        {
-            "x": t,
-            "y": 0,
-            "xref": "x",
-            "yref": "paper",
-            "text": _("Today"),
-            "showarrow": False,
-            "xanchor": "left",
-            "yanchor": "bottom",
-            "font": {"size": 12, "color": "#A04000"},
-            "bgcolor": "rgba(255,255,255,0.85)",
-        }
+        figures.date_note(t, _("Today"), top=False, xanchor="left", font={"size": 12, "color": "#A04000"}, **halo)
     )
     return shapes, notes
 
@@ -304,22 +229,9 @@ def _key_dates(today: date) -> tuple[list[dict], list[dict]]:
 def timeline_by_sector(df: pd.DataFrame, today: date, *, title: str | None = None) -> go.Figure:
     """One bar per sector: its span, count and status mix (for large data)."""
     title = title or _("Timeline")
-    pc, pv = metrics.codes(df["pillar"])
-    sc, sv = metrics.codes(df["sector"])
-    key = pc.astype(np.int64) * len(sv) + sc
-    groups, inv = np.unique(key, return_inverse=True)
-    by_group = np.argsort(inv, kind="stable")
-    first = np.searchsorted(inv[by_group], np.arange(len(groups)))  # each group's first row in by_group
-    start = np.minimum.reduceat(df["start_date"].to_numpy()[by_group], first)
-    plan_end = np.datetime64(PLAN_END).astype(df["end_date"].dtype)
-    end = np.maximum.reduceat(
-        np.where(df["end_date"].isna().to_numpy(), plan_end, df["end_date"].to_numpy())[by_group], first
-    )
-    stc, stv = metrics.codes(df["status"])
-    mix = np.bincount(inv * len(stv) + stc, minlength=len(groups) * len(stv)).reshape(len(groups), len(stv))
+    pillars, sectors, start, end, mix, stv = _sector_spans(df)
     counts = mix.sum(axis=1)
     status_names = [labels.status(s) for s in stv]
-    pillars, sectors = pv[groups // len(sv)], sv[groups % len(sv)]
     data: list[dict] = []
     for pillar in dict.fromkeys(pillars):
         rows = np.flatnonzero(pillars == pillar)
@@ -332,7 +244,7 @@ def timeline_by_sector(df: pd.DataFrame, today: date, *, title: str | None = Non
                 "legendgroup": pillar,
                 "base": start[rows],
                 "x": _ms(end[rows] - start[rows]),
-                "y": [f"{labels.sector(sectors[r])} · {short(label, 14)} ({counts[r]})" for r in rows],
+                "y": [f"{labels.sector(sectors[r])} · {figures.short(label, 14)} ({counts[r]})" for r in rows],
                 "customdata": [
                     [
                         "sector",
@@ -343,7 +255,7 @@ def timeline_by_sector(df: pd.DataFrame, today: date, *, title: str | None = Non
                     ]
                     for r in rows
                 ],
-                "marker": {"color": PILLAR_COLORS[pillar]},
+                "marker": {"color": figures.PILLAR_COLORS[pillar]},
                 "alignmentgroup": "True",
                 "offsetgroup": "",
                 "textposition": "auto",
@@ -351,11 +263,11 @@ def timeline_by_sector(df: pd.DataFrame, today: date, *, title: str | None = Non
             }
         )
     shapes, notes = _key_dates(today)
-    return figure(
+    return figures.figure(
         data,
-        layout(
+        figures.layout(
             title,
-            height=max(320, 140 + 26 * len(groups)),
+            height=max(320, 140 + 26 * len(sectors)),
             barmode="overlay",
             shapes=shapes,
             annotations=notes,
@@ -363,3 +275,20 @@ def timeline_by_sector(df: pd.DataFrame, today: date, *, title: str | None = Non
             yaxis={"autorange": "reversed", "automargin": True, "title": {"text": ""}},
         ),
     )
+
+
+def _sector_spans(df: pd.DataFrame) -> tuple[np.ndarray, ...]:
+    """Per (pillar, sector) group: its pillar, sector, earliest start, latest end (the
+    plan's end when open), and its count per status (with the status slugs)."""
+    pc, pv = metrics.codes(df["pillar"])
+    sc, sv = metrics.codes(df["sector"])
+    groups, inv = np.unique(pc.astype(np.int64) * len(sv) + sc, return_inverse=True)
+    by_group = np.argsort(inv, kind="stable")
+    first = np.searchsorted(inv[by_group], np.arange(len(groups)))  # each group's first row in by_group
+    start = np.minimum.reduceat(df["start_date"].to_numpy()[by_group], first)
+    plan_end = np.datetime64(PLAN_END).astype(df["end_date"].dtype)
+    ends = np.where(df["end_date"].isna().to_numpy(), plan_end, df["end_date"].to_numpy())
+    end = np.maximum.reduceat(ends[by_group], first)
+    stc, stv = metrics.codes(df["status"])
+    mix = np.bincount(inv * len(stv) + stc, minlength=len(groups) * len(stv)).reshape(len(groups), len(stv))
+    return pv[groups // len(sv)], sv[groups % len(sv)], start, end, mix, stv

@@ -3,7 +3,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from cmap_tracker import app, changes, figures, i18n, labels, safe, snapshots, spreadsheet
+from cmap_tracker import app, changes, charts, i18n, labels, safe, snapshots, spreadsheet
 from cmap_tracker.i18n import _
 
 ctx = app.page(
@@ -68,7 +68,7 @@ if d.is_empty():
     st.success(_("Nothing changed between these two snapshots for the initiatives in view."))
 else:
     app.chart(
-        figures.status_flow(d.status_flow),
+        charts.status_flow(d.status_flow),
         "status_flow",
         selectable=False,
         alt="; ".join(
@@ -100,7 +100,7 @@ if d.unmatched_rejected:
 
 b = snapshots.burnup(list(snaps[x] for x in dates), keep=keep)
 app.chart(
-    figures.burnup(b),
+    charts.burnup(b),
     "burnup",
     selectable=False,
     alt="; ".join(

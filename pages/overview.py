@@ -2,7 +2,7 @@ from datetime import date
 
 import streamlit as st
 
-from cmap_tracker import app, context, figures, i18n, labels, metrics, safe
+from cmap_tracker import app, charts, context, i18n, labels, metrics, safe
 from cmap_tracker.i18n import _
 
 ctx = app.page(_("Canada–Mexico Action Plan 2025–2028"))
@@ -32,15 +32,15 @@ else:
         with by_status:
             table = metrics.counts(ctx.df, "pillar")
             app.chart(
-                figures.status_by_pillar(ctx.df),
+                charts.status_by_pillar(ctx.df),
                 "status_by_pillar",
-                alt=figures.figure_alt(table, "pillar", labels.pillar),
+                alt=charts.figure_alt(table, "pillar", labels.pillar),
                 table=table,
             )
     if by_sector.open:
         with by_sector:
             app.chart(
-                figures.hierarchy(ctx.df),
+                charts.hierarchy(ctx.df),
                 "hierarchy",
                 alt=_("Treemap of {n} initiatives by pillar and sector.").format(n=len(ctx.df)),
             )

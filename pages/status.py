@@ -1,18 +1,16 @@
 import streamlit as st
 
-from cmap_tracker import app, figures, labels, metrics
+from cmap_tracker import app, charts, labels, metrics
 from cmap_tracker.i18n import _
 
 ctx = app.page(_("Status"), needs_rows=True)
 
 table = metrics.counts(ctx.df, "sector")
-app.chart(
-    figures.status_by_sector(ctx.df), "status_by_sector", alt=figures.figure_alt(table, "sector", str), table=table
-)
+app.chart(charts.status_by_sector(ctx.df), "status_by_sector", alt=charts.figure_alt(table, "sector", str), table=table)
 
 comp = metrics.completion(ctx.df)
 app.chart(
-    figures.completion_by_pillar(ctx.df),
+    charts.completion_by_pillar(ctx.df),
     "completion_by_pillar",
     alt="; ".join(f"{labels.pillar(p)}: {c}/{n}" for p, c, n in zip(comp["pillar"], comp["completed"], comp["total"])),
     table=comp,

@@ -1,6 +1,6 @@
 import streamlit as st
 
-from cmap_tracker import app, figures, labels, metrics, themes, timeline
+from cmap_tracker import app, charts, labels, metrics, themes, timeline
 from cmap_tracker.i18n import _
 
 ctx = app.page(
@@ -13,7 +13,7 @@ ctx = app.page(
 
 matrix = metrics.theme_pillar(ctx.df, ctx.ds.themes)
 app.chart(
-    figures.theme_matrix(matrix),
+    charts.theme_matrix(matrix),
     "theme_matrix",
     selectable=False,
     alt="; ".join(f"{labels.theme(t)}: {int(n)}" for t, n in zip(matrix.index, matrix.sum(axis=1))),
@@ -39,7 +39,7 @@ if in_theme.empty:  # one message, not two empty charts
     )
 else:
     app.chart(
-        figures.theme_status_mix(ctx.df, ctx.ds.themes, chosen),
+        charts.theme_status_mix(ctx.df, ctx.ds.themes, chosen),
         "theme_status_mix",
         alt=_("Status mix for {themes}.").format(themes=", ".join(map(labels.theme, chosen))),
     )

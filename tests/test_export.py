@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cmap_tracker import briefing, contract, dataset, figures, i18n, loader, spreadsheet
+from cmap_tracker import briefing, charts, contract, dataset, figures, i18n, loader, spreadsheet
 from cmap_tracker.filters import Filters
 from conftest import DATA, csv_bytes
 
@@ -374,7 +374,7 @@ def brief(df: pd.DataFrame, *, figs=None, **over) -> str:
 @pytest.fixture(scope="module")
 def full_brief(ds) -> str:
     df = ds.frame
-    return brief(df, figs=[figures.status_by_pillar(df), figures.hierarchy(df), figures.completion_by_pillar(df)])
+    return brief(df, figs=[charts.status_by_pillar(df), charts.hierarchy(df), charts.completion_by_pillar(df)])
 
 
 def test_plotly_js_is_inlined_exactly_once(full_brief):
@@ -478,7 +478,7 @@ def test_hostile_title_sector_filters_and_source_are_shown_as_text(ds):
     df.loc[4, "source_url"], df.loc[5, "source_url"] = bad_link, "javascript:alert(1)"
     filters = " · ".join(hostile)
     pages = [
-        brief(df, figs=[figures.hierarchy(df)], filters_text=filters, lang="en"),  # sectors in the treemap
+        brief(df, figs=[charts.hierarchy(df)], filters_text=filters, lang="en"),  # sectors in the treemap
         brief(df[["id", "sector", "source_url"]], filters_text=filters, lang="en"),
     ]  # as a column
     for out in pages:

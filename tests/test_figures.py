@@ -10,7 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from cmap_tracker import contract, dataset, figures, i18n, labels, loader, metrics, timeline
+from cmap_tracker import charts, contract, dataset, figures, i18n, labels, loader, metrics, timeline
 from cmap_tracker.vocab import PILLARS, STATUSES, THEMES
 from conftest import ROOT, csv_bytes
 
@@ -87,7 +87,7 @@ def assert_empty_figure(fig):
 # ------------------------------------------------------------------ stacked status bars
 
 
-@pytest.mark.parametrize("builder,by", [(figures.status_by_pillar, "pillar"), (figures.status_by_sector, "sector")])
+@pytest.mark.parametrize("builder,by", [(charts.status_by_pillar, "pillar"), (charts.status_by_sector, "sector")])
 def test_stacked_status_bars_are_named_coloured_and_clickable(df, builder, by):
     fig = builder(df)
     seen = set()
@@ -113,7 +113,7 @@ def test_stacked_status_bars_are_named_coloured_and_clickable(df, builder, by):
 
 
 def test_status_by_pillar_customdata_names_pillar_and_status(df):
-    fig = figures.status_by_pillar(df)
+    fig = charts.status_by_pillar(df)
     cds = {tuple(cd) for tr in fig.data for cd in tr.customdata}
     assert ("pillar", "security", "status", "completed") in cds
     assert ("pillar", "environment", "status", "ongoing") in cds
@@ -124,13 +124,13 @@ def test_status_by_pillar_customdata_names_pillar_and_status(df):
 
 
 def test_status_by_pillar_lists_pillars_in_plan_order_top_down(df):
-    fig = figures.status_by_pillar(df)
+    fig = charts.status_by_pillar(df)
     top_down = [y.replace("<br>", " ") for y in reversed(fig.layout.yaxis.categoryarray)]
     assert top_down == [PILLARS[p].label for p in PILLARS.slugs]
 
 
 def test_status_by_sector_puts_the_biggest_sector_on_top(df):
-    fig = figures.status_by_sector(df)
+    fig = charts.status_by_sector(df)
     top_down = list(reversed(fig.layout.yaxis.categoryarray))
     assert set(top_down[:2]) == {"Trade", "Cybersecurity"}  # 2 rows each
     assert len(top_down) == df["sector"].nunique()
@@ -140,7 +140,7 @@ def test_status_by_sector_puts_the_biggest_sector_on_top(df):
 
 
 def test_completion_by_pillar(df):
-    fig = figures.completion_by_pillar(df)
+    fig = charts.completion_by_pillar(df)
     (tr,) = fig.data
     got = {
         cd[1]: (y, x, text, color) for cd, y, x, text, color in zip(tr.customdata, tr.y, tr.x, tr.text, tr.marker.color)
@@ -153,7 +153,7 @@ def test_completion_by_pillar(df):
 
 
 def test_hierarchy_is_a_consistent_tree(df):
-    fig = figures.hierarchy(df)
+    fig = charts.hierarchy(df)
     (tr,) = fig.data
     ids = list(tr.ids)
     assert len(ids) == len(set(ids))
@@ -176,7 +176,7 @@ def test_hierarchy_is_a_consistent_tree(df):
 
 def test_theme_matrix_uses_labels_and_counts(ds, df):
     table = metrics.theme_pillar(df, ds.themes)
-    fig = figures.theme_matrix(table)
+    fig = charts.theme_matrix(table)
     (tr,) = fig.data
     assert list(tr.x) == [PILLARS[p].label for p in table.columns]
     assert "Clean tech" in tr.y and "IP and innovation" not in tr.y and "Digital and cyber" in tr.y
@@ -187,7 +187,7 @@ def test_theme_matrix_uses_labels_and_counts(ds, df):
 
 
 def test_theme_status_mix_only_selected_themes(ds, df):
-    fig = figures.theme_status_mix(df, ds.themes, ["digital", "energy"])
+    fig = charts.theme_status_mix(df, ds.themes, ["digital", "energy"])
     cds = [tuple(cd) for tr in fig.data for cd in tr.customdata]
     assert {cd[1] for cd in cds} == {"digital", "energy"}
     assert ("theme", "digital", "status", "completed") in cds
@@ -322,17 +322,17 @@ def test_sector_bars_get_one_row_each(big_fig):
 @pytest.mark.parametrize(
     "build",
     [
-        lambda ds: figures.status_by_pillar(ds.frame.iloc[:0]),
-        lambda ds: figures.status_by_sector(ds.frame.iloc[:0]),
-        lambda ds: figures.completion_by_pillar(ds.frame.iloc[:0]),
-        lambda ds: figures.hierarchy(ds.frame.iloc[:0]),
+        lambda ds: charts.status_by_pillar(ds.frame.iloc[:0]),
+        lambda ds: charts.status_by_sector(ds.frame.iloc[:0]),
+        lambda ds: charts.completion_by_pillar(ds.frame.iloc[:0]),
+        lambda ds: charts.hierarchy(ds.frame.iloc[:0]),
         lambda ds: timeline.timeline(ds.frame.iloc[:0], TODAY),
-        lambda ds: figures.theme_matrix(metrics.theme_pillar(ds.frame.iloc[:0], ds.themes)),
-        lambda ds: figures.theme_status_mix(ds.frame.iloc[:0], ds.themes, ["digital"]),
-        lambda ds: figures.theme_status_mix(ds.frame, ds.themes, []),
-        lambda ds: figures.theme_status_mix(ds.frame, ds.themes, ["health"]),
-        lambda ds: figures.status_flow(pd.DataFrame(columns=["id", "before", "after"])),
-        lambda ds: figures.burnup(pd.DataFrame(columns=["date", "pillar", "total", "completed"])),
+        lambda ds: charts.theme_matrix(metrics.theme_pillar(ds.frame.iloc[:0], ds.themes)),
+        lambda ds: charts.theme_status_mix(ds.frame.iloc[:0], ds.themes, ["digital"]),
+        lambda ds: charts.theme_status_mix(ds.frame, ds.themes, []),
+        lambda ds: charts.theme_status_mix(ds.frame, ds.themes, ["health"]),
+        lambda ds: charts.status_flow(pd.DataFrame(columns=["id", "before", "after"])),
+        lambda ds: charts.burnup(pd.DataFrame(columns=["date", "pillar", "total", "completed"])),
     ],
     ids=[
         "status_by_pillar",
@@ -353,7 +353,7 @@ def test_empty_input_gives_a_message_not_empty_axes(ds, build):
 
 
 def test_empty_message_default_text(df):
-    fig = figures.status_by_pillar(df.iloc[:0])
+    fig = charts.status_by_pillar(df.iloc[:0])
     assert fig.layout.annotations[0].text == "No initiatives match these filters."
 
 
@@ -368,7 +368,7 @@ def test_status_flow_nodes_are_labelled_and_coloured():
             "after": ["in_progress", "completed", "completed"],
         }
     )
-    (tr,) = figures.status_flow(flow).data
+    (tr,) = charts.status_flow(flow).data
     labels = list(tr.node.label)
     assert labels == ["In progress (before)", "Planned (before)", "Completed (after)", "In progress (after)"]
     assert list(tr.node.color) == [
@@ -391,7 +391,7 @@ def test_burnup_names_pillars_and_marks_plan_end():
             "completed": [0, 1, 2, 1],
         }
     )
-    fig = figures.burnup(table)
+    fig = charts.burnup(table)
     names = [tr.name for tr in fig.data]
     assert names == ["Prosperity: total", "Prosperity: completed", "Security: total", "Security: completed"]
     assert list(fig.data[1].y) == [0, 2]
@@ -405,7 +405,7 @@ def test_burnup_names_pillars_and_marks_plan_end():
 
 
 def test_figure_alt_mentions_each_pillar_and_its_counts(df):
-    text = figures.figure_alt(metrics.counts(df, "pillar"), "pillar", labels.pillar)
+    text = charts.figure_alt(metrics.counts(df, "pillar"), "pillar", labels.pillar)
     for p in set(df["pillar"].astype(str)):
         assert PILLARS[p].label + ":" in text
     assert "Security: 3 initiatives (1 Completed, 1 In progress, 1 Planned)" in text
@@ -416,14 +416,14 @@ def test_figure_alt_mentions_each_pillar_and_its_counts(df):
 
 def test_figure_alt_of_nothing(df):
     assert (
-        figures.figure_alt(metrics.counts(df.iloc[:0], "pillar"), "pillar", labels.pillar)
+        charts.figure_alt(metrics.counts(df.iloc[:0], "pillar"), "pillar", labels.pillar)
         == "No initiatives match these filters."
     )
 
 
 def test_figure_alt_singular(df):
     # regression: the summary said '1 initiatives'
-    text = figures.figure_alt(metrics.counts(df, "pillar"), "pillar", labels.pillar)
+    text = charts.figure_alt(metrics.counts(df, "pillar"), "pillar", labels.pillar)
     assert "Environment and Sustainability: 1 initiative (1 Ongoing)" in text
 
 
@@ -435,13 +435,13 @@ def test_french_status_names_in_traces(df):
         pytest.skip(f"no French catalogue yet ({i18n.po_path('fr').relative_to(i18n.LOCALE_DIR.parent)})")
     try:
         i18n.set_language("fr")
-        fig = figures.status_by_pillar(df)
+        fig = charts.status_by_pillar(df)
         names = {tr.customdata[0][3]: tr.name for tr in fig.data}
         assert names["in_progress"] != "In progress"
         assert names["completed"] != "Completed"
     finally:
         i18n.set_language("en")
-    assert figures.status_by_pillar(df).data[0].name == "Completed"
+    assert charts.status_by_pillar(df).data[0].name == "Completed"
 
 
 # ------------------------------------------------------------------ validation
@@ -489,17 +489,17 @@ def _every_figure(language: str) -> dict[str, go.Figure]:
     big = pd.concat([df] * (figures.GANTT_MAX_BARS // len(df) + 1), ignore_index=True)
     security = Filters(pillar=("security",)).apply(full)
     return {
-        "status_by_pillar": figures.status_by_pillar(df),
-        "status_by_sector": figures.status_by_sector(df),
-        "completion_by_pillar": figures.completion_by_pillar(security),
-        "hierarchy": figures.hierarchy(df),
+        "status_by_pillar": charts.status_by_pillar(df),
+        "status_by_sector": charts.status_by_sector(df),
+        "completion_by_pillar": charts.completion_by_pillar(security),
+        "hierarchy": charts.hierarchy(df),
         "timeline": timeline.timeline(df, TODAY),
         "timeline_by_sector": timeline.timeline(big, TODAY),
-        "theme_matrix": figures.theme_matrix(metrics.theme_pillar(df, full.themes)),
-        "theme_status_mix": figures.theme_status_mix(df, full.themes, ["ip", "energy", "security"]),
-        "status_flow": figures.status_flow(d.status_flow),
-        "burnup": figures.burnup(snapshots.burnup(snaps)),
-        "empty": figures.status_by_pillar(df.iloc[:0]),
+        "theme_matrix": charts.theme_matrix(metrics.theme_pillar(df, full.themes)),
+        "theme_status_mix": charts.theme_status_mix(df, full.themes, ["ip", "energy", "security"]),
+        "status_flow": charts.status_flow(d.status_flow),
+        "burnup": charts.burnup(snapshots.burnup(snaps)),
+        "empty": charts.status_by_pillar(df.iloc[:0]),
     }
 
 

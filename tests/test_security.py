@@ -606,12 +606,12 @@ def hostile_frame():
 def _builders():
     from datetime import date
 
-    from cmap_tracker import figures, timeline
+    from cmap_tracker import charts, timeline
 
     today = date(2026, 5, 1)
     return {
-        "status_by_sector": lambda ds, df: figures.status_by_sector(df),
-        "hierarchy": lambda ds, df: figures.hierarchy(df),
+        "status_by_sector": lambda ds, df: charts.status_by_sector(df),
+        "hierarchy": lambda ds, df: charts.hierarchy(df),
         "timeline": lambda ds, df: timeline.timeline(df, today),
         "timeline_by_sector": lambda ds, df: timeline.timeline_by_sector(df, today),
     }

@@ -7,7 +7,7 @@ import contextvars
 
 import streamlit as st
 
-from .. import figures, i18n, metrics, safe, spreadsheet, timeline
+from .. import charts, i18n, metrics, safe, spreadsheet, timeline
 from ..briefing import briefing_html
 from ..i18n import _
 from . import url
@@ -29,7 +29,7 @@ def briefing(ctx: Ctx) -> str:
         (_("Due in 90 days"), i18n.fmt_int(k.due_soon)),
         (_("Overdue"), i18n.fmt_int(k.overdue)),
     ]
-    figs = [figures.status_by_pillar(ctx.df), timeline.timeline(ctx.df, ctx.today)] if len(ctx.df) else []
+    figs = [charts.status_by_pillar(ctx.df), timeline.timeline(ctx.df, ctx.today)] if len(ctx.df) else []
     return briefing_html(
         title=_("Canada–Mexico Action Plan 2025–2028"),
         filters_text=filters_text(ctx),
