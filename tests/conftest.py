@@ -23,6 +23,33 @@ ARTIFACTS = ROOT / "tests" / "artifacts"
 CHROMIUM = server_proc.CHROMIUM
 
 HEADER = "id,title,pillar,sector,status,start_date,source_url"
+URL = "https://example.org/source"
+
+
+def good(i: str = "A-1", **over: str) -> str:
+    """A valid row for HEADER with some cells replaced."""
+    cells = {
+        "id": i,
+        "title": "Title",
+        "pillar": "security",
+        "sector": "Policing",
+        "status": "planned",
+        "start_date": "2026-01-15",
+        "source_url": URL,
+        **over,
+    }
+    return ",".join(cells[c] for c in HEADER.split(","))
+
+
+def run(page: str = "overview", timeout: float = 60, **query):
+    """The app on ``page`` with ``query`` in its link, run once with Streamlit's AppTest."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=timeout)
+    at.switch_page(f"pages/{page}.py")
+    for k, v in query.items():
+        at.query_params[k] = v
+    return at.run()
 
 
 _MD_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")

@@ -7,17 +7,9 @@ import json
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from conftest import ROOT, csv_bytes, shown
+from conftest import ROOT, csv_bytes, run, shown
 
 PAGES = ["overview", "status", "timeline", "themes", "explorer", "changes", "data"]
-
-
-def run(page: str = "overview", timeout: float = 60, **query) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=timeout)
-    at.switch_page(f"pages/{page}.py")
-    for k, v in query.items():
-        at.query_params[k] = v
-    return at.run()
 
 
 def qp(at: AppTest, key: str) -> list[str]:

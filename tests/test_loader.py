@@ -8,24 +8,7 @@ import pandas as pd
 import pytest
 
 from cmap_tracker import contract, loader, report, themes
-from conftest import HEADER, ROOT, csv_bytes
-
-URL = "https://example.org/source"
-
-
-def good(i: str = "A-1", **over: str) -> str:
-    """A valid row for HEADER with some cells replaced."""
-    cells = {
-        "id": i,
-        "title": "Title",
-        "pillar": "security",
-        "sector": "Policing",
-        "status": "planned",
-        "start_date": "2026-01-15",
-        "source_url": URL,
-        **over,
-    }
-    return ",".join(cells[c] for c in HEADER.split(","))
+from conftest import HEADER, ROOT, URL, csv_bytes, good
 
 
 def load(data) -> report.LoadResult:

@@ -16,23 +16,7 @@ from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
 from cmap_tracker import contract, csv_careful, loader, report, sources, spreadsheet
-from conftest import HEADER, ROOT, csv_bytes, shown
-
-URL = "https://example.org/source"
-
-
-def good(i: str = "A-1", **over: str) -> str:
-    cells = {
-        "id": i,
-        "title": "Title",
-        "pillar": "security",
-        "sector": "Policing",
-        "status": "planned",
-        "start_date": "2026-01-15",
-        "source_url": URL,
-        **over,
-    }
-    return ",".join(cells[c] for c in HEADER.split(","))
+from conftest import HEADER, ROOT, URL, csv_bytes, good, shown
 
 
 def load(data, **kwargs) -> report.LoadResult:

@@ -23,7 +23,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1 import element_tree as et
 
-from conftest import ROOT, Server, csv_bytes, shot
+from conftest import Server, csv_bytes, run, shot
 
 PAGES = ["overview", "status", "timeline", "themes", "explorer", "changes", "data"]
 HOST = "127.0.0.1:8765"  # where the payloads point: nothing listens there, a browser still tries
@@ -126,10 +126,10 @@ def markup_in(source: str) -> list[str]:
             found.append(f"autolink {text}")
         elif kind == "html":
             found.append(f"raw HTML {text}")
-    for run in runs:
-        text = "".join(ch for ch, _a in run)
-        active = [a for _c, a in run]
-        masked = "".join(ch if a else "\0" for ch, a in run)
+    for piece in runs:
+        text = "".join(ch for ch, _a in piece)
+        active = [a for _c, a in piece]
+        masked = "".join(ch if a else "\0" for ch, a in piece)
         for m in re.finditer(r"(!?)\[[^\]]*\]\(\s*<?([^)\s>]*)", masked):  # [text](dest), ![alt](src)
             dest = text[m.start(2) : m.end(2)]
             if "8765" in dest:
@@ -183,14 +183,6 @@ def test_the_markdown_model_finds_what_streamlit_renders_and_passes_text():
 
 
 # ---------------------------------------------------------------------------- AppTest
-
-
-def run(page: str = "overview", timeout: float = 60, **query) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=timeout)
-    at.switch_page(f"pages/{page}.py")
-    for k, v in query.items():
-        at.query_params[k] = v
-    return at.run()
 
 
 def on_screen(at: AppTest):
