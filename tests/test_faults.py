@@ -12,6 +12,7 @@ import re
 import shutil
 
 import pytest
+from playwright.sync_api import expect
 
 from conftest import DATA, Server, csv_bytes, shot
 
@@ -101,3 +102,22 @@ def test_replaced_deleted_and_broken_file_while_the_server_runs(live, page):
     expect_summary(page, "51 of 51 initiatives")
 
     assert server.proc.poll() is None and server.proc.pid == pid  # the same server throughout
+
+
+@pytest.mark.browser
+def test_a_data_file_broken_from_the_start_shows_its_error_and_no_menu_of_file_names(tmp_path, browser):
+    """A fresh server whose file cannot be used shows the reason as text, and no page
+    menu: Streamlit would otherwise list the pages/ files by their names."""
+    bad = tmp_path / "bad.csv"
+    bad.write_text("id,title,![x](http://127.0.0.1:8765/h),![x](http://127.0.0.1:8765/h),pillar\nU-1,a,b,c,security\n")
+    server = Server(env={"DASHBOARD_DATA": str(bad)}).start()
+    page = browser.new_page()
+    try:
+        page.goto(server.url)
+        expect(page.get_by_text("The header repeats the column(s): ![x](http")).to_be_visible()
+        shot(page, "fault-broken-from-start")
+        expect(page.get_by_test_id("stSidebarNav")).to_have_count(0)
+        expect(page.get_by_role("link", name="explorer")).to_have_count(0)
+    finally:
+        page.close()
+        server.stop()

@@ -159,16 +159,18 @@ def embedded() -> bool:
 def run() -> None:
     """The whole app, once: what dashboard.py runs."""
     ctx = start()
-    if ctx is not None:
-        page = navigation()
-        url.page_path.set(page.url_path)  # "" is the overview, the default page
-        page.run()
-        finish(ctx)
+    if ctx is None:  # an error page: no page menu (else Streamlit lists the pages/ files by name)
+        navigation(hidden=True)
+        return
+    page = navigation()
+    url.page_path.set(page.url_path)  # "" is the overview, the default page
+    page.run()
+    finish(ctx)
 
 
-def navigation():
+def navigation(*, hidden: bool = False):
     return st.navigation(
-        position="hidden" if embedded() else "sidebar",
+        position="hidden" if hidden or embedded() else "sidebar",
         pages=[
             st.Page(str(ROOT / script), title=_(title), icon=icon, default=i == 0)
             for i, (script, title, icon, path) in enumerate(PAGES)
