@@ -179,6 +179,8 @@ def wait_for_app(page) -> None:
 
     expect(page.locator("[data-testid='stApp'][data-test-script-state='notRunning']")).to_be_attached(timeout=30_000)
     expect(page.get_by_test_id("stSidebar")).to_be_attached(timeout=30_000)
+    # a run that has started but not yet sent its elements shows skeletons: wait them out too
+    expect(page.get_by_test_id("stSkeleton")).to_have_count(0, timeout=30_000)
     charts_drawn(page)
 
 
