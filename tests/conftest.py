@@ -188,9 +188,9 @@ def charts_drawn(page) -> None:
     """Every Plotly chart on the page has drawn its SVG."""
     from playwright.sync_api import expect
 
-    charts = page.get_by_test_id("stPlotlyChart")
-    for i in range(charts.count()):
-        expect(charts.nth(i).locator(".main-svg").first).to_be_attached(timeout=30_000)
+    # one locator for "a chart not drawn yet", so a chart a rerun removes meanwhile does not stall the wait
+    undrawn = page.locator("[data-testid='stPlotlyChart']:not(:has(.main-svg))")
+    expect(undrawn).to_have_count(0, timeout=30_000)
 
 
 def shot(page, name: str) -> Path:

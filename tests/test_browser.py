@@ -186,8 +186,12 @@ def test_emptying_the_theme_deep_dive_keeps_the_sidebar_filters(server, page):
     wait_for_app(page)
     page.wait_for_selector(".js-plotly-plot")
     chosen = page.locator(".st-key-deep_themes")
-    while chosen.locator("[aria-label^='Remove']").count():
-        chosen.locator("[aria-label^='Remove']").first.click()
+    from playwright.sync_api import expect
+
+    remove = chosen.locator("[aria-label^='Remove']")
+    while n := remove.count():
+        remove.first.click()
+        expect(remove).to_have_count(n - 1)
         wait_for_app(page)
     page.get_by_text("Pick at least one theme.").wait_for()
     wait_for_app(page)
