@@ -1,37 +1,68 @@
 """Values derived from an object that is never modified (a data frame, a snapshot's
-frame, a diff, a column's categories), computed once per object and kept only as
-long as the object lives.
+frame, a diff), computed once per object and kept only as long as the object lives.
 
-One mechanism for every such cache: entries are keyed by ``id()`` and hold a weak
-reference to their object, checked on every hit and used to drop the entry when
-the object is collected, so a replaced file, an ended upload session or an old
-data version is freed, and an ``id()`` reused by a new object is never mistaken
-for the old one.
+One mechanism for every such cache, shared by every session of the process: entries
+are keyed by ``id()`` and hold a weak reference to their object, checked on every hit
+and used to drop the entry when the object is collected, so a replaced file or an
+ended upload is freed and an ``id()`` reused by a new object is never mistaken for
+the old one. Values that depend on what a viewer asks for (filters, language) are
+kept for the ``recent`` latest asks only, so their memory is bounded.
 """
 
 from __future__ import annotations
 
+import threading
 import weakref
+from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import TypeVar
 
 T = TypeVar("T")
 
-_VALUES: dict[tuple[tuple[int, ...], Hashable], tuple[tuple[weakref.ref, ...], object]] = {}
+Key = tuple[tuple[int, ...], Hashable]
+_VALUES: dict[Key, tuple[tuple[weakref.ref, ...], object]] = {}
+_RECENT: dict[tuple[tuple[int, ...], Hashable], OrderedDict[Key, None]] = {}  # (objects, kind) -> its latest keys
+_LOCK = threading.Lock()
 
 
-def per_object(obj: object, what: Hashable, compute: Callable[[], T]) -> T:
+def per_object(obj: object, what: Hashable, compute: Callable[[], T], *, recent: int | None = None) -> T:
     """``compute()``, once per (``obj``, ``what``) while ``obj`` lives. ``obj`` must
     not change after the first call; ``what`` names the value (and any argument it
     depends on). ``obj`` may be a tuple of objects (a value derived from two
-    snapshots): the value is kept while all of them live. Two threads may both
-    compute a missing value; either answer is kept."""
+    snapshots): the value is kept while all of them live. With ``recent``, ``what``
+    is a tuple whose first item names the kind of value, and only the ``recent``
+    latest values of that kind are kept for ``obj``. Two threads may both compute a
+    missing value; either answer is kept. The value is shared: never modify it."""
     objs = obj if isinstance(obj, tuple) else (obj,)
-    key = (tuple(map(id, objs)), what)
+    ids = tuple(map(id, objs))
+    key = (ids, what)
     hit = _VALUES.get(key)
     if hit is not None and all(ref() is o for ref, o in zip(hit[0], objs)):
+        if recent is not None:
+            with _LOCK:
+                order = _RECENT.get((ids, what[0]))  # type: ignore[index]
+                if order is not None and key in order:
+                    order.move_to_end(key)
         return hit[1]  # type: ignore[return-value]
     value = compute()
-    drop = lambda _ref, key=key, values=_VALUES: values.pop(key, None)  # noqa: E731  (bound: runs at shutdown too)
-    _VALUES[key] = (tuple(weakref.ref(o, drop) for o in objs), value)
+    kind = None if recent is None else (ids, what[0])  # type: ignore[index]
+    drop = lambda _ref, key=key, kind=kind: _drop(key, kind)  # noqa: E731
+    with _LOCK:
+        _VALUES[key] = (tuple(weakref.ref(o, drop) for o in objs), value)
+        if kind is not None:
+            order = _RECENT.setdefault(kind, OrderedDict())
+            order[key] = None
+            order.move_to_end(key)
+            while len(order) > (recent or 0):
+                _VALUES.pop(order.popitem(last=False)[0], None)
     return value
+
+
+def _drop(key: Key, kind: tuple[tuple[int, ...], Hashable] | None, values=_VALUES, recent=_RECENT) -> None:
+    """An object died: forget its values (names bound as defaults: this runs at shutdown too)."""
+    values.pop(key, None)
+    order = recent.get(kind) if kind is not None else None
+    if order is not None:
+        order.pop(key, None)
+        if not order:
+            recent.pop(kind, None)

@@ -10,10 +10,15 @@ import numpy as np
 import pandas as pd
 
 from .dataset import Dataset, search_key
+from .derived import per_object
 from .themes import row_mask
 from .vocab import PILLARS, STATUSES, THEMES
 
 Translator = Callable[[str], str]
+
+# Views (filter combinations) kept per dataset, shared by every session that shows them: a
+# shared link is one view; the bound holds memory to 8 filtered copies of the data at most.
+RECENT_VIEWS = 8
 
 
 @dataclass(frozen=True)
@@ -30,6 +35,10 @@ class Filters:
         return self == Filters()
 
     def mask(self, ds: Dataset) -> np.ndarray:
+        """Which rows of ``ds.frame`` pass, read-only and shared by every session that asks."""
+        return per_object(ds.frame, ("mask", self), lambda: self._mask(ds), recent=RECENT_VIEWS)
+
+    def _mask(self, ds: Dataset) -> np.ndarray:
         df = ds.frame
         m = np.ones(len(df), dtype=bool)
         if self.pillar:
@@ -46,17 +55,19 @@ class Filters:
             m &= (ds.span_end >= pd.Timestamp(self.date_from)).to_numpy()
         if self.q.strip():
             m &= ds.search.str.contains(search_key(self.q), regex=False).to_numpy()
+        m.flags.writeable = False
         return m
 
-    def apply(self, ds: Dataset, *, whole: bool = False, mask: np.ndarray | None = None) -> pd.DataFrame:
+    def apply(self, ds: Dataset, *, whole: bool = False) -> pd.DataFrame:
         """The rows in view, with the columns pages draw (``ds.view``), or with every
-        column when ``whole`` (for exports). When nothing filters, returns that
-        shared frame itself, not a copy. ``mask``: this filter's ``mask(ds)``, when
-        the caller already has it."""
+        column when ``whole`` (for a download: built when asked, not kept). The frame
+        is shared by every session showing this view: never modify it."""
         frame = ds.frame if whole else ds.view
         if self.is_empty():
             return frame
-        return frame[self.mask(ds) if mask is None else mask]
+        if whole:
+            return frame[self.mask(ds)]
+        return per_object(ds.frame, ("rows", self), lambda: frame[self.mask(ds)], recent=RECENT_VIEWS)
 
     def describe(
         self,

@@ -3,7 +3,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from cmap_tracker import app, changes, charts, i18n, labels, safe, snapshots, spreadsheet
+from cmap_tracker import app, changes, charts, i18n, labels, safe, spreadsheet
 from cmap_tracker.i18n import _
 
 ctx = app.page(
@@ -48,8 +48,7 @@ if since >= until:
     st.warning(_("“Since” must be earlier than “Until”."))
     app.stop()
 
-keep = app.snapshot_keep(ctx)
-d = changes.diff(snaps[since], snaps[until], keep=keep)
+d = app.snapshot_diff(ctx, snaps[since], snaps[until])
 
 
 def local(table):
@@ -98,7 +97,7 @@ if d.unmatched_rejected:
     st.warning(_("Rows rejected by the checks in a snapshot are reported here, never counted as removed."))
     st.dataframe(labels.labelled(pd.DataFrame([r.__dict__ for r in d.unmatched_rejected])), hide_index=True)
 
-b = snapshots.burnup(list(snaps[x] for x in dates), keep=keep)
+b = app.burnup(ctx, tuple(snaps[x] for x in dates))
 app.chart(
     charts.burnup(b),
     "burnup",

@@ -1,7 +1,7 @@
 """The Streamlit app: the only code that imports Streamlit. Pages call ``app.page()``
 for the run's context and compose with the helpers named here."""
 
-from .data import all_snapshots, clear_upload, public_text, set_upload, since_last_update, snapshot_keep
+from .data import all_snapshots, burnup, clear_upload, public_text, set_upload, since_last_update, snapshot_diff
 from .downloads import deferred, downloads
 from .run import PAGES, Ctx, empty_state, page, run, stop
 from .widgets import LAZY_ROWS, chart, detail, initiative_table, opened, overview_tabs, titled_table
@@ -11,6 +11,7 @@ __all__ = [
     "PAGES",
     "Ctx",
     "all_snapshots",
+    "burnup",
     "chart",
     "clear_upload",
     "deferred",
@@ -25,7 +26,7 @@ __all__ = [
     "run",
     "set_upload",
     "since_last_update",
-    "snapshot_keep",
+    "snapshot_diff",
     "stop",
     "titled_table",
 ]

@@ -15,6 +15,8 @@ import streamlit as st
 from .. import changes, i18n, loader, report, safe, snapshots
 from .. import dataset as dataset_mod
 from ..dataset import Dataset
+from ..derived import per_object
+from ..filters import RECENT_VIEWS
 from ..i18n import _
 
 if TYPE_CHECKING:
@@ -110,9 +112,21 @@ def public_text(issue: report.Issue) -> str:
     return dataclasses.replace(issue, params=params).text(_)
 
 
-def snapshot_keep(ctx: Ctx):
+def _keep(ctx: Ctx):
     """The sidebar filters as a row filter for snapshots (None when nothing filters)."""
     return None if ctx.filters.is_empty() else snapshots.keep_from_filters(ctx.filters)
+
+
+def snapshot_diff(ctx: Ctx, a: snapshots.Snapshot, b: snapshots.Snapshot) -> changes.Diff:
+    """``a`` against ``b`` under the sidebar filters, shared by every session with those filters."""
+    compute = lambda: changes.diff(a, b, keep=_keep(ctx))  # noqa: E731
+    return per_object((a, b), ("diff", ctx.filters), compute, recent=RECENT_VIEWS)
+
+
+def burnup(ctx: Ctx, snaps: tuple[snapshots.Snapshot, ...]) -> pd.DataFrame:
+    """Completed and total per pillar at each snapshot, under the sidebar filters (shared)."""
+    compute = lambda: snapshots.burnup(list(snaps), keep=_keep(ctx))  # noqa: E731
+    return per_object(snaps, ("burnup", ctx.filters), compute, recent=RECENT_VIEWS)
 
 
 def since_last_update(ctx: Ctx) -> str | None:
@@ -120,8 +134,7 @@ def since_last_update(ctx: Ctx) -> str | None:
     snaps = [s for s in all_snapshots() if s.result.ok]
     if len(snaps) < 2 or ctx.uploaded:
         return None
-    d = changes.diff(snaps[-2], snaps[-1], keep=snapshot_keep(ctx))
-    n = changes.diff_summary(d)
+    n = changes.diff_summary(snapshot_diff(ctx, snaps[-2], snaps[-1]))
     return _(
         "Since {date}: +{completed} completed, {delayed} delayed, {added} added, {slipped} with a later end date."
     ).format(date=i18n.fmt_date(date.fromisoformat(snaps[-2].date)), **{k: i18n.fmt_int(v) for k, v in n.items()})

@@ -38,14 +38,8 @@ class Ctx:
 
     @property
     def df(self) -> pd.DataFrame:
-        """The rows in view, with the columns pages draw (``Dataset.view``). Taken on
-        first use, so a page that does not chart them (What changed, Data) never pays.
-        (Not functools.cached_property: on Python 3.11 it holds one lock for every
-        instance, so sessions would wait for each other's rows.)"""
-        rows = self.__dict__.get("_df")
-        if rows is None:
-            rows = self.__dict__["_df"] = self.filters.apply(self.ds, mask=self.mask)
-        return rows
+        """The rows in view, with the columns pages draw (shared across sessions: read only)."""
+        return self.filters.apply(self.ds)
 
     @property
     def count(self) -> int:
@@ -54,7 +48,7 @@ class Ctx:
 
     def whole_rows(self) -> pd.DataFrame:
         """The rows in view with every column, for exports (built when a download is clicked)."""
-        return self.filters.apply(self.ds, whole=True, mask=self.mask)
+        return self.filters.apply(self.ds, whole=True)
 
 
 _ctx: contextvars.ContextVar[Ctx] = contextvars.ContextVar("ctx")

@@ -1,0 +1,69 @@
+"""Sessions share the work of a view (the rows in view, their charts, the diff of two
+snapshots), and never each other's view: interleaved sessions with other filters, another
+language or many other views in between each see exactly their own page."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conftest import run, shown
+
+
+def summary(at) -> str:
+    """The filters in words, the first bold line of the page: 'Security · 10 of 51 initiatives'."""
+    return shown(next(m.value for m in at.markdown if m.value.startswith("**"))).strip("*")
+
+
+def charts(at) -> list[dict]:
+    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+
+
+def chart_text(at) -> str:
+    """The words a reader sees in the charts: titles, axis titles, trace names and alt texts."""
+    words = []
+    for c in at.get("plotly_chart"):
+        spec = json.loads(c.proto.spec)
+        layout = spec.get("layout", {})
+        words.append(json.dumps(layout.get("title", "")))
+        words += [json.dumps(layout.get(k, {}).get("title", "")) for k in ("xaxis", "yaxis")]
+        words += [str(t.get("name", "")) for t in spec.get("data", [])]
+        words.append(c.proto.alt)
+    return "\n".join(words)
+
+
+@pytest.mark.parametrize("page", ["overview", "status", "timeline", "changes"])
+def test_sessions_with_other_filters_interleaved_each_see_their_own_view(page):
+    security = run(page, pillar=["security"])
+    prosperity = run(page, pillar=["prosperity"])
+    everything = run(page)
+    again = run(page, pillar=["security"])
+    assert summary(security).startswith("Security · ")
+    assert summary(prosperity).startswith("Prosperity · ")
+    assert summary(everything) == "51 of 51 initiatives"
+    assert summary(again) == summary(security)
+    assert charts(again) == charts(security)  # the same view draws the same charts
+    assert charts(security) != charts(prosperity)
+    assert charts(everything) not in (charts(security), charts(prosperity))
+
+
+@pytest.mark.parametrize("page", ["overview", "status", "timeline"])
+def test_sessions_in_other_languages_on_one_view_each_read_their_own(page):
+    english = run(page, pillar=["security"], lang="en")
+    french = run(page, pillar=["security"], lang="fr")
+    english_again = run(page, pillar=["security"], lang="en")
+    assert summary(english).startswith("Security · ")
+    assert summary(french).startswith("Sécurité · ")
+    assert chart_text(english_again) == chart_text(english)
+    assert chart_text(french) != chart_text(english)
+
+
+def test_a_view_asked_again_after_many_other_views_is_still_its_own():
+    """More views than the process keeps: the first is computed again, not mixed up."""
+    first = run("status", q="energy")
+    for word in ("border", "health", "trade", "water", "youth", "mining", "culture", "students", "police", "ai"):
+        run("status", q=word)
+    again = run("status", q="energy")
+    assert summary(again) == summary(first)
+    assert charts(again) == charts(first)
