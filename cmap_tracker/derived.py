@@ -11,13 +11,17 @@ kept for the ``recent`` latest asks only, so their memory is bounded.
 
 from __future__ import annotations
 
+import functools
 import threading
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import TypeVar
 
+from .i18n import language
+
 T = TypeVar("T")
+RECENT_RESULTS = 32
 
 Key = tuple[tuple[int, ...], Hashable]
 _VALUES: dict[Key, tuple[tuple[weakref.ref, ...], object]] = {}
@@ -66,3 +70,27 @@ def _drop(key: Key, kind: tuple[tuple[int, ...], Hashable] | None, values=_VALUE
         order.pop(key, None)
         if not order:
             recent.pop(kind, None)
+
+
+def shared(fn: Callable[..., T]) -> Callable[..., T]:
+    """Decorate a pure function of frames (or other unchanging objects) and plain values:
+    each result is computed once per (objects, values, language) and shared read-only by
+    every session that asks, while the objects live; the ``RECENT_RESULTS`` latest per
+    function and objects are kept. A shared link makes every session ask the same."""
+
+    @functools.wraps(fn)
+    def cached(*args, **kwargs):
+        objs: list[object] = []
+        plain: list[Hashable] = []
+        for name, a in (*enumerate(args), *sorted(kwargs.items())):
+            a = tuple(a) if isinstance(a, list) else a
+            try:
+                hash(a)
+            except TypeError:  # a frame: the result lives as long as it does
+                objs.append(a)
+            else:
+                plain.append((name, a))
+        what = (fn.__qualname__, tuple(plain), language())
+        return per_object(tuple(objs), what, lambda: fn(*args, **kwargs), recent=RECENT_RESULTS)
+
+    return cached
