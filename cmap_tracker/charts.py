@@ -15,12 +15,13 @@ from .figures import (
     PILLAR_COLORS,
     STATUS_COLORS,
     STATUS_PATTERNS,
+    date_axis,
     date_line,
     date_note,
-    date_ticks,
     empty,
     figure,
     layout,
+    pattern,
     short,
     wrap,
 )
@@ -30,34 +31,32 @@ from .vocab import STATUSES
 
 def _stacked_status(table: pd.DataFrame, by: str, label, title: str) -> go.Figure:
     """Horizontal bars of ``table`` (by, status, count), one trace per status."""
-    rows = list(zip(table[by].tolist(), table["status"].astype(str).tolist(), table["count"].tolist()))
-    cats = list(dict.fromkeys(r[0] for r in rows))
+    if table.empty:
+        return empty(title)
+    cats = list(dict.fromkeys(table[by].tolist()))
     names = {v: label(v) for v in cats}
     wrapped = {v: wrap(names[v], 24) for v in cats}
-    present = {r[1] for r in rows}
+    statuses = table["status"].astype(str).to_numpy()
     data = []
-    for status in (s for s in STATUSES.slugs if s in present):
-        part = [(v, n) for v, s, n in rows if s == status]
+    for status in STATUSES.slugs:
+        part = table[statuses == status]
+        if part.empty:
+            continue
+        values = part[by].tolist()
         data.append(
             {
                 "type": "bar",
                 "orientation": "h",
                 "name": labels.status(status),
-                "y": [wrapped[v] for v, _n in part],
-                "x": [n for _v, n in part],
+                "y": [wrapped[v] for v in values],
+                "x": part["count"].tolist(),
                 "marker": {
                     "color": STATUS_COLORS[status],
                     "line": {"color": "#ffffff", "width": 1},
-                    "pattern": {
-                        "shape": STATUS_PATTERNS[status],
-                        "fillmode": "overlay",
-                        "fgcolor": "rgba(255,255,255,0.75)",
-                        "size": 7,
-                        "solidity": 0.3,
-                    },
+                    "pattern": pattern(STATUS_PATTERNS[status], fgcolor="rgba(255,255,255,0.75)", size=7, solidity=0.3),
                 },
-                "customdata": [[by, v, "status", status] for v, _n in part],
-                "text": [names[v] for v, _n in part],
+                "customdata": [[by, v, "status", status] for v in values],
+                "text": [names[v] for v in values],
                 "textposition": "none",
                 "hovertemplate": "%{text}<br>" + safe.plotly(labels.status(status)) + ": %{x}<extra></extra>",
             }
@@ -80,22 +79,15 @@ def _stacked_status(table: pd.DataFrame, by: str, label, title: str) -> go.Figur
 
 
 def status_by_pillar(df: pd.DataFrame) -> go.Figure:
-    title = _("Status by pillar")
-    if df.empty:
-        return empty(title)
-    return _stacked_status(metrics.counts(df, "pillar"), "pillar", labels.pillar, title)
+    return _stacked_status(metrics.counts(df, "pillar"), "pillar", labels.pillar, _("Status by pillar"))
 
 
 def status_by_sector(df: pd.DataFrame) -> go.Figure:
     """Sectors with the most initiatives on top."""
-    title = _("Status by sector")
-    if df.empty:
-        return empty(title)
-    sv, stv, n = metrics.crosstab(df["sector"], df["status"])
-    order = np.argsort(-n.sum(axis=1), kind="stable")
-    i, j = np.nonzero(n[order])
-    table = pd.DataFrame({"sector": sv[order][i], "status": stv[j], "count": n[order][i, j]})
-    return _stacked_status(table, "sector", labels.sector, title)
+    table = metrics.counts(df, "sector")
+    totals = table.groupby("sector", sort=False)["count"].transform("sum").to_numpy()
+    table = table.iloc[np.argsort(-totals, kind="stable")]
+    return _stacked_status(table, "sector", labels.sector, _("Status by sector"))
 
 
 def completion_by_pillar(df: pd.DataFrame) -> go.Figure:
@@ -211,24 +203,17 @@ def theme_matrix(table: pd.DataFrame) -> go.Figure:
 
 
 def theme_status_mix(df: pd.DataFrame, themes: pd.DataFrame, selected: list[str]) -> go.Figure:
-    title = _("Status mix by theme")
-    table = metrics.theme_status(df, themes, selected)
-    if table.empty:
-        return empty(title)
-    return _stacked_status(table, "theme", labels.theme, title)
+    return _stacked_status(metrics.theme_status(df, themes, selected), "theme", labels.theme, _("Status mix by theme"))
 
 
 def figure_alt(table: pd.DataFrame, by: str, label) -> str:
     """Screen-reader summary from a counts table: 'Security: 9 initiatives, 3 Completed, …'."""
     if table.empty:
         return _("No initiatives match these filters.")
-    groups: dict = {}
-    for key, status, n in zip(table[by].tolist(), table["status"].astype(str).tolist(), table["count"].tolist()):
-        groups.setdefault(key, []).append((status, int(n)))
     parts = []
-    for key, mix in groups.items():
-        text = ", ".join(f"{c} {labels.status(s)}" for s, c in mix)
-        parts.append(f"{label(key)}: {labels.count_initiatives(sum(c for _s, c in mix))} ({text})")
+    for key, part in table.groupby(by, sort=False, observed=True):
+        mix = ", ".join(f"{n} {labels.status(s)}" for s, n in zip(part["status"].astype(str), part["count"]))
+        parts.append(f"{label(key)}: {labels.count_initiatives(int(part['count'].sum()))} ({mix})")
     return "; ".join(parts)
 
 
@@ -268,14 +253,12 @@ def status_flow(flow: pd.DataFrame) -> go.Figure:
 
 
 def burnup(table: pd.DataFrame) -> go.Figure:
-    """Completed (solid) and total (dotted) initiatives per snapshot date, per pillar
+    """Completed (solid) and total (dotted) initiatives per pillar and snapshot date
     (``snapshots.burnup``), with the plan's end marked."""
     title = _("Burn-up: completed and total initiatives per snapshot")
     if table.empty:
         return empty(title)
     end = pd.Timestamp(PLAN_END)
-    lo = table["date"].min() - pd.Timedelta(days=30)
-    ticks, text = date_ticks(lo, end + pd.Timedelta(days=30))
     return figure(
         _burnup_lines(table),
         layout(
@@ -285,7 +268,7 @@ def burnup(table: pd.DataFrame) -> go.Figure:
             legend={"orientation": "h", "yanchor": "top", "y": -0.08, "x": 0, "title": {"text": ""}},
             shapes=[date_line(end, line={"color": "#555555", "width": 1, "dash": "dot"})],
             annotations=[date_note(end, _("Plan ends"), top=True, xanchor="right", textangle=-90, font={"size": 11})],
-            xaxis={"type": "date", "range": [lo, end + pd.Timedelta(days=30)], "tickvals": ticks, "ticktext": text},
+            xaxis=date_axis(table["date"].min() - pd.Timedelta(days=30), end + pd.Timedelta(days=30)),
             yaxis={"title": {"text": _("Initiatives")}, "rangemode": "tozero", "tickformat": ",d"},
         ),
     )
