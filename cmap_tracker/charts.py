@@ -8,23 +8,9 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from . import labels, metrics, safe
+from . import figures, labels, metrics, safe
 from .contract import PLAN_END
-from .figures import (
-    GANTT_MAX_BARS,
-    PILLAR_COLORS,
-    STATUS_COLORS,
-    STATUS_PATTERNS,
-    date_axis,
-    date_line,
-    date_note,
-    empty,
-    figure,
-    layout,
-    pattern,
-    short,
-    wrap,
-)
+from .figures import PILLAR_COLORS, STATUS_COLORS, STATUS_PATTERNS
 from .i18n import _
 from .vocab import STATUSES
 
@@ -32,10 +18,10 @@ from .vocab import STATUSES
 def _stacked_status(table: pd.DataFrame, by: str, label, title: str) -> go.Figure:
     """Horizontal bars of ``table`` (by, status, count), one trace per status."""
     if table.empty:
-        return empty(title)
+        return figures.empty(title)
     cats = list(dict.fromkeys(table[by].tolist()))
     names = {v: label(v) for v in cats}
-    wrapped = {v: wrap(names[v], 24) for v in cats}
+    wrapped = {v: figures.wrap(names[v], 24) for v in cats}
     statuses = table["status"].astype(str).to_numpy()
     data = []
     for status in STATUSES.slugs:
@@ -43,6 +29,7 @@ def _stacked_status(table: pd.DataFrame, by: str, label, title: str) -> go.Figur
         if part.empty:
             continue
         values = part[by].tolist()
+        hatch = figures.pattern(STATUS_PATTERNS[status], fgcolor="rgba(255,255,255,0.75)", size=7, solidity=0.3)
         data.append(
             {
                 "type": "bar",
@@ -50,29 +37,20 @@ def _stacked_status(table: pd.DataFrame, by: str, label, title: str) -> go.Figur
                 "name": labels.status(status),
                 "y": [wrapped[v] for v in values],
                 "x": part["count"].tolist(),
-                "marker": {
-                    "color": STATUS_COLORS[status],
-                    "line": {"color": "#ffffff", "width": 1},
-                    "pattern": pattern(STATUS_PATTERNS[status], fgcolor="rgba(255,255,255,0.75)", size=7, solidity=0.3),
-                },
+                "marker": {"color": STATUS_COLORS[status], "line": {"color": "#ffffff", "width": 1}, "pattern": hatch},
                 "customdata": [[by, v, "status", status] for v in values],
                 "text": [names[v] for v in values],
                 "textposition": "none",
                 "hovertemplate": "%{text}<br>" + safe.plotly(labels.status(status)) + ": %{x}<extra></extra>",
             }
         )
-    return figure(
+    return figures.figure(
         data,
-        layout(
+        figures.layout(
             title,
             height=max(260, 150 + 36 * len(cats)),
             barmode="stack",
-            yaxis={
-                "categoryorder": "array",
-                "categoryarray": [wrapped[c] for c in reversed(cats)],
-                "title": {"text": ""},
-                "automargin": True,
-            },
+            yaxis=figures.category_axis([wrapped[c] for c in cats]),
             xaxis={"title": {"text": _("Initiatives")}, "tickformat": ",d", "rangemode": "tozero"},
         ),
     )
@@ -93,10 +71,10 @@ def status_by_sector(df: pd.DataFrame) -> go.Figure:
 def completion_by_pillar(df: pd.DataFrame) -> go.Figure:
     title = _("Share completed, by pillar")
     if df.empty:
-        return empty(title)
+        return figures.empty(title)
     t = metrics.completion(df)
     pillars = t["pillar"].tolist()
-    return figure(
+    return figures.figure(
         [
             {
                 "type": "bar",
@@ -110,7 +88,7 @@ def completion_by_pillar(df: pd.DataFrame) -> go.Figure:
                 "hovertemplate": "%{y}<br>" + safe.plotly(_("Completed")) + ": %{text} (%{x:.0%})<extra></extra>",
             }
         ],
-        layout(
+        figures.layout(
             title,
             height=max(220, 70 + 48 * len(t)),
             showlegend=False,
@@ -125,14 +103,13 @@ def hierarchy(df: pd.DataFrame) -> go.Figure:
     Initiatives are leaves up to GANTT_MAX_BARS rows; above that, sectors are."""
     title = _("Pillars, sectors and initiatives")
     if df.empty:
-        return empty(title)
+        return figures.empty(title)
     pv, sv, n = metrics.crosstab(df["pillar"], df["sector"])
     leaves: dict[tuple, list] = {}
-    if len(df) <= GANTT_MAX_BARS:
-        for key in zip(
-            df["pillar"].astype(str), df["sector"], df["id"], labels.local_titles(df), df["status"].astype(str)
-        ):
-            leaves.setdefault(key[:2], []).append(key[2:])
+    if len(df) <= figures.GANTT_MAX_BARS:
+        cols = (df["pillar"].astype(str), df["sector"], df["id"], labels.local_titles(df), df["status"].astype(str))
+        for pillar, sector, ident, text, status in zip(*cols):
+            leaves.setdefault((pillar, sector), []).append((ident, figures.short(text, 40), status))
     nodes: list[tuple] = []  # (id, label, parent, value, colour, customdata, hover text)
     for i, pillar in enumerate(pv):
         total = int(n[i].sum())
@@ -145,11 +122,11 @@ def hierarchy(df: pd.DataFrame) -> go.Figure:
             sid = f"{pid}/{sector}"
             nodes.append((sid, labels.sector(sector), pid, k, PILLAR_COLORS[pillar], ["sector", sector], f"{k}"))
             nodes += [
-                (f"{sid}/{ident}", short(text, 40), sid, 1, STATUS_COLORS[status], ["id", ident], labels.status(status))
+                (f"{sid}/{ident}", text, sid, 1, STATUS_COLORS[status], ["id", ident], labels.status(status))
                 for ident, text, status in leaves.get((pillar, sector), ())
             ]
     ids, names, parents, values, colors, custom, hover = (list(x) for x in zip(*nodes))
-    return figure(
+    return figures.figure(
         [
             {
                 "type": "treemap",
@@ -167,7 +144,7 @@ def hierarchy(df: pd.DataFrame) -> go.Figure:
                 "maxdepth": 2,
             }
         ],
-        layout(title, height=460),
+        figures.layout(title, height=460),
     )
 
 
@@ -175,9 +152,9 @@ def theme_matrix(table: pd.DataFrame) -> go.Figure:
     """Heatmap of metrics.theme_pillar(); filtering happens through widgets."""
     title = _("Themes across pillars")
     if table.empty:
-        return empty(title)
+        return figures.empty(title)
     z = table.to_numpy()
-    return figure(
+    return figures.figure(
         [
             {
                 "type": "heatmap",
@@ -193,7 +170,7 @@ def theme_matrix(table: pd.DataFrame) -> go.Figure:
                 "ygap": 2,
             }
         ],
-        layout(
+        figures.layout(
             title,
             height=max(280, 90 + 30 * len(table)),
             yaxis={"autorange": "reversed", "automargin": True},
@@ -221,13 +198,13 @@ def status_flow(flow: pd.DataFrame) -> go.Figure:
     """Sankey of status changes between two snapshots (``changes.Diff.status_flow``)."""
     title = _("Status changes")
     if flow.empty:
-        return empty(title, _("No status changed in this period."))
+        return figures.empty(title, _("No status changed in this period."))
     pairs = flow.groupby(["before", "after"]).size().reset_index(name="n")
     left = [s for s in STATUSES.slugs if s in set(pairs["before"])]
     right = [s for s in STATUSES.slugs if s in set(pairs["after"])]
     before, after = _("before"), _("after")
     nodes = [f"{labels.status(s)} ({before})" for s in left] + [f"{labels.status(s)} ({after})" for s in right]
-    return figure(
+    return figures.figure(
         [
             {
                 "type": "sankey",
@@ -248,7 +225,7 @@ def status_flow(flow: pd.DataFrame) -> go.Figure:
                 },
             }
         ],
-        layout(title, height=max(260, 80 + 50 * max(len(left), len(right)))),
+        figures.layout(title, height=max(260, 80 + 50 * max(len(left), len(right)))),
     )
 
 
@@ -257,18 +234,20 @@ def burnup(table: pd.DataFrame) -> go.Figure:
     (``snapshots.burnup``), with the plan's end marked."""
     title = _("Burn-up: completed and total initiatives per snapshot")
     if table.empty:
-        return empty(title)
+        return figures.empty(title)
     end = pd.Timestamp(PLAN_END)
-    return figure(
+    return figures.figure(
         _burnup_lines(table),
-        layout(
+        figures.layout(
             title,
             height=520,
             margin={"l": 8, "r": 8, "t": 56, "b": 8},
             legend={"orientation": "h", "yanchor": "top", "y": -0.08, "x": 0, "title": {"text": ""}},
-            shapes=[date_line(end, line={"color": "#555555", "width": 1, "dash": "dot"})],
-            annotations=[date_note(end, _("Plan ends"), top=True, xanchor="right", textangle=-90, font={"size": 11})],
-            xaxis=date_axis(table["date"].min() - pd.Timedelta(days=30), end + pd.Timedelta(days=30)),
+            shapes=[figures.date_line(end, line={"color": "#555555", "width": 1, "dash": "dot"})],
+            annotations=[
+                figures.date_note(end, _("Plan ends"), top=True, xanchor="right", textangle=-90, font={"size": 11})
+            ],
+            xaxis=figures.date_axis(table["date"].min() - pd.Timedelta(days=30), end + pd.Timedelta(days=30)),
             yaxis={"title": {"text": _("Initiatives")}, "rangemode": "tozero", "tickformat": ",d"},
         ),
     )

@@ -87,40 +87,29 @@ def layout(title: str, *, height: int | None = None, **kw) -> dict:
 
 def empty(title: str, message: str | None = None) -> go.Figure:
     """A figure that says there is nothing to show, with no empty axes."""
-    note = {
-        "text": message or _("No initiatives match these filters."),
-        "showarrow": False,
-        "x": 0.5,
-        "y": 0.5,
-        "xref": "paper",
-        "yref": "paper",
-        "font": {"size": 16},
-    }
+    text = message or _("No initiatives match these filters.")
+    note = label(0.5, 0.5, text, xref="paper", font={"size": 16})
     return figure([], layout(title, height=240, annotations=[note], xaxis={"visible": False}, yaxis={"visible": False}))
+
+
+def shape(kind: str, x0, x1, y0=0, y1=1, *, xref: str = "x", yref: str = "paper", **style) -> dict:
+    """A line or rectangle, by default from date ``x0`` to ``x1`` across the plot's height."""
+    return {"type": kind, "x0": x0, "x1": x1, "xref": xref, "y0": y0, "y1": y1, "yref": yref, **style}
+
+
+def label(x, y, text: str, *, xref: str = "x", yref: str = "paper", **style) -> dict:
+    """A label at (``x``, ``y``); not add_vline's annotation, which mishandles date axes."""
+    return {"x": x, "y": y, "xref": xref, "yref": yref, "text": text, "showarrow": False, **style}
 
 
 def date_line(x, **style) -> dict:
     """A vertical line at date ``x`` across the plot's height."""
-    return {"type": "line", "x0": x, "x1": x, "xref": "x", "y0": 0, "y1": 1, "yref": "paper", **style}
-
-
-def date_band(x0, x1, **style) -> dict:
-    """A shaded span from date ``x0`` to ``x1`` across the plot's height."""
-    return {"type": "rect", "x0": x0, "x1": x1, "xref": "x", "y0": 0, "y1": 1, "yref": "paper", **style}
+    return shape("line", x, x, **style)
 
 
 def date_note(x, text: str, *, top: bool, **style) -> dict:
-    """A label at date ``x``, at the top or bottom (add_vline's mishandles date axes)."""
-    return {
-        "x": x,
-        "y": 1 if top else 0,
-        "xref": "x",
-        "yref": "paper",
-        "text": text,
-        "showarrow": False,
-        "yanchor": "top" if top else "bottom",
-        **style,
-    }
+    """A label at date ``x``, at the top or the bottom of the plot."""
+    return label(x, 1 if top else 0, text, yanchor="top" if top else "bottom", **style)
 
 
 def short(text: str, n: int) -> str:
@@ -141,6 +130,11 @@ def date_axis(start: pd.Timestamp, end: pd.Timestamp, **kw) -> dict:
     ticks = ticks[:: max(1, -(-len(ticks) // 6))]
     text = [f"{names[t.month - 1]} {t.year}" for t in ticks]
     return {"type": "date", "range": [start, end], "tickvals": list(ticks), "ticktext": text, **kw}
+
+
+def category_axis(top_down: list, **kw) -> dict:
+    """A category axis listing ``top_down`` from the top, untitled."""
+    return {"categoryorder": "array", "categoryarray": top_down[::-1], "title": {"text": ""}, "automargin": True, **kw}
 
 
 def pattern(shape, **style) -> dict:

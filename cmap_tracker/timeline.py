@@ -54,13 +54,7 @@ def timeline(df: pd.DataFrame, today: date, *, title: str | None = None) -> go.F
             xaxis=figures.date_axis(
                 lo, hi, title={"text": ""}, side="top", showgrid=True, gridcolor="rgba(0,0,0,0.08)"
             ),
-            yaxis={
-                "categoryorder": "array",
-                "categoryarray": d["_y"].tolist()[::-1],
-                "title": {"text": ""},
-                "automargin": True,
-                "tickfont": {"size": 11},
-            },
+            yaxis=figures.category_axis(d["_y"].tolist(), tickfont={"size": 11}),
             legend={"orientation": "h", "yanchor": "top", "y": -0.005, "x": 0, "title": {"text": ""}},
             margin={"l": 8, "r": 100, "t": 80, "b": 40},
         ),
@@ -100,6 +94,7 @@ def _traces(d: pd.DataFrame) -> list[dict]:
         part = bars[bars["status"] == status]
         if part.empty:
             continue
+        hatch = np.where(part["_open"].to_numpy(), "/", "").tolist()  # open-ended
         data.append(
             {
                 **_BAR,
@@ -112,12 +107,7 @@ def _traces(d: pd.DataFrame) -> list[dict]:
                 "hovertemplate": HOVER_ITEM,
                 "marker": {
                     "color": figures.STATUS_COLORS[status],
-                    "pattern": figures.pattern(
-                        np.where(part["_open"].to_numpy(), "/", "").tolist(),
-                        fgcolor="rgba(255,255,255,0.8)",
-                        size=8,
-                        solidity=0.35,
-                    ),
+                    "pattern": figures.pattern(hatch, fgcolor="rgba(255,255,255,0.8)", size=8, solidity=0.35),
                 },
             }
         )
@@ -150,41 +140,16 @@ def _markers(rows: pd.DataFrame, symbol: str, size: int, edge: float, **kw) -> d
 
 def _pillar_bands(d: pd.DataFrame) -> tuple[list[dict], list[dict]]:
     """Shapes shading each pillar's rows, and annotations naming the pillar at the right edge."""
-    n = len(d)
-    pos = 0
+    n, pos = len(d), 0
     shapes, notes = [], []
-    for pillar, k in zip(*np.unique(d["pillar"].cat.codes.to_numpy(), return_counts=True)):
-        pillar = d["pillar"].cat.categories[pillar]
-        # category axis: row j sits at y = n-1-j (reversed order); band covers its rows
-        y1 = n - 1 - pos + 0.5
+    band: dict = {"xref": "paper", "yref": "y", "opacity": 0.07, "line": {"width": 0}, "layer": "below"}
+    note: dict = {"xref": "paper", "yref": "y", "xanchor": "left", "font": {"size": 12, "color": "#333333"}}
+    for code, k in zip(*np.unique(d["pillar"].cat.codes.to_numpy(), return_counts=True)):
+        pillar = d["pillar"].cat.categories[code]
+        y1 = n - 1 - pos + 0.5  # category axis: row j sits at y = n-1-j (reversed order)
         y0 = y1 - k
-        shapes.append(
-            {
-                "type": "rect",
-                "xref": "paper",
-                "x0": 0,
-                "x1": 1,
-                "yref": "y",
-                "y0": y0,
-                "y1": y1,
-                "fillcolor": figures.PILLAR_COLORS[pillar],
-                "opacity": 0.07,
-                "line": {"width": 0},
-                "layer": "below",
-            }
-        )
-        notes.append(
-            {
-                "xref": "paper",
-                "x": 1.005,
-                "yref": "y",
-                "y": (y0 + y1) / 2,
-                "text": figures.wrap(labels.pillar(pillar), 13),
-                "showarrow": False,
-                "xanchor": "left",
-                "font": {"size": 12, "color": "#333333"},
-            }
-        )
+        shapes.append(figures.shape("rect", 0, 1, y0, y1, fillcolor=figures.PILLAR_COLORS[pillar], **band))
+        notes.append(figures.label(1.005, (y0 + y1) / 2, figures.wrap(labels.pillar(pillar), 13), **note))
         pos += int(k)
     return shapes, notes
 
@@ -194,7 +159,7 @@ def _key_dates(today: date) -> tuple[list[dict], list[dict]]:
     start, end, label = WORLD_CUP
     upright = {"xanchor": "right", "textangle": -90, "font": {"size": 11}}
     halo = {"bgcolor": "rgba(255,255,255,0.85)"}
-    shapes = [figures.date_band(start, end, fillcolor="#56B4E9", opacity=0.15, line={"width": 0}, layer="below")]
+    shapes = [figures.shape("rect", start, end, fillcolor="#56B4E9", opacity=0.15, line={"width": 0}, layer="below")]
     notes = [figures.date_note(start, _(label), top=False, **upright)]
     for i, (d, msg) in enumerate(KEY_DATES):  # alternate top/bottom so close dates don't collide
         shapes.append(figures.date_line(d, line={"color": "#555555", "width": 1, "dash": "dot"}))
