@@ -86,28 +86,19 @@ def diff(a: Snapshot, b: Snapshot, keep: Keep | None = None) -> Diff:
     fa, fb = usable(a), usable(b)
     # a trailing False: a row absent from a side (position -1) is not kept by it
     ka, kb = np.append(kept_mask(fa, keep), False), np.append(kept_mask(fb, keep), False)
-    where = _rows_in(full, fa, fb)
+
+    def positions() -> dict[int, tuple[np.ndarray, np.ndarray]]:  # once per diff: ids are unique in a snapshot
+        ia, ib = pd.Index(fa["id"]), pd.Index(fb["id"])
+        tables = (getattr(full, name) for name in TABLES)
+        return {id(t): (ia.get_indexer(t["id"]), ib.get_indexer(t["id"])) for t in tables if not t.empty}
+
+    where = per_object(full, "rows_in", positions)  # each table's rows' positions in a and b (-1: absent)
 
     def kept(table: pd.DataFrame) -> np.ndarray:  # kept in either snapshot
         pa, pb = where[id(table)]
         return ka[pa] | kb[pb]
 
     return full._select(kept)
-
-
-def _rows_in(full: Diff, fa: pd.DataFrame, fb: pd.DataFrame) -> dict[int, tuple[np.ndarray, np.ndarray]]:
-    """Each table's rows' positions in ``a``'s and ``b``'s frame (-1 where absent), once
-    per diff, so a filtered diff is a lookup into the two keep masks."""
-
-    def positions() -> dict[int, tuple[np.ndarray, np.ndarray]]:
-        ia, ib = pd.Index(fa["id"]), pd.Index(fb["id"])
-        return {
-            id(t): (ia.get_indexer(t["id"]), ib.get_indexer(t["id"]))
-            for t in (getattr(full, name) for name in TABLES)
-            if not t.empty
-        }
-
-    return per_object(full, "rows_in", positions)
 
 
 def _diff_all(a: Snapshot, b: Snapshot) -> Diff:

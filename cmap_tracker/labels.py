@@ -99,15 +99,11 @@ def labelled(table: pd.DataFrame) -> pd.DataFrame:
     """A table as people read it (every 'Show as table' and report table): translated
     headers, labels instead of slugs."""
     out = table.copy()
-    for col, fn in (
-        ("pillar", pillar),
-        ("status", status),
-        ("theme", theme),
-        ("sector", sector),
-        ("before", status),
-        ("after", status),
-    ):
-        if col in out and (col not in ("before", "after") or "field" not in out):
+    by_column = {"pillar": pillar, "status": status, "theme": theme, "sector": sector}
+    if "field" not in out:  # a status flow; a diff's values are labelled by their field below
+        by_column |= {"before": status, "after": status}
+    for col, fn in by_column.items():
+        if col in out:
             out[col] = out[col].astype(str).map(fn)
     if "field" in out and {"before", "after"} <= set(out.columns):  # a diff: label values by their field
         by_field = {"status": status, "pillar": pillar, "sector": sector}

@@ -27,13 +27,11 @@ Keep = Callable[[pd.DataFrame], "pd.Series | np.ndarray"]
 
 
 def _valid_date(text: str) -> bool:
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-        return False
     try:
         _date.fromisoformat(text)
     except ValueError:
         return False
-    return True
+    return bool(re.fullmatch(r"\d{4}-\d{2}-\d{2}", text))
 
 
 def list_snapshots(directory: str | Path = SNAPSHOT_DIR) -> list[str]:

@@ -139,10 +139,7 @@ def table_csv_bytes(df: pd.DataFrame) -> bytes:
 
 
 def _column_width(header: str, cells: pd.Series) -> float:
-    longest = len(header)
-    if len(cells):
-        lengths = cells.str.len()
-        longest = max(longest, int(lengths.quantile(0.9)))
+    longest = max(len(header), int(cells.str.len().quantile(0.9)) if len(cells) else 0)
     return float(min(XLSX_MAX_WIDTH, max(6, longest + 2)))
 
 
