@@ -66,7 +66,7 @@ def _host(url: str) -> str:
         host = urlsplit(url).hostname or url
     except ValueError:
         return url
-    return host[4:] if host.startswith("www.") else host
+    return host.removeprefix("www.")
 
 
 def _view(table: pd.DataFrame) -> tuple[pd.DataFrame, int | None, set[int]]:
@@ -96,13 +96,12 @@ def _rows(table: pd.DataFrame) -> dict:
     """Headers, rows of (text, link or None) cells, and the columns kept on one line; a
     cell of the link column is a link, showing the host, only when it is http(s)."""
     view, link_col, nowrap = _view(table)
-    rows = []
-    for values in view.itertuples(index=False, name=None):
-        cells = []
-        for i, v in enumerate(values):
-            url = http_url(v) if i == link_col and isinstance(v, str) else None
-            cells.append((_host(url), url) if url else (v, None))
-        rows.append(cells)
+
+    def cell(i: int, v: object) -> tuple:
+        url = http_url(v) if i == link_col and isinstance(v, str) else None
+        return (_host(url), url) if url else (v, None)
+
+    rows = [[cell(i, v) for i, v in enumerate(values)] for values in view.itertuples(index=False, name=None)]
     return {"headers": [str(c) for c in view.columns], "rows": rows, "nowrap": nowrap}
 
 

@@ -57,7 +57,7 @@ def figure(data: list[dict], layout: dict) -> go.Figure:
 
 def layout(title: str, *, height: int | None = None, **kw) -> dict:
     """The shared layout; keyword arguments replace top-level keys."""
-    layout = {
+    return {
         # the title on its own line, the legend under it: on a phone both push the plot down
         "title": {
             "text": title,
@@ -81,8 +81,7 @@ def layout(title: str, *, height: int | None = None, **kw) -> dict:
         },
         "hoverlabel": {"namelength": -1},
         "height": height,
-    }
-    return layout | kw
+    } | kw
 
 
 def empty(title: str, message: str | None = None) -> go.Figure:
