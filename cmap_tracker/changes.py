@@ -1,16 +1,9 @@
 """What changed between two snapshots: rows added, removed, edited, completed, delayed
-and slipped (``Diff``), and its headline counts.
-
-Rows are matched by ``id`` only: a new title under the same id is an edit, never an
-add plus a remove. Rejected rows (a row the loader refused, e.g. a bad pillar) are
-reported in ``Diff.unmatched_rejected`` and never counted: a row rejected in
-``until`` is not "removed", and a row rejected in ``since`` is not "added" when it
-later loads cleanly.
-"""
+and slipped (``Diff``), matched by ``id`` only, and its headline counts."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -19,38 +12,20 @@ from .derived import per_object
 from .snapshots import Keep, Rejected, Snapshot, kept_mask, usable
 
 COMPARED = ("status", "start_date", "end_date", "pillar", "sector", "themes")
-
-
-# Fields reported in ``Diff.changes``, in this order.
-FIELDS = ("title",) + COMPARED
+FIELDS = ("title",) + COMPARED  # the fields reported in ``Diff.changes``, in this order
+TABLES = ("added", "removed", "changes", "status_flow", "slippage", "completions")
 
 
 @dataclass(frozen=True, eq=False)
 class Diff:
-    """What changed from snapshot ``since`` to snapshot ``until``.
+    """What changed from snapshot ``since`` to snapshot ``until``, rows matched by ``id``.
 
-    Rules:
-
-    * Rows are matched by ``id``. ``added`` are rows of ``until`` whose id is
-      not in ``since``; ``removed`` are rows of ``since`` whose id is not in
-      ``until``. An id rejected by the loader in the other file is neither
-      added nor removed: it is listed in ``unmatched_rejected``.
-    * ``changes`` is long: one row per (id, field) that differs, for ``title``
-      and the ``COMPARED`` fields, with ``before``/``after`` as text (dates
-      ISO, '' for empty) and ``title`` from ``until``. Themes are compared as
-      sets: reordering ``ip;energy`` to ``energy;ip`` is not a change.
-    * ``status_flow``: ids present in both with a different status.
-    * ``slippage``: ids whose end date exists in both and moved later;
-      ``days`` > 0. An end date appearing, disappearing or moving earlier is
-      only in ``changes``.
-    * ``completions``: ids with status ``completed`` in ``until`` that either
-      had another status in ``since`` or are new in ``until`` (``before`` is
-      then ''). Rows already completed in ``since`` are not completions.
-    * With a row filter (``keep``), a row takes part when it passes the filter
-      in either snapshot, and matching still uses every row: a row whose
-      pillar changes out of the filter shows as a ``pillar`` change, not as
-      removed. Rejected rows cannot be filtered and are always reported.
-    """
+    An id the loader rejected in the other file is neither added nor removed but
+    listed in ``unmatched_rejected`` (never counted, never filtered). ``changes`` has
+    one row per (id, field) that differs, values as text (dates ISO, '' for empty),
+    themes compared as sets. ``slippage`` holds end dates present on both sides that
+    moved later; ``completions`` rows that became or were added ``completed``. With a
+    row filter, a row takes part when it passes in either snapshot."""
 
     since: str
     until: str
@@ -63,13 +38,11 @@ class Diff:
     unmatched_rejected: list[Rejected]
 
     def is_empty(self) -> bool:
-        """No row added, removed or changed. Rejected rows are reported, not
-        counted, so two identical files with the same bad row diff empty."""
+        """No row added, removed or changed (rejected rows are not counted)."""
         return self.added.empty and self.removed.empty and self.changes.empty
 
     def only(self, ids: set[str]) -> Diff:
-        """The same comparison restricted to rows whose id is in ``ids``
-        (rejected rows are always reported)."""
+        """The same comparison restricted to rows whose id is in ``ids``."""
         return self._select(lambda frame: frame["id"].isin(ids).to_numpy())
 
     def _select(self, keep) -> Diff:
@@ -81,17 +54,8 @@ class Diff:
             mask = keep(frame)
             return frame if mask.all() else frame.iloc[np.flatnonzero(mask)].reset_index(drop=True)
 
-        return Diff(
-            self.since,
-            self.until,
-            pick(self.added),
-            pick(self.removed),
-            pick(self.changes),
-            pick(self.status_flow),
-            pick(self.slippage),
-            pick(self.completions),
-            list(self.unmatched_rejected),
-        )
+        picked = {name: pick(getattr(self, name)) for name in TABLES}
+        return replace(self, **picked, unmatched_rejected=list(self.unmatched_rejected))
 
 
 def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
@@ -113,26 +77,22 @@ def _theme_key(themes: pd.Series) -> pd.Series:
 
 
 def diff(a: Snapshot, b: Snapshot, keep: Keep | None = None) -> Diff:
-    """Compare snapshot ``a`` (since, normally the earlier) with ``b`` (until).
-
-    ``keep`` optionally selects rows (e.g. the dashboard's pillar/theme
-    filters): it gets each snapshot's frame and returns one bool per row. See
-    ``Diff`` for the rules. Raises ``ValueError`` if either snapshot failed to
-    load (``result.fatal``).
-
-    The comparison of every row is computed once per pair of snapshots and
-    cached; ``keep`` then only selects ids from it. A row takes part when it
-    is kept in either snapshot, so that selection is the same as filtering
-    first (ids are unique within a loaded snapshot).
-    """
+    """Compare snapshot ``a`` (since) with ``b`` (until), optionally only rows ``keep``
+    passes (one bool per row of a frame). The whole comparison is cached per pair;
+    ``keep`` then selects from it. Raises ``ValueError`` if a snapshot failed to load."""
     full = per_object((a, b), "diff", lambda: _diff_all(a, b))
     if keep is None:
         return full
     fa, fb = usable(a), usable(b)
-    # A trailing False, so a row absent from a side (position -1) is not kept by it;
-    # this holds when a side has no usable row at all.
+    # a trailing False: a row absent from a side (position -1) is not kept by it
     ka, kb = np.append(kept_mask(fa, keep), False), np.append(kept_mask(fb, keep), False)
-    where = _rows_in(full, fa, fb)
+
+    def positions() -> dict[int, tuple[np.ndarray, np.ndarray]]:  # once per diff: ids are unique in a snapshot
+        ia, ib = pd.Index(fa["id"]), pd.Index(fb["id"])
+        tables = (getattr(full, name) for name in TABLES)
+        return {id(t): (ia.get_indexer(t["id"]), ib.get_indexer(t["id"])) for t in tables if not t.empty}
+
+    where = per_object(full, "rows_in", positions)  # each table's rows' positions in a and b (-1: absent)
 
     def kept(table: pd.DataFrame) -> np.ndarray:  # kept in either snapshot
         pa, pb = where[id(table)]
@@ -141,26 +101,9 @@ def diff(a: Snapshot, b: Snapshot, keep: Keep | None = None) -> Diff:
     return full._select(kept)
 
 
-def _rows_in(full: Diff, fa: pd.DataFrame, fb: pd.DataFrame) -> dict[int, tuple[np.ndarray, np.ndarray]]:
-    """For each table of a whole-file diff: each row's position in ``a``'s and in
-    ``b``'s frame (-1 where absent), found once per diff (ids are unique in a
-    loaded snapshot), so a filtered diff is a lookup into the two keep masks."""
-
-    def positions() -> dict[int, tuple[np.ndarray, np.ndarray]]:
-        ia, ib = pd.Index(fa["id"]), pd.Index(fb["id"])
-        return {
-            id(t): (ia.get_indexer(t["id"]), ib.get_indexer(t["id"]))
-            for t in (full.added, full.removed, full.changes, full.status_flow, full.slippage, full.completions)
-            if not t.empty
-        }
-
-    return per_object(full, "rows_in", positions)
-
-
 def _diff_all(a: Snapshot, b: Snapshot) -> Diff:
     """Every row of ``a`` against every row of ``b``."""
     fa, fb = usable(a), usable(b)
-    ka, kb = kept_mask(fa, None), kept_mask(fb, None)
     rej_a, rej_b = a.rejected_rows(), b.rejected_rows()
     rej_ids_a = {r.id for r in rej_a if r.id}
     rej_ids_b = {r.id for r in rej_b if r.id}
@@ -168,11 +111,9 @@ def _diff_all(a: Snapshot, b: Snapshot) -> Diff:
     ids_a, ids_b = fa["id"], fb["id"]
     in_b = ids_a.isin(ids_b).to_numpy()
     in_a = ids_b.isin(ids_a).to_numpy()
-    removed = fa[~in_b & ka & ~ids_a.isin(rej_ids_b).to_numpy()].reset_index(drop=True)
-    added = fb[~in_a & kb & ~ids_b.isin(rej_ids_a).to_numpy()].reset_index(drop=True)
-
-    # Rows in both, in until's order; taking part if kept on either side.
-    both_b = fb[in_a & (kb | ids_b.isin(set(ids_a[ka])).to_numpy())]
+    removed = fa[~in_b & ~ids_a.isin(rej_ids_b).to_numpy()].reset_index(drop=True)
+    added = fb[~in_a & ~ids_b.isin(rej_ids_a).to_numpy()].reset_index(drop=True)
+    both_b = fb[in_a]  # rows in both, in until's order
     both_a = fa.set_index("id").loc[both_b["id"]].reset_index()
     ta, tb = _as_text(both_a), _as_text(both_b)
     st_a, st_b = ta["status"], tb["status"]
@@ -194,8 +135,7 @@ def _diff_all(a: Snapshot, b: Snapshot) -> Diff:
 
 
 def _field_changes(ta: pd.DataFrame, tb: pd.DataFrame) -> pd.DataFrame:
-    """One row per (id, field) that differs between the two sides' FIELDS as text;
-    themes compared as sets."""
+    """One row per (id, field) that differs; themes compared as sets."""
     ca, cb = ta.copy(), tb.copy()
     ca["themes"], cb["themes"] = _theme_key(ta["themes"]), _theme_key(tb["themes"])
     differs = ca.ne(cb).stack()
@@ -244,9 +184,8 @@ def _completions(ta: pd.DataFrame, tb: pd.DataFrame, added: pd.DataFrame) -> pd.
 
 
 def diff_summary(d: Diff) -> dict[str, int]:
-    """Counts for a headline. ``changed`` counts ids with at least one field
-    change (not field changes); ``delayed`` counts ids that became 'delayed'
-    (status change to delayed, or added already delayed), like ``completed``."""
+    """Counts for a headline: ``changed`` counts ids (not fields); ``delayed`` ids that
+    became or were added 'delayed'."""
     became_delayed = int((d.status_flow["after"] == "delayed").sum()) + int((d.added["status"] == "delayed").sum())
     return {
         "added": len(d.added),

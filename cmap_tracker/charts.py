@@ -8,103 +8,73 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from . import labels, metrics, safe
+from . import figures, labels, metrics, safe
 from .contract import PLAN_END
-from .figures import (
-    GANTT_MAX_BARS,
-    PILLAR_COLORS,
-    STATUS_COLORS,
-    STATUS_PATTERNS,
-    date_line,
-    date_note,
-    date_ticks,
-    empty,
-    figure,
-    layout,
-    short,
-    wrap,
-)
+from .figures import PILLAR_COLORS, STATUS_COLORS, STATUS_PATTERNS
 from .i18n import _
 from .vocab import STATUSES
 
 
 def _stacked_status(table: pd.DataFrame, by: str, label, title: str) -> go.Figure:
     """Horizontal bars of ``table`` (by, status, count), one trace per status."""
-    rows = list(zip(table[by].tolist(), table["status"].astype(str).tolist(), table["count"].tolist()))
-    cats = list(dict.fromkeys(r[0] for r in rows))
+    if table.empty:
+        return figures.empty(title)
+    cats = list(dict.fromkeys(table[by].tolist()))
     names = {v: label(v) for v in cats}
-    wrapped = {v: wrap(names[v], 24) for v in cats}
-    present = {r[1] for r in rows}
+    wrapped = {v: figures.wrap(names[v], 24) for v in cats}
+    statuses = table["status"].astype(str).to_numpy()
     data = []
-    for status in (s for s in STATUSES.slugs if s in present):
-        part = [(v, n) for v, s, n in rows if s == status]
+    for status in STATUSES.slugs:
+        part = table[statuses == status]
+        if part.empty:
+            continue
+        values = part[by].tolist()
+        hatch = figures.pattern(STATUS_PATTERNS[status], fgcolor="rgba(255,255,255,0.75)", size=7, solidity=0.3)
         data.append(
             {
                 "type": "bar",
                 "orientation": "h",
                 "name": labels.status(status),
-                "y": [wrapped[v] for v, _n in part],
-                "x": [n for _v, n in part],
-                "marker": {
-                    "color": STATUS_COLORS[status],
-                    "line": {"color": "#ffffff", "width": 1},
-                    "pattern": {
-                        "shape": STATUS_PATTERNS[status],
-                        "fillmode": "overlay",
-                        "fgcolor": "rgba(255,255,255,0.75)",
-                        "size": 7,
-                        "solidity": 0.3,
-                    },
-                },
-                "customdata": [[by, v, "status", status] for v, _n in part],
-                "text": [names[v] for v, _n in part],
+                "y": [wrapped[v] for v in values],
+                "x": part["count"].tolist(),
+                "marker": {"color": STATUS_COLORS[status], "line": {"color": "#ffffff", "width": 1}, "pattern": hatch},
+                "customdata": [[by, v, "status", status] for v in values],
+                "text": [names[v] for v in values],
                 "textposition": "none",
                 "hovertemplate": "%{text}<br>" + safe.plotly(labels.status(status)) + ": %{x}<extra></extra>",
             }
         )
-    return figure(
+    return figures.figure(
         data,
-        layout(
+        figures.layout(
             title,
             height=max(260, 150 + 36 * len(cats)),
             barmode="stack",
-            yaxis={
-                "categoryorder": "array",
-                "categoryarray": [wrapped[c] for c in reversed(cats)],
-                "title": {"text": ""},
-                "automargin": True,
-            },
+            yaxis=figures.category_axis([wrapped[c] for c in cats]),
             xaxis={"title": {"text": _("Initiatives")}, "tickformat": ",d", "rangemode": "tozero"},
         ),
     )
 
 
 def status_by_pillar(df: pd.DataFrame) -> go.Figure:
-    title = _("Status by pillar")
-    if df.empty:
-        return empty(title)
-    return _stacked_status(metrics.counts(df, "pillar"), "pillar", labels.pillar, title)
+    return _stacked_status(metrics.counts(df, "pillar"), "pillar", labels.pillar, _("Status by pillar"))
 
 
 def status_by_sector(df: pd.DataFrame) -> go.Figure:
     """Sectors with the most initiatives on top."""
-    title = _("Status by sector")
-    if df.empty:
-        return empty(title)
-    sv, stv, n = metrics.crosstab(df["sector"], df["status"])
-    order = np.argsort(-n.sum(axis=1), kind="stable")
-    i, j = np.nonzero(n[order])
-    table = pd.DataFrame({"sector": sv[order][i], "status": stv[j], "count": n[order][i, j]})
-    return _stacked_status(table, "sector", labels.sector, title)
+    table = metrics.counts(df, "sector")
+    totals = table.groupby("sector", sort=False)["count"].transform("sum").to_numpy()
+    table = table.iloc[np.argsort(-totals, kind="stable")]
+    return _stacked_status(table, "sector", labels.sector, _("Status by sector"))
 
 
 def completion_by_pillar(df: pd.DataFrame) -> go.Figure:
     title = _("Share completed, by pillar")
     if df.empty:
-        return empty(title)
+        return figures.empty(title)
     t = metrics.completion(df)
     pillars = t["pillar"].tolist()
-    return figure(
+    return figures.figure(
         [
             {
                 "type": "bar",
@@ -118,7 +88,7 @@ def completion_by_pillar(df: pd.DataFrame) -> go.Figure:
                 "hovertemplate": "%{y}<br>" + safe.plotly(_("Completed")) + ": %{text} (%{x:.0%})<extra></extra>",
             }
         ],
-        layout(
+        figures.layout(
             title,
             height=max(220, 70 + 48 * len(t)),
             showlegend=False,
@@ -133,14 +103,13 @@ def hierarchy(df: pd.DataFrame) -> go.Figure:
     Initiatives are leaves up to GANTT_MAX_BARS rows; above that, sectors are."""
     title = _("Pillars, sectors and initiatives")
     if df.empty:
-        return empty(title)
+        return figures.empty(title)
     pv, sv, n = metrics.crosstab(df["pillar"], df["sector"])
     leaves: dict[tuple, list] = {}
-    if len(df) <= GANTT_MAX_BARS:
-        for key in zip(
-            df["pillar"].astype(str), df["sector"], df["id"], labels.local_titles(df), df["status"].astype(str)
-        ):
-            leaves.setdefault(key[:2], []).append(key[2:])
+    if len(df) <= figures.GANTT_MAX_BARS:
+        cols = (df["pillar"].astype(str), df["sector"], df["id"], labels.local_titles(df), df["status"].astype(str))
+        for pillar, sector, ident, text, status in zip(*cols):
+            leaves.setdefault((pillar, sector), []).append((ident, figures.short(text, 40), status))
     nodes: list[tuple] = []  # (id, label, parent, value, colour, customdata, hover text)
     for i, pillar in enumerate(pv):
         total = int(n[i].sum())
@@ -153,11 +122,11 @@ def hierarchy(df: pd.DataFrame) -> go.Figure:
             sid = f"{pid}/{sector}"
             nodes.append((sid, labels.sector(sector), pid, k, PILLAR_COLORS[pillar], ["sector", sector], f"{k}"))
             nodes += [
-                (f"{sid}/{ident}", short(text, 40), sid, 1, STATUS_COLORS[status], ["id", ident], labels.status(status))
+                (f"{sid}/{ident}", text, sid, 1, STATUS_COLORS[status], ["id", ident], labels.status(status))
                 for ident, text, status in leaves.get((pillar, sector), ())
             ]
     ids, names, parents, values, colors, custom, hover = (list(x) for x in zip(*nodes))
-    return figure(
+    return figures.figure(
         [
             {
                 "type": "treemap",
@@ -175,7 +144,7 @@ def hierarchy(df: pd.DataFrame) -> go.Figure:
                 "maxdepth": 2,
             }
         ],
-        layout(title, height=460),
+        figures.layout(title, height=460),
     )
 
 
@@ -183,9 +152,9 @@ def theme_matrix(table: pd.DataFrame) -> go.Figure:
     """Heatmap of metrics.theme_pillar(); filtering happens through widgets."""
     title = _("Themes across pillars")
     if table.empty:
-        return empty(title)
+        return figures.empty(title)
     z = table.to_numpy()
-    return figure(
+    return figures.figure(
         [
             {
                 "type": "heatmap",
@@ -201,7 +170,7 @@ def theme_matrix(table: pd.DataFrame) -> go.Figure:
                 "ygap": 2,
             }
         ],
-        layout(
+        figures.layout(
             title,
             height=max(280, 90 + 30 * len(table)),
             yaxis={"autorange": "reversed", "automargin": True},
@@ -211,24 +180,17 @@ def theme_matrix(table: pd.DataFrame) -> go.Figure:
 
 
 def theme_status_mix(df: pd.DataFrame, themes: pd.DataFrame, selected: list[str]) -> go.Figure:
-    title = _("Status mix by theme")
-    table = metrics.theme_status(df, themes, selected)
-    if table.empty:
-        return empty(title)
-    return _stacked_status(table, "theme", labels.theme, title)
+    return _stacked_status(metrics.theme_status(df, themes, selected), "theme", labels.theme, _("Status mix by theme"))
 
 
 def figure_alt(table: pd.DataFrame, by: str, label) -> str:
     """Screen-reader summary from a counts table: 'Security: 9 initiatives, 3 Completed, …'."""
     if table.empty:
         return _("No initiatives match these filters.")
-    groups: dict = {}
-    for key, status, n in zip(table[by].tolist(), table["status"].astype(str).tolist(), table["count"].tolist()):
-        groups.setdefault(key, []).append((status, int(n)))
     parts = []
-    for key, mix in groups.items():
-        text = ", ".join(f"{c} {labels.status(s)}" for s, c in mix)
-        parts.append(f"{label(key)}: {labels.count_initiatives(sum(c for _s, c in mix))} ({text})")
+    for key, part in table.groupby(by, sort=False, observed=True):
+        mix = ", ".join(f"{n} {labels.status(s)}" for s, n in zip(part["status"].astype(str), part["count"]))
+        parts.append(f"{label(key)}: {labels.count_initiatives(int(part['count'].sum()))} ({mix})")
     return "; ".join(parts)
 
 
@@ -236,13 +198,13 @@ def status_flow(flow: pd.DataFrame) -> go.Figure:
     """Sankey of status changes between two snapshots (``changes.Diff.status_flow``)."""
     title = _("Status changes")
     if flow.empty:
-        return empty(title, _("No status changed in this period."))
+        return figures.empty(title, _("No status changed in this period."))
     pairs = flow.groupby(["before", "after"]).size().reset_index(name="n")
     left = [s for s in STATUSES.slugs if s in set(pairs["before"])]
     right = [s for s in STATUSES.slugs if s in set(pairs["after"])]
     before, after = _("before"), _("after")
     nodes = [f"{labels.status(s)} ({before})" for s in left] + [f"{labels.status(s)} ({after})" for s in right]
-    return figure(
+    return figures.figure(
         [
             {
                 "type": "sankey",
@@ -263,29 +225,29 @@ def status_flow(flow: pd.DataFrame) -> go.Figure:
                 },
             }
         ],
-        layout(title, height=max(260, 80 + 50 * max(len(left), len(right)))),
+        figures.layout(title, height=max(260, 80 + 50 * max(len(left), len(right)))),
     )
 
 
 def burnup(table: pd.DataFrame) -> go.Figure:
-    """Completed (solid) and total (dotted) initiatives per snapshot date, per pillar
+    """Completed (solid) and total (dotted) initiatives per pillar and snapshot date
     (``snapshots.burnup``), with the plan's end marked."""
     title = _("Burn-up: completed and total initiatives per snapshot")
     if table.empty:
-        return empty(title)
+        return figures.empty(title)
     end = pd.Timestamp(PLAN_END)
-    lo = table["date"].min() - pd.Timedelta(days=30)
-    ticks, text = date_ticks(lo, end + pd.Timedelta(days=30))
-    return figure(
+    return figures.figure(
         _burnup_lines(table),
-        layout(
+        figures.layout(
             title,
             height=520,
             margin={"l": 8, "r": 8, "t": 56, "b": 8},
             legend={"orientation": "h", "yanchor": "top", "y": -0.08, "x": 0, "title": {"text": ""}},
-            shapes=[date_line(end, line={"color": "#555555", "width": 1, "dash": "dot"})],
-            annotations=[date_note(end, _("Plan ends"), top=True, xanchor="right", textangle=-90, font={"size": 11})],
-            xaxis={"type": "date", "range": [lo, end + pd.Timedelta(days=30)], "tickvals": ticks, "ticktext": text},
+            shapes=[figures.date_line(end, line={"color": "#555555", "width": 1, "dash": "dot"})],
+            annotations=[
+                figures.date_note(end, _("Plan ends"), top=True, xanchor="right", textangle=-90, font={"size": 11})
+            ],
+            xaxis=figures.date_axis(table["date"].min() - pd.Timedelta(days=30), end + pd.Timedelta(days=30)),
             yaxis={"title": {"text": _("Initiatives")}, "rangemode": "tozero", "tickformat": ",d"},
         ),
     )

@@ -1,11 +1,6 @@
-"""Pure figure builders: a frame in, a ``plotly.graph_objects.Figure`` out.
-
-No Streamlit here. Every clickable mark carries ``customdata`` of the form
-``[kind, value, ...]`` (e.g. ``["pillar", "security", "status", "completed"]``)
-so a click narrows the filters by id, never by reading a position on an axis.
-Status is never told by colour alone: legends and hovers name it, and stacked
-bars carry a pattern per status.
-"""
+"""What every figure shares: the escaped spec, layout, colours and date marks. A clickable
+mark carries ``customdata`` ``[kind, value, ...]`` (e.g. ``["pillar", "security"]``), so a
+click filters by id; status is never told by colour alone (names, hovers, patterns)."""
 
 from __future__ import annotations
 
@@ -32,23 +27,14 @@ STATUS_PATTERNS = {
 }
 GANTT_MAX_BARS = 300  # a timeline draws one bar per initiative up to here, a treemap one box
 FONT = "Source Sans Pro, Arial, sans-serif"
-
-
-VALIDATE = False
-"""Whether ``_figure`` runs Plotly's property validation. Off at run time; the
-tests turn it on and check that it accepts every builder's figures and changes
-nothing in them (tests/test_figures.py)."""
-
-
+VALIDATE = False  # Plotly's property validation: off at run time, on in tests/test_figures.py
 _TEMPLATES = frozenset({"hovertemplate", "texttemplate"})  # this module's own markup, with %{…} fields
 
 
 def _spec(value, key: str = ""):
-    """A spec of plain values (numpy arrays as lists), which Plotly copies and
-    serialises fastest when it does not validate, with every string escaped by
-    ``safe.plotly`` except the templates: data is never markup, and a line break
-    is written "\\n". ``customdata`` is escaped too; ``ui`` matches a click's values
-    against the filter's options escaped the same way."""
+    """A spec of plain values (numpy arrays as lists, fastest for Plotly unvalidated),
+    every string but the templates escaped by ``safe.plotly`` (customdata too: a click's
+    values are matched against options escaped the same way); a line break is "\\n"."""
     if isinstance(value, str):
         return value if key in _TEMPLATES else safe.plotly(value)
     if isinstance(value, np.ndarray):
@@ -63,20 +49,16 @@ def _spec(value, key: str = ""):
 
 
 def figure(data: list[dict], layout: dict) -> go.Figure:
-    """Build the figure in one step. Plotly's validation of each property costs
-    5-10 ms a figure on every rerun, about a third of a page's time at 100k rows,
-    and what it checks is the spec's shape, which is fixed per builder, not the
-    data: the tests build every figure validated (``VALIDATE``) and compare."""
+    """The figure in one step, unvalidated unless ``VALIDATE``: validation costs 5-10 ms a
+    figure per rerun and checks the spec's shape, fixed per builder (the tests compare)."""
     spec = {"data": _spec(data), "layout": _spec(layout)}
     return go.Figure(spec) if VALIDATE else go.Figure(spec, _validate=False)
 
 
 def layout(title: str, *, height: int | None = None, **kw) -> dict:
     """The shared layout; keyword arguments replace top-level keys."""
-    layout = {
-        # The title on its own line at the top, the legend under it: on a phone the
-        # legend wraps to several lines, and both push the plot down instead of
-        # squeezing in beside each other.
+    return {
+        # the title on its own line, the legend under it: on a phone both push the plot down
         "title": {
             "text": title,
             "x": 0,
@@ -99,47 +81,34 @@ def layout(title: str, *, height: int | None = None, **kw) -> dict:
         },
         "hoverlabel": {"namelength": -1},
         "height": height,
-    }
-    return layout | kw
+    } | kw
 
 
 def empty(title: str, message: str | None = None) -> go.Figure:
     """A figure that says there is nothing to show, with no empty axes."""
-    note = {
-        "text": message or _("No initiatives match these filters."),
-        "showarrow": False,
-        "x": 0.5,
-        "y": 0.5,
-        "xref": "paper",
-        "yref": "paper",
-        "font": {"size": 16},
-    }
+    text = message or _("No initiatives match these filters.")
+    note = label(0.5, 0.5, text, xref="paper", font={"size": 16})
     return figure([], layout(title, height=240, annotations=[note], xaxis={"visible": False}, yaxis={"visible": False}))
+
+
+def shape(kind: str, x0, x1, y0=0, y1=1, *, xref: str = "x", yref: str = "paper", **style) -> dict:
+    """A line or rectangle, by default from date ``x0`` to ``x1`` across the plot's height."""
+    return {"type": kind, "x0": x0, "x1": x1, "xref": xref, "y0": y0, "y1": y1, "yref": yref, **style}
+
+
+def label(x, y, text: str, *, xref: str = "x", yref: str = "paper", **style) -> dict:
+    """A label at (``x``, ``y``); not add_vline's annotation, which mishandles date axes."""
+    return {"x": x, "y": y, "xref": xref, "yref": yref, "text": text, "showarrow": False, **style}
 
 
 def date_line(x, **style) -> dict:
     """A vertical line at date ``x`` across the plot's height."""
-    return {"type": "line", "x0": x, "x1": x, "xref": "x", "y0": 0, "y1": 1, "yref": "paper", **style}
-
-
-def date_band(x0, x1, **style) -> dict:
-    """A shaded span from date ``x0`` to ``x1`` across the plot's height."""
-    return {"type": "rect", "x0": x0, "x1": x1, "xref": "x", "y0": 0, "y1": 1, "yref": "paper", **style}
+    return shape("line", x, x, **style)
 
 
 def date_note(x, text: str, *, top: bool, **style) -> dict:
-    """A label at date ``x``, at the top or the bottom of the plot (not add_vline's
-    annotation, which mishandles date axes)."""
-    return {
-        "x": x,
-        "y": 1 if top else 0,
-        "xref": "x",
-        "yref": "paper",
-        "text": text,
-        "showarrow": False,
-        "yanchor": "top" if top else "bottom",
-        **style,
-    }
+    """A label at date ``x``, at the top or the bottom of the plot."""
+    return label(x, 1 if top else 0, text, yanchor="top" if top else "bottom", **style)
 
 
 def short(text: str, n: int) -> str:
@@ -152,11 +121,21 @@ def wrap(text: str, width: int) -> str:
     return "\n".join(textwrap.wrap(str(text), width, break_long_words=False)) or str(text)
 
 
-def date_ticks(start: pd.Timestamp, end: pd.Timestamp) -> tuple[list, list[str]]:
-    """Quarterly ticks with month names in the current language."""
+def date_axis(start: pd.Timestamp, end: pd.Timestamp, **kw) -> dict:
+    """A date axis from ``start`` to ``end``, with at most six quarterly ticks named in the
+    current language; keyword arguments add keys."""
     names = month_names()
-    start = pd.Timestamp(start.year, 1 + 3 * ((start.month - 1) // 3), 1)
-    ticks = pd.date_range(start, end, freq="QS")
-    step = max(1, -(-len(ticks) // 6))
-    ticks = ticks[::step]
-    return list(ticks), [f"{names[t.month - 1]} {t.year}" for t in ticks]
+    ticks = pd.date_range(pd.Timestamp(start.year, 1 + 3 * ((start.month - 1) // 3), 1), end, freq="QS")
+    ticks = ticks[:: max(1, -(-len(ticks) // 6))]
+    text = [f"{names[t.month - 1]} {t.year}" for t in ticks]
+    return {"type": "date", "range": [start, end], "tickvals": list(ticks), "ticktext": text, **kw}
+
+
+def category_axis(top_down: list, **kw) -> dict:
+    """A category axis listing ``top_down`` from the top, untitled."""
+    return {"categoryorder": "array", "categoryarray": top_down[::-1], "title": {"text": ""}, "automargin": True, **kw}
+
+
+def pattern(shape, **style) -> dict:
+    """A bar pattern drawn over the bar's colour."""
+    return {"shape": shape, "fillmode": "overlay", **style}

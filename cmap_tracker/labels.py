@@ -51,17 +51,13 @@ def local_titles(df: pd.DataFrame) -> pd.Series:
 def localized(row: pd.Series, column: str) -> tuple[str, bool]:
     """Row text in the current language, with a flag when it fell back to English."""
     lang = i18n.language()
-    if lang != "en":
-        val = str(row.get(f"{column}_{lang}", "") or "").strip()
-        if val:
-            return val, False
-        return str(row.get(column, "") or ""), True
-    return str(row.get(column, "") or ""), False
+    val = str(row.get(f"{column}_{lang}", "") or "").strip() if lang != "en" else ""
+    return (val, False) if val else (str(row.get(column, "") or ""), lang != "en")
 
 
 def titles_in_language(table: pd.DataFrame, *frames: pd.DataFrame) -> pd.DataFrame:
-    """``table`` (with ``id`` and ``title``) with titles in the current language, looked up
-    by id in ``frames`` (newest first), where the CSV has them; otherwise unchanged."""
+    """``table`` with its titles in the current language, looked up by id in ``frames``
+    (newest first) where the CSV has them."""
     if i18n.language() == "en" or table.empty or "title" not in table:
         return table
     names: dict = {}
@@ -99,27 +95,15 @@ COLUMN_LABELS = {  # raw table column -> message id (see labelled())
 OUTCOMES = {"rejected": N_("Rejected"), "corrected": N_("Corrected"), "file": N_("File")}
 
 
-def _outcome_label(outcome: str) -> str:
-    return _(OUTCOMES.get(outcome) or outcome)
-
-
-def _field_label(field: str) -> str:
-    return _(COLUMN_LABELS.get(field, field.replace("_", " ").capitalize()))
-
-
 def labelled(table: pd.DataFrame) -> pd.DataFrame:
-    """A table as people read it: translated headers, labels instead of slugs.
-    Every 'Show as table' and report table goes through here."""
+    """A table as people read it (every 'Show as table' and report table): translated
+    headers, labels instead of slugs."""
     out = table.copy()
-    for col, fn in (
-        ("pillar", pillar),
-        ("status", status),
-        ("theme", theme),
-        ("sector", sector),
-        ("before", status),
-        ("after", status),
-    ):
-        if col in out and (col not in ("before", "after") or "field" not in out):
+    by_column = {"pillar": pillar, "status": status, "theme": theme, "sector": sector}
+    if "field" not in out:  # a status flow; a diff's values are labelled by their field below
+        by_column |= {"before": status, "after": status}
+    for col, fn in by_column.items():
+        if col in out:
             out[col] = out[col].astype(str).map(fn)
     if "field" in out and {"before", "after"} <= set(out.columns):  # a diff: label values by their field
         by_field = {"status": status, "pillar": pillar, "sector": sector}
@@ -133,9 +117,9 @@ def labelled(table: pd.DataFrame) -> pd.DataFrame:
         for col in ("before", "after"):
             out[col] = [value_label(f, v) for f, v in zip(fields, out[col].to_numpy(dtype=object))]
     if "outcome" in out:
-        out["outcome"] = out["outcome"].map(_outcome_label)
+        out["outcome"] = out["outcome"].map(lambda o: _(OUTCOMES.get(o) or o))
     if "field" in out:
-        out["field"] = out["field"].map(_field_label)
+        out["field"] = out["field"].map(lambda f: _(COLUMN_LABELS.get(f, f.replace("_", " ").capitalize())))
     if "share" in out:
         out["share"] = out["share"].map(i18n.fmt_pct)
     return out.rename(columns={c: _(m) for c, m in COLUMN_LABELS.items()})

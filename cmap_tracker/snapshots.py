@@ -1,10 +1,6 @@
-"""Dated snapshots of the dataset: finding and loading them, the rows each one
-refused, the burn-up across them, and the sidebar filters as a row filter.
-
-A snapshot is a full CSV under the same contract as ``data/initiatives.csv``, saved
-as ``data/snapshots/YYYY-MM-DD.csv``; the name is its as-of date. What changed
-between two of them is ``changes.diff``.
-"""
+"""Dated snapshots (``data/snapshots/YYYY-MM-DD.csv``, each a full CSV under the
+contract): loading them, the rows each refused, the burn-up across them, and the
+sidebar filters as a row filter."""
 
 from __future__ import annotations
 
@@ -27,41 +23,24 @@ from .vocab import PILLARS
 ROOT = Path(__file__).resolve().parent.parent
 SNAPSHOT_DIR = ROOT / "data" / "snapshots"
 
-
-_NAME = re.compile(r"^(\d{4}-\d{2}-\d{2})\.csv$")
-
 Keep = Callable[[pd.DataFrame], "pd.Series | np.ndarray"]
 
 
 def _valid_date(text: str) -> bool:
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-        return False
     try:
         _date.fromisoformat(text)
     except ValueError:
         return False
-    return True
-
-
-# --------------------------------------------------------------------- loading
+    return bool(re.fullmatch(r"\d{4}-\d{2}-\d{2}", text))
 
 
 def list_snapshots(directory: str | Path = SNAPSHOT_DIR) -> list[str]:
-    """ISO dates of the snapshots in ``directory``, oldest first.
-
-    Only regular files named exactly ``YYYY-MM-DD.csv`` with a real calendar
-    date count; anything else (``latest.csv``, ``2026-02-30.csv``,
-    ``2026-1-5.csv``, a directory) is ignored. A missing directory gives ``[]``.
-    """
+    """ISO dates of the regular files named ``YYYY-MM-DD.csv`` (a real date) in
+    ``directory``, oldest first; none when it does not exist."""
     directory = Path(directory)
     if not directory.is_dir():
         return []
-    dates = []
-    for p in directory.iterdir():
-        m = _NAME.match(p.name)
-        if m and _valid_date(m.group(1)) and p.is_file():
-            dates.append(m.group(1))
-    return sorted(dates)
+    return sorted(p.stem for p in directory.glob("*.csv") if _valid_date(p.stem) and p.is_file())
 
 
 @dataclass(frozen=True)
@@ -78,20 +57,15 @@ class Rejected:
 class Snapshot:
     date: str
     result: LoadResult
-    # Rejected rows with their ids recovered from the file; filled by
-    # ``load_snapshot``. Left empty, they are derived from the result (see
-    # ``rejected_rows``). A rejected row whose id cannot be recovered (a load
-    # from bytes, a ragged line) is still reported by line, but then cannot
-    # be told apart from a removal.
-    rejected: tuple[Rejected, ...] = ()
+    rejected: tuple[Rejected, ...] = ()  # with ids read back from the file, by load_snapshot
 
     @property
     def frame(self) -> pd.DataFrame:
         return self.result.frame
 
     def rejected_rows(self) -> tuple[Rejected, ...]:
-        """``rejected`` if filled, else derived from the load result (ids read
-        back from ``result.source`` when it names a local file)."""
+        """``rejected`` if filled, else derived from the result (ids read back from
+        ``result.source`` when it is a local file; without an id, a row is reported by line)."""
         if self.rejected or not self.result.rejected_rows:
             return self.rejected
         source = Path(self.result.source)
@@ -99,13 +73,9 @@ class Snapshot:
 
 
 def load_snapshot(date: str, directory: str | Path = SNAPSHOT_DIR) -> Snapshot:
-    """Load ``directory/<date>.csv`` through the ordinary loader.
-
-    Raises ``ValueError`` for a malformed date and ``FileNotFoundError`` when
-    there is no such snapshot. A file that exists but cannot be read as the
-    contract asks comes back with ``result.fatal`` set (``result.ok`` False),
-    as the loader does for any file.
-    """
+    """Load ``directory/<date>.csv`` through the ordinary loader (a file it cannot use
+    has ``result.fatal`` set). Raises ``ValueError`` for a malformed date and
+    ``FileNotFoundError`` when there is no such snapshot."""
     if not _valid_date(date):
         raise ValueError(f"Not a snapshot date (YYYY-MM-DD): {date!r}")
     path = Path(directory) / f"{date}.csv"
@@ -122,9 +92,8 @@ def load_snapshots(directory: str | Path = SNAPSHOT_DIR) -> list[Snapshot]:
 
 
 def _rejected(date: str, result: LoadResult, path: Path | None) -> tuple[Rejected, ...]:
-    """One ``Rejected`` per refused line. The loader reports lines, not ids,
-    so the ids are read back from the file with the loader's own parser (the
-    careful one, whose line numbers are the ones the loader reports)."""
+    """One ``Rejected`` per refused line, ids read back from the file with the careful
+    parser, whose line numbers are the ones the loader reports."""
     reasons: dict[int | None, list[str]] = {}
     ids: dict[int | None, str] = {}
     for part in result.issue_frames():  # every issue, not only the first DETAIL_ROWS of each reason
@@ -167,27 +136,10 @@ def kept_mask(frame: pd.DataFrame, keep: Keep | None) -> np.ndarray:
     return mask
 
 
-# ---------------------------------------------------------------------- burnup
-
-
 def burnup(snapshots: Iterable[Snapshot], keep: Keep | None = None) -> pd.DataFrame:
-    """Per snapshot date and pillar: ``total`` rows and ``completed`` rows.
-
-    ``date`` is a datetime64 column, ``pillar`` the slug, in plan order. Every
-    pillar that has rows in any snapshot appears at every date (0 when empty),
-    so lines do not break; pillars with no rows anywhere are left out.
-    """
+    """Per snapshot date and pillar slug (in plan order): ``total`` and ``completed`` rows.
+    A pillar with rows in any snapshot appears at every date, so lines do not break."""
     snaps = sorted(snapshots, key=lambda s: s.date)
-    cols = ["date", "pillar", "total", "completed"]
-    if not snaps:
-        return pd.DataFrame(
-            {
-                "date": pd.Series(dtype="datetime64[ns]"),
-                "pillar": pd.Series(dtype=object),
-                "total": pd.Series(dtype=int),
-                "completed": pd.Series(dtype=int),
-            }
-        )[cols]
     per: list[tuple[dict, dict]] = []  # per snapshot: pillar -> total, pillar -> completed
     for s in snaps:
         f = usable(s)
@@ -202,17 +154,16 @@ def burnup(snapshots: Iterable[Snapshot], keep: Keep | None = None) -> pd.DataFr
     dates = [s.date for s in snaps]
     return pd.DataFrame(
         {
-            "date": pd.to_datetime([d for d in dates for _p in pillars]),
-            "pillar": [p for _d in dates for p in pillars],
+            "date": pd.to_datetime([d for d in dates for _p in pillars]).as_unit("us"),
+            "pillar": pd.array([p for _d in dates for p in pillars], dtype="str"),
             "total": np.array([t.get(p, 0) for t, _c in per for p in pillars], dtype=int),
             "completed": np.array([int(c.get(p, 0)) for _t, c in per for p in pillars], dtype=int),
         }
-    )[cols]
+    )
 
 
 def _pillars_and_done(frame: pd.DataFrame) -> tuple[list[str], np.ndarray, np.ndarray]:
-    """(pillar names, each row's pillar as an index into them, completed or not), once
-    per snapshot frame."""
+    """(pillar names, each row's index into them, completed or not), once per frame."""
 
     def compute():
         names, inv = np.unique(frame["pillar"].astype(str).to_numpy(), return_inverse=True)
@@ -221,14 +172,9 @@ def _pillars_and_done(frame: pd.DataFrame) -> tuple[list[str], np.ndarray, np.nd
     return per_object(frame, "pillars_and_done", compute)
 
 
-# ------------------------------------------------------------------ filters
-
-
 def keep_from_filters(filters) -> Keep:
-    """A ``keep`` callable applying a ``filters.Filters`` to a snapshot frame,
-    so the dashboard's current filters can narrow a diff or a burnup. It
-    remembers its mask per frame, so a diff and a burnup drawn with the same
-    ``keep`` filter each snapshot once."""
+    """A ``keep`` applying a ``filters.Filters`` to a snapshot frame, remembering its
+    mask per frame, so a diff and a burn-up with the same ``keep`` filter it once."""
     masks: dict[int, tuple[pd.DataFrame, np.ndarray]] = {}
 
     def keep(frame: pd.DataFrame) -> np.ndarray:

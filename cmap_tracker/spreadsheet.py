@@ -17,35 +17,19 @@ import pandas as pd
 from .contract import BY_NAME, COLUMN_NAMES
 from .report import CORRECTED, REJECTED, LoadResult
 
-# Spreadsheet safety (OWASP "CSV injection"): every *text* cell whose first
-# character is one of these, or whose first character after leading whitespace
-# is (some spreadsheets trim before evaluating), gets a leading single quote, so
-# a spreadsheet shows it as text and never runs it as a formula. Dates, numbers
-# and booleans are formatted (dates as ISO ``YYYY-MM-DD``) and never quoted. The
-# XLSX file has the same cells and, as a second defence, is written with
-# ``strings_to_formulas`` and ``strings_to_urls`` off and every cell as a string.
+# OWASP "CSV injection": a text cell starting with one of these, before or after leading
+# whitespace (some spreadsheets trim first), gets a leading ' so it is never a formula.
 DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-# Columns the loader adds for its own use; never exported.
-INTERNAL_COLUMNS = frozenset({"line"})
-CSV_LINE_TERMINATOR = "\r\n"
+INTERNAL_COLUMNS = frozenset({"line"})  # the loader's own columns, never exported
 BOM = b"\xef\xbb\xbf"
 XLSX_MAX_ROWS = 1_048_576  # Excel's sheet limit, header included
 XLSX_MAX_WIDTH = 60
-
-
-# --------------------------------------------------------------------- cells
 
 
 def _neutralise(text: str) -> str:
     if text and (text[0] in DANGEROUS_PREFIXES or text.lstrip()[:1] in DANGEROUS_PREFIXES):
         return "'" + text
     return text
-
-
-def _format_datetime(value: datetime) -> str:
-    if value.tzinfo is None and value.time() == datetime.min.time():
-        return value.date().isoformat()
-    return value.isoformat()
 
 
 def _format(value: object) -> tuple[str, bool]:
@@ -73,7 +57,8 @@ def _format(value: object) -> tuple[str, bool]:
         if value is pd.NaT:
             return "", False
     if isinstance(value, datetime):  # pd.Timestamp included; before date (a datetime is a date)
-        return _format_datetime(value), False
+        whole_day = value.tzinfo is None and value.time() == datetime.min.time()
+        return (value.date() if whole_day else value).isoformat(), False
     if isinstance(value, date):
         return value.isoformat(), False
     return str(value), True
@@ -86,14 +71,8 @@ def cell_text(value: object) -> str:
 
 
 def safe_cell(value: object) -> str:
-    """One cell as spreadsheet-safe text.
-
-    Missing values (None, NaN, NaT, pd.NA) are ``""``; booleans ``true``/``false``;
-    finite numbers as written; dates ``YYYY-MM-DD`` (datetimes with a time of day
-    in full ISO form). Those are never quoted. Anything else is text, and text
-    starting with a formula character, before or after leading whitespace, gets
-    a leading ``'``.
-    """
+    """One cell as spreadsheet-safe text: missing ``""``, booleans ``true``/``false``,
+    numbers as written, dates ISO; only text is quoted (see DANGEROUS_PREFIXES)."""
     text, is_text = _format(value)
     return _neutralise(text) if is_text else text
 
@@ -130,69 +109,44 @@ def export_columns(df: pd.DataFrame) -> list[str]:
 
 
 def export_frame(df: pd.DataFrame) -> pd.DataFrame:
-    """The rows of ``df`` as the spreadsheet gets them: every cell a safe string.
-
-    Columns: ``contract.COLUMN_NAMES`` in order (a column missing from ``df`` is
-    exported empty), then any extra columns the file had; internal columns such
-    as ``line`` are dropped. Dates are ``YYYY-MM-DD`` ("" when empty),
-    ``milestone`` is ``true``/``false``. Header names go through ``safe_cell``
-    too, since extra column names come from the uploaded file.
-    """
-    names = export_columns(df)
-    data = {}
-    for i, name in enumerate(names):
-        if name in df.columns:
-            data[i] = _column_cells(df[name], name)
-        else:
-            data[i] = np.full(len(df), "false" if name == "milestone" else "", dtype=object)
-    out = pd.DataFrame(data, index=pd.RangeIndex(len(df)), dtype=object)
-    out.columns = [safe_cell(n) for n in names]
-    return out
+    """The initiatives as the spreadsheet gets them (``export_columns``, a missing one
+    empty), every cell and header a safe string."""
+    return safe_frame(df.reindex(columns=export_columns(df)))
 
 
 def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
-    """Any table (not the contract: e.g. the snapshot changes) with its own
-    columns in its own order, every cell and header through ``safe_cell``."""
+    """Any table with its own columns, every cell and header through ``safe_cell``."""
     data = {i: _column_cells(df.iloc[:, i], str(c)) for i, c in enumerate(df.columns)}
     out = pd.DataFrame(data, index=pd.RangeIndex(len(df)), dtype=object)
     out.columns = [safe_cell(c) for c in df.columns]
     return out
 
 
-# ---------------------------------------------------------------------- files
-
-
-def _csv(cells: pd.DataFrame) -> bytes:
-    text = cells.to_csv(index=False, sep=",", quoting=csv.QUOTE_ALL, lineterminator=CSV_LINE_TERMINATOR)
-    return BOM + text.encode("utf-8")
+def _csv(cells: pd.DataFrame, header: bool = True) -> bytes:
+    """RFC 4180 CSV in UTF-8: all fields quoted, CRLF line ends."""
+    return cells.to_csv(index=False, header=header, quoting=csv.QUOTE_ALL, lineterminator="\r\n").encode("utf-8")
 
 
 def to_csv_bytes(df: pd.DataFrame) -> bytes:
-    """The initiatives (``export_frame``) as CSV: UTF-8 with a byte-order mark (so
-    Excel reads accents right), comma-separated, all fields quoted, CRLF line ends
-    (RFC 4180). ``loader.load`` reads it back unchanged."""
-    return _csv(export_frame(df))
+    """The initiatives (``export_frame``) as CSV, with a byte-order mark so Excel reads
+    accents right; ``loader.load`` reads it back unchanged."""
+    return BOM + _csv(export_frame(df))
 
 
 def table_csv_bytes(df: pd.DataFrame) -> bytes:
-    """Any other table (``safe_frame``) as CSV, in the same format as ``to_csv_bytes``."""
-    return _csv(safe_frame(df))
+    """Any other table (``safe_frame``) as CSV, in the format of ``to_csv_bytes``."""
+    return BOM + _csv(safe_frame(df))
 
 
 def _column_width(header: str, cells: pd.Series) -> float:
-    longest = len(header)
-    if len(cells):
-        lengths = cells.str.len()
-        longest = max(longest, int(lengths.quantile(0.9)))
+    longest = max(len(header), int(cells.str.len().quantile(0.9)) if len(cells) else 0)
     return float(min(XLSX_MAX_WIDTH, max(6, longest + 2)))
 
 
 def to_xlsx_bytes(df: pd.DataFrame, *, sheet_name: str = "Initiatives") -> bytes:
-    """The ``export_frame`` cells as an .xlsx workbook: bold frozen header,
-    autofilter, column widths from the content (capped). Every cell is written
-    as a string and the workbook never turns strings into formulas or links.
-
-    Raises ``ValueError`` when there are more rows than a sheet can hold."""
+    """The ``export_frame`` cells as an .xlsx workbook (bold frozen header, autofilter,
+    widths from the content), every cell a string, never a formula or link. Raises
+    ``ValueError`` when there are more rows than a sheet can hold."""
     import xlsxwriter
 
     ef = export_frame(df)
@@ -219,26 +173,20 @@ def to_xlsx_bytes(df: pd.DataFrame, *, sheet_name: str = "Initiatives") -> bytes
 
 
 def filename(stem: str, ext: str, today: date) -> str:
-    """``filename("cmap-initiatives", "csv", date(2026, 11, 25))`` -> ``cmap-initiatives-2026-11-25.csv``.
-
-    Characters other than letters, digits, ``.``, ``_`` and ``-`` become ``-``."""
+    """``filename("cmap-initiatives", "csv", date(2026, 11, 25))`` -> ``cmap-initiatives-2026-11-25.csv``,
+    characters other than letters, digits, ``.``, ``_`` and ``-`` as ``-``."""
     clean = lambda s: re.sub(r"[^A-Za-z0-9._-]+", "-", s).strip("-.") or "export"  # noqa: E731
     return f"{clean(stem)}-{today.isoformat()}.{clean(ext.lstrip('.'))}"
 
 
 def issues_csv(result: LoadResult, tr: Callable[[str], str] = lambda s: s) -> bytes:
-    """Every rejected or corrected row of a load (``LoadResult.issue_frames``) as CSV in
-    the format of ``table_csv_bytes``, headers and outcomes translated by ``tr``;
-    written a chunk at a time, so a file with millions of issues is never one frame."""
+    """Every rejected or corrected row of a load as CSV in the format of ``table_csv_bytes``,
+    translated by ``tr``; written a chunk at a time, never as one frame."""
     outcomes = {REJECTED: tr("Rejected"), CORRECTED: tr("Corrected")}
     out = io.BytesIO()
     out.write(BOM)
     for k, part in enumerate(result.issue_frames(tr)):
         part["outcome"] = part["outcome"].map(lambda o: outcomes.get(o, o))
         part.columns = [tr("Line"), tr("Column"), tr("Value"), tr("Outcome"), tr("Reason")]
-        out.write(
-            safe_frame(part)
-            .to_csv(index=False, header=k == 0, quoting=csv.QUOTE_ALL, lineterminator=CSV_LINE_TERMINATOR)
-            .encode("utf-8")
-        )
+        out.write(_csv(safe_frame(part), header=k == 0))
     return out.getvalue()

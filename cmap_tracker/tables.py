@@ -13,8 +13,7 @@ from .vocab import STATUSES
 
 
 def as_text(table: pd.DataFrame) -> pd.DataFrame:
-    """A table for st.table, which reads every cell and header as Markdown:
-    text cells and headers escaped, so data is shown as text."""
+    """A table for st.table, which reads cells and headers as Markdown: text escaped."""
     out = table.rename(columns=lambda c: safe.md(c))
     for c in out.columns:
         if out[c].dtype == object or pd.api.types.is_string_dtype(out[c]):
@@ -23,8 +22,8 @@ def as_text(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def _labels_for(values, fn):
-    """The labels of ``values``: a CategoricalDtype when they are distinct, else an
-    object array (with "" for missing at the end)."""
+    """The labels of ``values``: a CategoricalDtype when distinct, else an object array
+    ending with "" for a missing value."""
     labels = [fn(v) for v in values]
     if len(set(labels)) == len(labels):
         return pd.CategoricalDtype(labels)
@@ -32,10 +31,9 @@ def _labels_for(values, fn):
 
 
 def _compact(series: pd.Series, keep: np.ndarray | None = None) -> pd.Series:
-    """A categorical column with only the categories its rows use: a table's Arrow
-    data carries every category, so a 20-row view of a large file stays small.
-    ``keep`` (one bool per category) also drops categories, as missing values.
-    (Counting codes with bincount: ``remove_unused_categories`` sorts them.)"""
+    """A categorical column with only the categories its rows use (and ``keep``, one bool
+    per category), so a short view's Arrow data stays small (codes counted with bincount:
+    ``remove_unused_categories`` sorts them)."""
     if not isinstance(series.dtype, pd.CategoricalDtype):
         return series
     codes, cats = series.cat.codes.to_numpy(), series.cat.categories
@@ -53,10 +51,8 @@ def _compact(series: pd.Series, keep: np.ndarray | None = None) -> pd.Series:
 
 
 def _by_value(series: pd.Series, fn) -> pd.Series:
-    """Map a column through ``fn`` once per distinct value, as a categorical
-    (integer codes: no string is built per row, so it stays fast at 1M rows).
-    For a categorical column the labels of its categories are kept per language
-    while the categories live: every subset of the shared frame has the same ones."""
+    """Map a column through ``fn`` once per distinct value, as a categorical (no string
+    per row); a categorical column's labels are kept per language while its categories live."""
     if isinstance(series.dtype, pd.CategoricalDtype):
         codes, cats = series.cat.codes.to_numpy(), series.cat.categories
         labels = per_object(cats, ("labels", fn, i18n.language()), lambda: _labels_for(cats, fn))

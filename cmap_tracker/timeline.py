@@ -20,9 +20,9 @@ KEY_DATES = (  # (date, message id); sourced in data/initiatives.csv (PR-TRADE-0
 )
 
 WORLD_CUP = ("2026-06-11", "2026-07-19", N_("FIFA World Cup"))
-
-
 HOVER_ITEM = "<b>%{y}</b><br>%{customdata[3]}<br>%{customdata[2]} · %{customdata[4]}<extra></extra>"
+_CUSTOM = ["_kind", "id", "_status", "_pillar", "_when"]  # a click's [kind, id], then what the hover shows
+_BAR = {"type": "bar", "orientation": "h", "alignmentgroup": "True", "offsetgroup": "", "textposition": "auto"}
 
 
 def _ms(delta: pd.Series | np.ndarray) -> np.ndarray:
@@ -31,10 +31,8 @@ def _ms(delta: pd.Series | np.ndarray) -> np.ndarray:
 
 
 def timeline(df: pd.DataFrame, today: date, *, title: str | None = None) -> go.Figure:
-    """Gantt of initiatives, grouped by pillar, coloured by status.
-
-    Open-ended rows run to the plan's end with a hatched 'open' style;
-    milestones are diamonds; past ``figures.GANTT_MAX_BARS`` rows, one bar per sector."""
+    """Gantt of initiatives grouped by pillar, coloured by status: open-ended rows hatched to
+    the plan's end, one-day events diamonds; past ``GANTT_MAX_BARS`` rows, one bar per sector."""
     title = title or _("Timeline")
     if df.empty:
         return figures.empty(title)
@@ -45,7 +43,6 @@ def timeline(df: pd.DataFrame, today: date, *, title: str | None = None) -> go.F
     date_shapes, date_notes = _key_dates(today)
     lo = min(d["start_date"].min(), pd.Timestamp(today)) - pd.Timedelta(days=20)
     hi = pd.Timestamp(PLAN_END) + pd.Timedelta(days=20)
-    ticks, text = figures.date_ticks(lo, hi)
     return figures.figure(
         _traces(d),
         figures.layout(
@@ -54,36 +51,19 @@ def timeline(df: pd.DataFrame, today: date, *, title: str | None = None) -> go.F
             barmode="overlay",
             shapes=shapes + date_shapes,
             annotations=notes + date_notes,
-            xaxis={
-                "type": "date",
-                "range": [lo, hi],
-                "tickvals": ticks,
-                "ticktext": text,
-                "title": {"text": ""},
-                "side": "top",
-                "showgrid": True,
-                "gridcolor": "rgba(0,0,0,0.08)",
-            },
-            yaxis={
-                "categoryorder": "array",
-                "categoryarray": d["_y"].tolist()[::-1],
-                "title": {"text": ""},
-                "automargin": True,
-                "tickfont": {"size": 11},
-            },
+            xaxis=figures.date_axis(
+                lo, hi, title={"text": ""}, side="top", showgrid=True, gridcolor="rgba(0,0,0,0.08)"
+            ),
+            yaxis=figures.category_axis(d["_y"].tolist(), tickfont={"size": 11}),
             legend={"orientation": "h", "yanchor": "top", "y": -0.005, "x": 0, "title": {"text": ""}},
             margin={"l": 8, "r": 100, "t": 80, "b": 40},
         ),
     )
 
 
-_CUSTOM = ["_kind", "id", "_status", "_pillar", "_when"]  # a click's [kind, id], then what the hover shows
-
-
 def _rows(df: pd.DataFrame) -> pd.DataFrame:
-    """The rows in drawing order (by pillar, then start), with what each mark needs:
-    its end (the plan's end when open), whether it is a one-day event, its axis label
-    and hover text."""
+    """The rows in drawing order (by pillar, then start), with each mark's end (the plan's
+    end when open), whether it is a one-day event, its axis label and hover text."""
     done = df["status"].isin(metrics.DONE)
     point = df["milestone"] | (df["end_date"].isna() & done)  # a finished item with no end is a dated event
     d = df.assign(
@@ -106,18 +86,18 @@ def _rows(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def _traces(d: pd.DataFrame) -> list[dict]:
-    """One bar trace per status (open-ended bars hatched), squares for spans too short
-    to see, diamonds for one-day events."""
+    """A bar trace per status (open-ended bars hatched), squares for spans too short to
+    see, diamonds for one-day events."""
     bars = d[~d["_point"]]
     data: list[dict] = []
     for status in STATUSES.slugs:
         part = bars[bars["status"] == status]
         if part.empty:
             continue
+        hatch = np.where(part["_open"].to_numpy(), "/", "").tolist()  # open-ended
         data.append(
             {
-                "type": "bar",
-                "orientation": "h",
+                **_BAR,
                 "name": labels.status(status),
                 "legendgroup": status,
                 "base": part["start_date"].to_numpy(),
@@ -125,18 +105,9 @@ def _traces(d: pd.DataFrame) -> list[dict]:
                 "y": part["_y"].tolist(),
                 "customdata": part[_CUSTOM].to_numpy(),
                 "hovertemplate": HOVER_ITEM,
-                "alignmentgroup": "True",
-                "offsetgroup": "",
-                "textposition": "auto",
                 "marker": {
                     "color": figures.STATUS_COLORS[status],
-                    "pattern": {
-                        "shape": np.where(part["_open"].to_numpy(), "/", "").tolist(),
-                        "fillmode": "overlay",
-                        "fgcolor": "rgba(255,255,255,0.8)",
-                        "size": 8,
-                        "solidity": 0.35,
-                    },
+                    "pattern": figures.pattern(hatch, fgcolor="rgba(255,255,255,0.8)", size=8, solidity=0.35),
                 },
             }
         )
@@ -169,41 +140,16 @@ def _markers(rows: pd.DataFrame, symbol: str, size: int, edge: float, **kw) -> d
 
 def _pillar_bands(d: pd.DataFrame) -> tuple[list[dict], list[dict]]:
     """Shapes shading each pillar's rows, and annotations naming the pillar at the right edge."""
-    n = len(d)
-    pos = 0
+    n, pos = len(d), 0
     shapes, notes = [], []
-    for pillar, k in zip(*np.unique(d["pillar"].cat.codes.to_numpy(), return_counts=True)):
-        pillar = d["pillar"].cat.categories[pillar]
-        # category axis: row j sits at y = n-1-j (reversed order); band covers its rows
-        y1 = n - 1 - pos + 0.5
+    band: dict = {"xref": "paper", "yref": "y", "opacity": 0.07, "line": {"width": 0}, "layer": "below"}
+    note: dict = {"xref": "paper", "yref": "y", "xanchor": "left", "font": {"size": 12, "color": "#333333"}}
+    for code, k in zip(*np.unique(d["pillar"].cat.codes.to_numpy(), return_counts=True)):
+        pillar = d["pillar"].cat.categories[code]
+        y1 = n - 1 - pos + 0.5  # category axis: row j sits at y = n-1-j (reversed order)
         y0 = y1 - k
-        shapes.append(
-            {
-                "type": "rect",
-                "xref": "paper",
-                "x0": 0,
-                "x1": 1,
-                "yref": "y",
-                "y0": y0,
-                "y1": y1,
-                "fillcolor": figures.PILLAR_COLORS[pillar],
-                "opacity": 0.07,
-                "line": {"width": 0},
-                "layer": "below",
-            }
-        )
-        notes.append(
-            {
-                "xref": "paper",
-                "x": 1.005,
-                "yref": "y",
-                "y": (y0 + y1) / 2,
-                "text": figures.wrap(labels.pillar(pillar), 13),
-                "showarrow": False,
-                "xanchor": "left",
-                "font": {"size": 12, "color": "#333333"},
-            }
-        )
+        shapes.append(figures.shape("rect", 0, 1, y0, y1, fillcolor=figures.PILLAR_COLORS[pillar], **band))
+        notes.append(figures.label(1.005, (y0 + y1) / 2, figures.wrap(labels.pillar(pillar), 13), **note))
         pos += int(k)
     return shapes, notes
 
@@ -213,7 +159,7 @@ def _key_dates(today: date) -> tuple[list[dict], list[dict]]:
     start, end, label = WORLD_CUP
     upright = {"xanchor": "right", "textangle": -90, "font": {"size": 11}}
     halo = {"bgcolor": "rgba(255,255,255,0.85)"}
-    shapes = [figures.date_band(start, end, fillcolor="#56B4E9", opacity=0.15, line={"width": 0}, layer="below")]
+    shapes = [figures.shape("rect", start, end, fillcolor="#56B4E9", opacity=0.15, line={"width": 0}, layer="below")]
     notes = [figures.date_note(start, _(label), top=False, **upright)]
     for i, (d, msg) in enumerate(KEY_DATES):  # alternate top/bottom so close dates don't collide
         shapes.append(figures.date_line(d, line={"color": "#555555", "width": 1, "dash": "dot"}))
@@ -232,33 +178,21 @@ def timeline_by_sector(df: pd.DataFrame, today: date, *, title: str | None = Non
     pillars, sectors, start, end, mix, stv = _sector_spans(df)
     counts = mix.sum(axis=1)
     status_names = [labels.status(s) for s in stv]
+    mixes = [", ".join(f"{status_names[j]} {m[j]}" for j in np.flatnonzero(m)) for m in mix]
     data: list[dict] = []
     for pillar in dict.fromkeys(pillars):
         rows = np.flatnonzero(pillars == pillar)
         label = labels.pillar(pillar)
         data.append(
             {
-                "type": "bar",
-                "orientation": "h",
+                **_BAR,
                 "name": label,
                 "legendgroup": pillar,
                 "base": start[rows],
                 "x": _ms(end[rows] - start[rows]),
                 "y": [f"{labels.sector(sectors[r])} · {figures.short(label, 14)} ({counts[r]})" for r in rows],
-                "customdata": [
-                    [
-                        "sector",
-                        sectors[r],
-                        label,
-                        ", ".join(f"{status_names[j]} {mix[r, j]}" for j in np.flatnonzero(mix[r])),
-                        int(counts[r]),
-                    ]
-                    for r in rows
-                ],
+                "customdata": [["sector", sectors[r], label, mixes[r], int(counts[r])] for r in rows],
                 "marker": {"color": figures.PILLAR_COLORS[pillar]},
-                "alignmentgroup": "True",
-                "offsetgroup": "",
-                "textposition": "auto",
                 "hovertemplate": "<b>%{customdata[1]}</b> · %{customdata[2]}<br>%{customdata[4]}: %{customdata[3]}<extra></extra>",
             }
         )
@@ -278,8 +212,8 @@ def timeline_by_sector(df: pd.DataFrame, today: date, *, title: str | None = Non
 
 
 def _sector_spans(df: pd.DataFrame) -> tuple[np.ndarray, ...]:
-    """Per (pillar, sector) group: its pillar, sector, earliest start, latest end (the
-    plan's end when open), and its count per status (with the status slugs)."""
+    """Per (pillar, sector): pillar, sector, earliest start, latest end (the plan's end
+    when open), count per status, and the status slugs."""
     pc, pv = metrics.codes(df["pillar"])
     sc, sv = metrics.codes(df["sector"])
     groups, inv = np.unique(pc.astype(np.int64) * len(sv) + sc, return_inverse=True)
