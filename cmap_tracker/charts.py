@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 
 from . import figures, labels, metrics, safe
 from .contract import PLAN_END
+from .derived import shared
 from .figures import PILLAR_COLORS, STATUS_COLORS, STATUS_PATTERNS
 from .i18n import _
 from .vocab import STATUSES
@@ -56,10 +57,12 @@ def _stacked_status(table: pd.DataFrame, by: str, label, title: str) -> go.Figur
     )
 
 
+@shared
 def status_by_pillar(df: pd.DataFrame) -> go.Figure:
     return _stacked_status(metrics.counts(df, "pillar"), "pillar", labels.pillar, _("Status by pillar"))
 
 
+@shared
 def status_by_sector(df: pd.DataFrame) -> go.Figure:
     """Sectors with the most initiatives on top."""
     table = metrics.counts(df, "sector")
@@ -68,6 +71,7 @@ def status_by_sector(df: pd.DataFrame) -> go.Figure:
     return _stacked_status(table, "sector", labels.sector, _("Status by sector"))
 
 
+@shared
 def completion_by_pillar(df: pd.DataFrame) -> go.Figure:
     title = _("Share completed, by pillar")
     if df.empty:
@@ -98,6 +102,7 @@ def completion_by_pillar(df: pd.DataFrame) -> go.Figure:
     )
 
 
+@shared
 def hierarchy(df: pd.DataFrame) -> go.Figure:
     """Pillar -> sector -> initiative treemap. Node ids encode what a click selects.
     Initiatives are leaves up to GANTT_MAX_BARS rows; above that, sectors are."""
@@ -148,6 +153,7 @@ def hierarchy(df: pd.DataFrame) -> go.Figure:
     )
 
 
+@shared
 def theme_matrix(table: pd.DataFrame) -> go.Figure:
     """Heatmap of metrics.theme_pillar(); filtering happens through widgets."""
     title = _("Themes across pillars")
@@ -179,6 +185,7 @@ def theme_matrix(table: pd.DataFrame) -> go.Figure:
     )
 
 
+@shared
 def theme_status_mix(df: pd.DataFrame, themes: pd.DataFrame, selected: list[str]) -> go.Figure:
     return _stacked_status(metrics.theme_status(df, themes, selected), "theme", labels.theme, _("Status mix by theme"))
 
@@ -194,6 +201,7 @@ def figure_alt(table: pd.DataFrame, by: str, label) -> str:
     return "; ".join(parts)
 
 
+@shared
 def status_flow(flow: pd.DataFrame) -> go.Figure:
     """Sankey of status changes between two snapshots (``changes.Diff.status_flow``)."""
     title = _("Status changes")
@@ -229,6 +237,7 @@ def status_flow(flow: pd.DataFrame) -> go.Figure:
     )
 
 
+@shared
 def burnup(table: pd.DataFrame) -> go.Figure:
     """Completed (solid) and total (dotted) initiatives per pillar and snapshot date
     (``snapshots.burnup``), with the plan's end marked."""

@@ -11,6 +11,7 @@ import plotly.graph_objects as go
 
 from . import figures, labels, metrics
 from .contract import PLAN_END
+from .derived import shared
 from .i18n import N_, _, fmt_date
 from .vocab import STATUSES
 
@@ -30,6 +31,7 @@ def _ms(delta: pd.Series | np.ndarray) -> np.ndarray:
     return (np.asarray(delta, dtype="timedelta64[ms]").astype(np.int64)).astype(float)
 
 
+@shared
 def timeline(df: pd.DataFrame, today: date, *, title: str | None = None) -> go.Figure:
     """Gantt of initiatives grouped by pillar, coloured by status: open-ended rows hatched to
     the plan's end, one-day events diamonds; past ``GANTT_MAX_BARS`` rows, one bar per sector."""
@@ -172,6 +174,7 @@ def _key_dates(today: date) -> tuple[list[dict], list[dict]]:
     return shapes, notes
 
 
+@shared
 def timeline_by_sector(df: pd.DataFrame, today: date, *, title: str | None = None) -> go.Figure:
     """One bar per sector: its span, count and status mix (for large data)."""
     title = title or _("Timeline")

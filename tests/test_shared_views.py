@@ -21,7 +21,7 @@ def charts(at) -> list[dict]:
 
 
 def chart_text(at) -> str:
-    """The words a reader sees in the charts: titles, axis titles, trace names and alt texts."""
+    """The words the charts draw: titles, axis titles and trace names."""
     words = []
     for c in at.get("plotly_chart"):
         spec = json.loads(c.proto.spec)
@@ -29,7 +29,6 @@ def chart_text(at) -> str:
         words.append(json.dumps(layout.get("title", "")))
         words += [json.dumps(layout.get(k, {}).get("title", "")) for k in ("xaxis", "yaxis")]
         words += [str(t.get("name", "")) for t in spec.get("data", [])]
-        words.append(c.proto.alt)
     return "\n".join(words)
 
 
