@@ -16,9 +16,14 @@ from .vocab import PILLARS, STATUSES, THEMES
 
 Translator = Callable[[str], str]
 
-# Views (filter combinations) kept per dataset, shared by every session that shows them: a
-# shared link is one view; the bound holds memory to 8 filtered copies of the data at most.
-RECENT_VIEWS = 8
+# Views (filter combinations) kept per dataset, shared by every session that shows them: as
+# many as fit in about a million rows of filtered copies (256 for a small plan, 10 at 100k rows).
+VIEW_ROWS_BUDGET = 1_000_000
+
+
+def views_kept(rows: int) -> int:
+    """How many views of a frame of ``rows`` rows are kept, most recent first."""
+    return max(2, min(256, VIEW_ROWS_BUDGET // max(rows, 1)))
 
 
 @dataclass(frozen=True)
@@ -36,7 +41,7 @@ class Filters:
 
     def mask(self, ds: Dataset) -> np.ndarray:
         """Which rows of ``ds.frame`` pass, read-only and shared by every session that asks."""
-        return per_object(ds.frame, ("mask", self), lambda: self._mask(ds), recent=RECENT_VIEWS)
+        return per_object(ds.frame, ("mask", self), lambda: self._mask(ds), recent=views_kept(len(ds.frame)))
 
     def _mask(self, ds: Dataset) -> np.ndarray:
         df = ds.frame
@@ -67,7 +72,7 @@ class Filters:
             return frame
         if whole:
             return frame[self.mask(ds)]
-        return per_object(ds.frame, ("rows", self), lambda: frame[self.mask(ds)], recent=RECENT_VIEWS)
+        return per_object(ds.frame, ("rows", self), lambda: frame[self.mask(ds)], recent=views_kept(len(frame)))
 
     def describe(
         self,

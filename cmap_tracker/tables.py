@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from . import i18n, labels, safe
-from .derived import per_object
+from .derived import per_object, shared
 from .i18n import _
 from .vocab import STATUSES
 
@@ -71,6 +71,7 @@ def _links(urls: pd.Series) -> pd.Series:
     return urls.where(urls.str.match(safe.HTTP_URL).fillna(False).astype(bool), None)
 
 
+@shared
 def display_frame(df: pd.DataFrame) -> pd.DataFrame:
     """Rows as people read them: labels, not slugs; titles in the current language."""
     return pd.DataFrame(

@@ -16,7 +16,7 @@ from .. import changes, i18n, loader, report, safe, snapshots
 from .. import dataset as dataset_mod
 from ..dataset import Dataset
 from ..derived import per_object
-from ..filters import RECENT_VIEWS
+from ..filters import views_kept
 from ..i18n import _
 
 if TYPE_CHECKING:
@@ -120,13 +120,13 @@ def _keep(ctx: Ctx):
 def snapshot_diff(ctx: Ctx, a: snapshots.Snapshot, b: snapshots.Snapshot) -> changes.Diff:
     """``a`` against ``b`` under the sidebar filters, shared by every session with those filters."""
     compute = lambda: changes.diff(a, b, keep=_keep(ctx))  # noqa: E731
-    return per_object((a, b), ("diff", ctx.filters), compute, recent=RECENT_VIEWS)
+    return per_object((a, b), ("diff", ctx.filters), compute, recent=views_kept(len(b.frame)))
 
 
 def burnup(ctx: Ctx, snaps: tuple[snapshots.Snapshot, ...]) -> pd.DataFrame:
     """Completed and total per pillar at each snapshot, under the sidebar filters (shared)."""
     compute = lambda: snapshots.burnup(list(snaps), keep=_keep(ctx))  # noqa: E731
-    return per_object(snaps, ("burnup", ctx.filters), compute, recent=RECENT_VIEWS)
+    return per_object(snaps, ("burnup", ctx.filters), compute, recent=views_kept(len(snaps[-1].frame)))
 
 
 def since_last_update(ctx: Ctx) -> str | None:
