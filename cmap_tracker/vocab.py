@@ -48,6 +48,9 @@ class Vocabulary:
     def slugs(self) -> list[str]:
         return [t.slug for t in self.terms]
 
+    def __getitem__(self, slug: str) -> Term:
+        return self._by_slug[slug]
+
     def __contains__(self, slug: object) -> bool:
         return slug in self._by_slug
 
