@@ -1,13 +1,6 @@
-"""Values derived from an object that is never modified (a data frame, a snapshot's
-frame, a diff, a column's categories), computed once per object and kept only as
-long as the object lives.
-
-One mechanism for every such cache: entries are keyed by ``id()`` and hold a weak
-reference to their object, checked on every hit and used to drop the entry when
-the object is collected, so a replaced file, an ended upload session or an old
-data version is freed, and an ``id()`` reused by a new object is never mistaken
-for the old one.
-"""
+"""Values derived from an object that is never modified (a frame, a diff, a column's categories), computed once
+per object and kept only while it lives: each entry holds a weak reference to its object, checked on every hit (an
+``id()`` reused by a new object is never mistaken for the old one) and used to drop the entry when it is collected."""
 
 from __future__ import annotations
 
@@ -21,11 +14,9 @@ _VALUES: dict[tuple[tuple[int, ...], Hashable], tuple[tuple[weakref.ref, ...], o
 
 
 def per_object(obj: object, what: Hashable, compute: Callable[[], T]) -> T:
-    """``compute()``, once per (``obj``, ``what``) while ``obj`` lives. ``obj`` must
-    not change after the first call; ``what`` names the value (and any argument it
-    depends on). ``obj`` may be a tuple of objects (a value derived from two
-    snapshots): the value is kept while all of them live. Two threads may both
-    compute a missing value; either answer is kept."""
+    """``compute()``, once per (``obj``, ``what``) while ``obj`` lives; ``what`` names the value (and any argument it
+    depends on). ``obj`` may be a tuple of objects, all of which must live. Two threads may both compute a missing
+    value; either answer is kept."""
     objs = obj if isinstance(obj, tuple) else (obj,)
     key = (tuple(map(id, objs)), what)
     hit = _VALUES.get(key)
