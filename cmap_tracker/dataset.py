@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+from pandas.api.types import is_string_dtype
 
 from .contract import PLAN_END
 from .derived import per_object
@@ -138,12 +139,8 @@ def search_key(query: str) -> str:
 
 def _view_of(frame: pd.DataFrame) -> pd.DataFrame:
     view = frame[[c for c in VIEW_COLUMNS if c in frame]]
-    cols = {}
-    for c in CATEGORY_COLUMNS:
-        if c in view and pd.api.types.is_string_dtype(view[c].dtype):
-            cat = pd.Categorical(view[c])
-            if len(cat.categories) <= len(cat) // 2:
-                cols[c] = cat
+    cats = {c: pd.Categorical(view[c]) for c in CATEGORY_COLUMNS if c in view and is_string_dtype(view[c].dtype)}
+    cols = {c: cat for c, cat in cats.items() if len(cat.categories) <= len(cat) // 2}
     return view.assign(**cols) if cols else view
 
 
@@ -152,7 +149,7 @@ def _text_in_one_chunk(frame: pd.DataFrame) -> pd.DataFrame:
     from one chunk is about twice as fast. Done to the frame itself, so the view shares these columns."""
     cols = {}
     for c in VIEW_COLUMNS:
-        if c not in frame or c in CATEGORY_COLUMNS or not pd.api.types.is_string_dtype(frame[c].dtype):
+        if c not in frame or c in CATEGORY_COLUMNS or not is_string_dtype(frame[c].dtype):
             continue
         to_arrow = getattr(frame[c].array, "__arrow_array__", None)
         arr = to_arrow() if to_arrow else None

@@ -1,7 +1,5 @@
 """Translations (gettext .po catalogues in ``locales/<lang>/LC_MESSAGES/``, read with Babel) and locale formatting.
-
-English strings in the code are the message ids. The language of the current script run lives in a ContextVar, so
-concurrent sessions never mix."""
+English strings in the code are the message ids. The language of a script run is a ContextVar: sessions never mix."""
 
 from __future__ import annotations
 

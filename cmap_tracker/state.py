@@ -1,8 +1,5 @@
-"""All view state in one object, and its one mapping to and from the URL.
-
-``View.to_query()`` and ``from_query()`` round-trip exactly, so the address bar always reproduces what is
-on screen. No query parameter can name a file: ``DASHBOARD_DATA`` alone chooses the data.
-"""
+"""All view state in one object, and its one mapping to and from the URL: ``View.to_query()`` and ``from_query()``
+round-trip exactly, so the address bar always reproduces what is on screen. No query parameter can name a file."""
 
 from __future__ import annotations
 
@@ -92,15 +89,10 @@ def language(values: Iterable[str]) -> str:
 
 
 def _pick(values: list[str], valid: Mapping[str, str], key: str, notices: list[Notice]) -> tuple[str, ...]:
-    out: list[str] = []
-    for v in values:
-        hit = valid.get(v) or valid.get(fold(v))
-        if hit is None:
-            if v != "":
-                notices.append(Notice(key, v))
-        elif hit not in out:
-            out.append(hit)
-    return tuple(out)
+    """The ``valid`` value each of ``values`` (or its fold) names, each once; a notice for any other but ""."""
+    hits = [valid.get(v) or valid.get(fold(v)) for v in values]
+    notices.extend(Notice(key, v) for v, hit in zip(values, hits) if hit is None and v != "")
+    return tuple(dict.fromkeys(hit for hit in hits if hit is not None))
 
 
 def _date(value: str, key: str, notices: list[Notice]) -> date | None:

@@ -1,8 +1,5 @@
-"""Controlled vocabularies: pillars, statuses, themes and confidence levels.
-
-Each term is declared once: slug, label (an English msgid, translated by ``i18n``), the aliases the
-loader accepts, and a fixed colour so every chart agrees.
-"""
+"""Controlled vocabularies: pillars, statuses, themes and confidence levels. Each term is declared once: slug,
+label (an English msgid, translated by ``i18n``), the aliases the loader accepts, and a fixed colour for charts."""
 
 from __future__ import annotations
 
