@@ -101,7 +101,7 @@ def write_catalogue(path: Path, cat: Catalog) -> bool:
 Update = collections.namedtuple("Update", "new obsolete revived written")  # msgid lists, and a bool
 
 
-def update_catalogue(lang: str, template: Catalog, *, write: bool = True) -> tuple[Catalog, Update]:
+def update_catalogue(lang: str, template: Catalog) -> tuple[Catalog, Update]:
     """Bring one language up to date: every translation kept, new ids empty, removed ids obsolete."""
     cat = read_catalogue(po_path(lang))
     before = msgids(cat)
@@ -113,7 +113,7 @@ def update_catalogue(lang: str, template: Catalog, *, write: bool = True) -> tup
     cat.update(template, no_fuzzy_matching=True, update_header_comment=True, update_creation_date=True)
     cat.fuzzy = False  # PO-Revision-Date is left to translators, as msgmerge does
     now = msgids(normalise_flags(cat))
-    written = write and write_catalogue(po_path(lang), cat)
+    written = write_catalogue(po_path(lang), cat)
     return cat, Update(sorted(now - before - set(revived)), sorted(before - now), revived, written)
 
 
@@ -155,17 +155,12 @@ def main(argv: list[str] | None = None) -> int:
     n = len(msgids(template))
     if check:
         probs = problems(template)
-        if probs:
-            print(
-                *probs,
-                f"i18n check failed: {len(probs)} problem(s) for {n} messages. Run "
-                "scripts/extract_messages.py, then translate the empty entries.",
-                sep="\n",
-                file=sys.stderr,
-            )
-            return 1
-        print(f"i18n check passed: {n} messages, translated in {', '.join(LANGS)}.")
-        return 0
+        if not probs:
+            print(f"i18n check passed: {n} messages, translated in {', '.join(LANGS)}.")
+            return 0
+        fix = "Run scripts/extract_messages.py, then translate the empty entries."
+        print(*probs, f"i18n check failed: {len(probs)} problem(s) for {n} messages. {fix}", sep="\n", file=sys.stderr)
+        return 1
     print(f"{POT.relative_to(ROOT)}: {n} messages ({'written' if write_catalogue(POT, template) else 'unchanged'})")
     for lang in LANGS:
         cat, u = update_catalogue(lang, template)
