@@ -89,11 +89,8 @@ class Dataset:
 
     @property
     def as_of(self) -> date | None:
-        def latest():
-            lu = self.frame["last_updated"].dropna()
-            return lu.max().date() if len(lu) else None
-
-        return per_object(self, "as_of", latest)
+        latest = per_object(self, "as_of", lambda: self.frame["last_updated"].max())
+        return None if pd.isna(latest) else latest.date()
 
 
 # ------------------------------------------------------------ search text

@@ -97,8 +97,7 @@ def _long(a: str, b: str, av: np.ndarray, bv: np.ndarray, n: np.ndarray) -> pd.D
 def completion(df: pd.DataFrame) -> pd.DataFrame:
     """Per pillar: total, completed and the completed share."""
     pv, sv, n = crosstab(df["pillar"], df["status"])
-    total = n.sum(axis=1)
-    done = n[:, list(sv).index("completed")] if "completed" in list(sv) else np.zeros(len(pv), dtype=np.int64)
+    total, done = n.sum(axis=1), n[:, sv == "completed"].sum(axis=1)
     keep = total > 0
     out = pd.DataFrame(
         {"pillar": pv[keep], "total": total[keep].astype(np.int64), "completed": done[keep].astype(np.int64)}

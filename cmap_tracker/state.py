@@ -16,6 +16,7 @@ OWN_KEYS = ("pillar", "sector", "status", "theme", "from", "to", "q", "id", "lan
 TABS = ("status", "sector")  # the overview's tabs; the first is open by default (no ``tab`` in the URL)
 MAX_Q = 200
 MAX_VALUES = 100  # values read per repeated parameter; the rest get one notice
+Params = Mapping[str, str | Iterable[str]]  # a link's query parameters
 
 
 def sector_slug(sector: str) -> str:
@@ -52,15 +53,14 @@ class View:
 
 @dataclass(frozen=True)
 class Notice:
-    """Something in the link that was ignored: an unknown ``value`` of ``key``, or
-    (``dropped`` > 0) that many values of ``key`` past MAX_VALUES."""
+    """Something in the link that was ignored: an unknown ``value`` of ``key``, or ``dropped`` values past MAX_VALUES."""
 
     key: str
     value: str
     dropped: int = 0
 
 
-def _values(params: Mapping[str, str | Iterable[str]], key: str, notices: list[Notice] | None = None) -> list[str]:
+def _values(params: Params, key: str, notices: list[Notice] | None = None) -> list[str]:
     v = params.get(key)
     if v is None:
         return []
@@ -70,11 +70,11 @@ def _values(params: Mapping[str, str | Iterable[str]], key: str, notices: list[N
     return values[:MAX_VALUES]
 
 
-def _first(params: Mapping[str, str | Iterable[str]], key: str) -> str:
+def _first(params: Params, key: str) -> str:
     return (_values(params, key) or [""])[0]
 
 
-def _known(params: Mapping[str, str | Iterable[str]], key: str, known: Container[str], notices: list[Notice]) -> str:
+def _known(params: Params, key: str, known: Container[str], notices: list[Notice]) -> str:
     """The first value of ``key`` when it is ``known``, else "" (with a notice unless it is empty)."""
     value = _first(params, key)
     if value and value not in known:
@@ -103,9 +103,7 @@ def _date(value: str, key: str, notices: list[Notice]) -> date | None:
         return None
 
 
-def from_query(
-    params: Mapping[str, str | Iterable[str]], ds: Dataset, snapshots: Iterable[str] = ()
-) -> tuple[View, list[Notice]]:
+def from_query(params: Params, ds: Dataset, snapshots: Iterable[str] = ()) -> tuple[View, list[Notice]]:
     """Parse URL parameters. Unknown values are dropped and returned as notices."""
     notices: list[Notice] = []
     valid = {

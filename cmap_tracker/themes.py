@@ -77,9 +77,8 @@ def row_mask(ds: Dataset, chosen: Iterable[str]) -> np.ndarray:
 
 
 def theme_pairs(df: pd.DataFrame, themes: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(position into ``df``, theme code) of every (row, theme) pair of the rows in ``df`` (a subset of the frame
-    of the theme index ``themes``), and the theme names the codes index. Kept while ``df`` lives: a page draws
-    several theme charts of the same rows."""
+    """(position into ``df``, theme code) of every (row, theme) pair of the rows in ``df``, and the theme names the
+    codes index. Kept while ``df`` lives: a page draws several theme charts of the same rows."""
 
     def compute():
         rows, codes, names = _codes(themes)

@@ -57,7 +57,6 @@ def build_template() -> Catalog:
         header_comment=HEADER,
         fuzzy=False,
         copyright_holder="the project contributors",
-        charset="utf-8",
         creation_date=datetime(2025, 9, 18, tzinfo=UTC),
     )
     with (ROOT / "babel.cfg").open(encoding="utf-8") as fh:

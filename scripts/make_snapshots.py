@@ -12,9 +12,8 @@ OUT = ROOT / "data" / "snapshots"
 
 MBN = "https://mexicobusiness.news/sustainability/news/canada-mexico-2025-28-plan-commits-sustainability-cooperation"
 
-# First snapshot date a row may appear in (evidence date -> first snapshot on/after it).
-# Rows not listed exist in every snapshot (announced with the plan on 2025-09-18,
-# or dated on/before 2025-09-30).
+# First snapshot date a row may appear in (evidence date -> first snapshot on/after it). Rows not listed exist in
+# every snapshot (announced with the plan on 2025-09-18, or dated on/before 2025-09-30).
 FIRST_KNOWN = {
     "PR-GOV-04": "2025-11-27",  # first CSP meeting, 2025-11-27/28
     "PR-AGRI-02": "2025-10-14",  # ministers' meeting 2025-10-14 (AAFC release 2025-10-16)
