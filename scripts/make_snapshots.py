@@ -107,13 +107,9 @@ def main() -> None:
         edits = {rid: f for until, group in EDITS.items() if snap <= until for rid, f in group.items()}
         out = [header]
         for row in rows:
-            if FIRST_KNOWN.get(row[col["id"]], "0000") > snap:
-                continue
-            row = list(row)
-            for field, value in edits.get(row[col["id"]], {}).items():
-                row[col[field]] = value
-            row[col["last_updated"]] = snap
-            out.append(row)
+            if FIRST_KNOWN.get(row[col["id"]], "0000") <= snap:
+                known = edits.get(row[col["id"]], {}) | {"last_updated": snap}
+                out.append([known.get(name, value) for name, value in zip(header, row)])
         with (OUT / f"{snap}.csv").open("w", encoding="utf-8", newline="") as fh:
             csv.writer(fh, lineterminator="\n").writerows(out)
     shutil.copyfile(CURRENT, OUT / "2026-11-25.csv")
