@@ -14,9 +14,8 @@ _VALUES: dict[tuple[tuple[int, ...], Hashable], tuple[tuple[weakref.ref, ...], o
 
 
 def per_object(obj: object, what: Hashable, compute: Callable[[], T]) -> T:
-    """``compute()``, once per (``obj``, ``what``) while ``obj`` lives; ``what`` names the value (and any argument it
-    depends on). ``obj`` may be a tuple of objects, all of which must live. Two threads may both compute a missing
-    value; either answer is kept."""
+    """``compute()``, once per (``obj``, ``what``) while ``obj`` (an object, or a tuple of objects) lives; ``what`` names
+    the value and any argument it depends on. Two threads may both compute a missing value; either answer is kept."""
     objs = obj if isinstance(obj, tuple) else (obj,)
     key = (tuple(map(id, objs)), what)
     hit = _VALUES.get(key)
