@@ -151,8 +151,7 @@ def _text_in_one_chunk(frame: pd.DataFrame) -> pd.DataFrame:
         to_arrow = getattr(frame[c].array, "__arrow_array__", None)
         arr = to_arrow() if to_arrow else None
         if isinstance(arr, pa.ChunkedArray) and arr.num_chunks > 1:
-            one = pd.array(pa.chunked_array([arr.combine_chunks()]), dtype=frame[c].dtype)
-            cols[c] = pd.Series(one, index=frame.index)
+            cols[c] = pd.array(pa.chunked_array([arr.combine_chunks()]), dtype=frame[c].dtype)
     return frame.assign(**cols) if cols else frame
 
 

@@ -49,9 +49,7 @@ class Filters:
         """The rows in view of ``ds.view`` (or, ``whole``, of every column); the shared frame itself when nothing
         filters. ``mask``: this filter's ``mask(ds)``, when the caller already has it."""
         frame = ds.frame if whole else ds.view
-        if self.is_empty():
-            return frame
-        return frame[self.mask(ds) if mask is None else mask]
+        return frame if self.is_empty() else frame[self.mask(ds) if mask is None else mask]
 
     def describe(
         self,

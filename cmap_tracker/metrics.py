@@ -102,8 +102,7 @@ def completion(df: pd.DataFrame) -> pd.DataFrame:
     out = pd.DataFrame(
         {"pillar": pv[keep], "total": total[keep].astype(np.int64), "completed": done[keep].astype(np.int64)}
     )
-    out["share"] = out["completed"] / out["total"]
-    return out
+    return out.assign(share=out["completed"] / out["total"])
 
 
 def theme_pillar(df: pd.DataFrame, themes: pd.DataFrame) -> pd.DataFrame:
