@@ -1,7 +1,5 @@
-"""Key facts about the plan for the overview's 'about the plan' card, each with the
-public source it comes from (the URLs below). Values stay numbers so they can be
-formatted per locale; the labels are the project's own words.
-"""
+"""Key facts about the plan for the overview's 'about the plan' card, each with its public source. Values stay
+numbers so they can be formatted per locale; the labels are the project's own words."""
 
 from __future__ import annotations
 

@@ -1,10 +1,10 @@
-"""A loaded dataset: the typed frame plus the indexes the filters need, built once
-per data version and shared read-only by every session and thread."""
+"""A loaded dataset: the typed frame plus the indexes the filters need, built once per data version and
+shared read-only by every session and thread."""
 
 from __future__ import annotations
 
-import dataclasses
 import threading
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import lru_cache
 
@@ -12,12 +12,14 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+from pandas.api.types import is_string_dtype
 
 from .contract import PLAN_END
 from .derived import per_object
 from .report import LoadResult
 from .themes import theme_index
 
+# The columns the pages draw; the detail card and the exports read the rest from the whole frame.
 VIEW_COLUMNS = (
     "id",
     "title",
@@ -34,76 +36,37 @@ VIEW_COLUMNS = (
     "lead_mexico",
     "source_url",
 )
-"""The columns the pages draw. The rest (descriptions, notes, confidence, extra
-columns) are read from the whole frame: by the detail card and the exports."""
+# Text columns that usually repeat: in the view they are categoricals when at most half their values are
+# distinct, so filtering takes integer codes and counting needs no factorising.
 CATEGORY_COLUMNS = ("sector", "themes", "lead_canada", "lead_mexico", "source_url")
-"""Text columns that usually repeat, held in the view as categoricals (sorted) when at
-most half their values are distinct: filtering then takes integer codes instead of
-strings, and counting needs no factorising."""
 
 
+@dataclass(frozen=True, eq=False)
 class Dataset:
-    """The loaded data, shared read-only by every session and thread: no attribute
-    can be set or deleted. ``Dataset(result, themes, search=None, span_end=None)``.
+    """The loaded data, read-only. ``search`` is built on first use (seconds at a million rows), once,
+    under a lock; the other derived values are kept with ``derived.per_object``."""
 
-    ``search`` (the folded id + titles + descriptions, one string per row) is built
-    on first use: only a text query needs it, and at a million rows it takes
-    seconds. It is built once, under a lock, whichever session asks first; the
-    others wait for it and get the same Series. The other derived values (``view``,
-    ``sectors``, ``theme_slugs``, ``as_of``) are kept with ``derived.per_object``.
-    """
-
-    __slots__ = ("result", "themes", "span_end", "_search", "_lock", "__weakref__")
-
-    # Set once in __init__ with object.__setattr__ (the slots above; no defaults, as __slots__ requires).
     result: LoadResult
-    themes: pd.DataFrame
-    span_end: pd.Series
-    _search: pd.Series | None
-    _lock: threading.Lock
+    themes: pd.DataFrame = field(repr=False)
+    _search: pd.Series | None = field(default=None, repr=False)
+    span_end: pd.Series = field(default=None, repr=False)  # end date, else start for milestones, else plan end
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
-    def __init__(
-        self,
-        result: LoadResult,
-        themes: pd.DataFrame,
-        search: pd.Series | None = None,
-        span_end: pd.Series | None = None,
-    ) -> None:
-        if span_end is None:
-            span_end = _span_end(result.frame)
-        for name, value in (
-            ("result", result),
-            ("themes", themes),
-            ("span_end", span_end),
-            ("_search", search),
-            ("_lock", threading.Lock()),
-        ):
-            object.__setattr__(self, name, value)
-
-    def __setattr__(self, name: str, value: object) -> None:
-        raise dataclasses.FrozenInstanceError(f"cannot assign to field {name!r}")
-
-    def __delattr__(self, name: str) -> None:
-        raise dataclasses.FrozenInstanceError(f"cannot delete field {name!r}")
-
-    def __repr__(self) -> str:
-        return f"Dataset(result={self.result!r})"
+    def __post_init__(self) -> None:
+        if self.span_end is None:
+            object.__setattr__(self, "span_end", _span_end(self.frame))
 
     @property
     def search(self) -> pd.Series:
         """Folded id + titles + descriptions of each row (``vocab.fold`` of the joined text)."""
-        folded = self._search
-        if folded is None:
+        if self._search is None:
             with self._lock:
-                folded = self._search
-                if folded is None:
-                    folded = search_index(self.frame)
-                    object.__setattr__(self, "_search", folded)
-        return folded
+                if self._search is None:
+                    object.__setattr__(self, "_search", search_index(self.frame))
+        return self._search
 
     @property
     def search_ready(self) -> bool:
-        """Whether ``search`` has been built (for tests and diagnostics)."""
         return self._search is not None
 
     @property
@@ -112,10 +75,7 @@ class Dataset:
 
     @property
     def view(self) -> pd.DataFrame:
-        """The frame's ``VIEW_COLUMNS`` (same rows and index): what the pages chart and
-        list, built once per data version. The repeating text columns are new
-        categorical arrays; the others are the frame's own. Filtering takes only
-        these, several times cheaper at 100k rows than taking the long text too."""
+        """The frame's ``VIEW_COLUMNS``, same rows and index, repeating text as categoricals."""
         return per_object(self, "view", lambda: _view_of(self.frame))
 
     @property
@@ -129,11 +89,8 @@ class Dataset:
 
     @property
     def as_of(self) -> date | None:
-        def latest():
-            lu = self.frame["last_updated"].dropna()
-            return lu.max().date() if len(lu) else None
-
-        return per_object(self, "as_of", latest)
+        latest = per_object(self, "as_of", lambda: self.frame["last_updated"].max())
+        return None if pd.isna(latest) else latest.date()
 
 
 # ------------------------------------------------------------ search text
@@ -145,14 +102,8 @@ _SEP = pa.scalar(" ", pa.large_string())
 _SEPARATOR_RUN = "[^a-z0-9 ][^a-z0-9]*| [^a-z0-9]+"
 
 
-def _text(values: pd.Series) -> pa.Array:
-    arr = pa.array(values, type=pa.large_string(), from_pandas=True)
-    return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
-
-
 def _decomposed(values: pa.Array) -> pa.Array:
-    """NFKD without non-spacing marks ('É' -> 'E', 'ﬁ' -> 'fi'), computed for the
-    values that are not plain ASCII only (NFKD leaves ASCII as it is)."""
+    """NFKD without non-spacing marks ('É' -> 'E', 'ﬁ' -> 'fi'), computed for the non-ASCII values only."""
     other = pc.fill_null(pc.invert(pc.string_is_ascii(values)), False)
     if not pc.any(other).as_py():
         return values
@@ -161,8 +112,7 @@ def _decomposed(values: pa.Array) -> pa.Array:
 
 
 def fold_rows(columns: list[pa.Array]) -> pa.Array:
-    """``vocab.fold`` of each row's values joined by spaces (a missing value counts
-    as ''): marks dropped, lower-cased, every run outside [a-z0-9] one space, trimmed."""
+    """``vocab.fold`` of each row's values joined by spaces (a missing value counts as '')."""
     joined = pc.binary_join_element_wise(
         *(_decomposed(c) for c in columns), _SEP, null_handling="replace", null_replacement=""
     )
@@ -172,58 +122,41 @@ def fold_rows(columns: list[pa.Array]) -> pa.Array:
 
 def search_index(frame: pd.DataFrame) -> pd.Series:
     """``Dataset.search``: the folded text columns of each row, as ``str``."""
-    columns = [_text(frame[c]) for c in TEXT_COLUMNS if c in frame]
+    columns = [pa.array(frame[c], type=pa.large_string(), from_pandas=True) for c in TEXT_COLUMNS if c in frame]
+    columns = [c.combine_chunks() if isinstance(c, pa.ChunkedArray) else c for c in columns]
     folded = fold_rows(columns) if columns else pa.array([""] * len(frame), pa.large_string())
     return pd.Series(pd.array(folded, dtype=pd.StringDtype("pyarrow", na_value=np.nan)), index=frame.index)
 
 
 @lru_cache(maxsize=256)
 def search_key(query: str) -> str:
-    """``query`` folded as ``search_index`` folds the rows, so a row's own text finds it.
-    Kept per query: folding one takes ~2 ms (compiling the patterns), on every rerun."""
+    """``query`` folded as ``search_index`` folds the rows. Kept: folding one compiles the patterns (~2 ms)."""
     return fold_rows([pa.array([query], pa.large_string())])[0].as_py()
 
 
 def _view_of(frame: pd.DataFrame) -> pd.DataFrame:
     view = frame[[c for c in VIEW_COLUMNS if c in frame]]
-    cols = {}
-    for c in CATEGORY_COLUMNS:
-        if c in view and pd.api.types.is_string_dtype(view[c].dtype):
-            cat = pd.Categorical(view[c])
-            if len(cat.categories) <= len(cat) // 2:
-                cols[c] = cat
+    cats = {c: pd.Categorical(view[c]) for c in CATEGORY_COLUMNS if c in view and is_string_dtype(view[c].dtype)}
+    cols = {c: cat for c, cat in cats.items() if len(cat.categories) <= len(cat) // 2}
     return view.assign(**cols) if cols else view
 
 
 def _text_in_one_chunk(frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` with the text columns pages take rows from on every filter change
-    (id, titles) as one Arrow chunk each: taking rows from one chunk is about twice
-    as fast as from the pieces a file is read in. Done to the frame itself, so the
-    view shares these columns instead of holding a second copy."""
+    """``frame`` with its non-categorical view text columns (id, titles) as one Arrow chunk each: taking rows
+    from one chunk is about twice as fast. Done to the frame itself, so the view shares these columns."""
     cols = {}
     for c in VIEW_COLUMNS:
-        if c in frame and c not in CATEGORY_COLUMNS:
-            one = _one_chunk(frame[c])
-            if one is not None:
-                cols[c] = one
+        if c not in frame or c in CATEGORY_COLUMNS or not is_string_dtype(frame[c].dtype):
+            continue
+        to_arrow = getattr(frame[c].array, "__arrow_array__", None)
+        arr = to_arrow() if to_arrow else None
+        if isinstance(arr, pa.ChunkedArray) and arr.num_chunks > 1:
+            cols[c] = pd.array(pa.chunked_array([arr.combine_chunks()]), dtype=frame[c].dtype)
     return frame.assign(**cols) if cols else frame
 
 
-def _one_chunk(s: pd.Series) -> pd.Series | None:
-    """An Arrow-backed string column as a single chunk (None if it is not one, or already is)."""
-    to_arrow = getattr(s.array, "__arrow_array__", None)
-    if not pd.api.types.is_string_dtype(s.dtype) or to_arrow is None:
-        return None
-    arr = to_arrow()
-    if not isinstance(arr, pa.ChunkedArray) or arr.num_chunks <= 1:
-        return None
-    return pd.Series(pd.array(pa.chunked_array([arr.combine_chunks()]), dtype=s.dtype), index=s.index, name=s.name)
-
-
 def _span_end(frame: pd.DataFrame) -> pd.Series:
-    """End date, else start for milestones, else plan end."""
-    end = frame["end_date"].copy()
-    end = end.where(end.notna(), frame["start_date"].where(frame["milestone"]))
+    end = frame["end_date"].where(frame["end_date"].notna(), frame["start_date"].where(frame["milestone"]))
     return end.fillna(pd.Timestamp(PLAN_END))
 
 
@@ -231,5 +164,5 @@ def build(result: LoadResult) -> Dataset:
     """The dataset of a load result. The search index is left for first use (``Dataset.search``)."""
     frame = _text_in_one_chunk(result.frame)
     if frame is not result.frame:
-        result = dataclasses.replace(result, frame=frame)
-    return Dataset(result, theme_index(frame), None, _span_end(frame))
+        result = replace(result, frame=frame)
+    return Dataset(result, theme_index(frame))

@@ -46,12 +46,9 @@ class Filters:
     def _mask(self, ds: Dataset) -> np.ndarray:
         df = ds.frame
         m = np.ones(len(df), dtype=bool)
-        if self.pillar:
-            m &= df["pillar"].isin(self.pillar).to_numpy()
-        if self.sector:
-            m &= df["sector"].isin(self.sector).to_numpy()
-        if self.status:
-            m &= df["status"].isin(self.status).to_numpy()
+        for column, chosen in (("pillar", self.pillar), ("sector", self.sector), ("status", self.status)):
+            if chosen:
+                m &= df[column].isin(chosen).to_numpy()
         if self.theme:
             m &= row_mask(ds, frozenset(self.theme))
         if self.date_to:
@@ -64,9 +61,8 @@ class Filters:
         return m
 
     def apply(self, ds: Dataset, *, whole: bool = False) -> pd.DataFrame:
-        """The rows in view, with the columns pages draw (``ds.view``), or with every
-        column when ``whole`` (for a download: built when asked, not kept). The frame
-        is shared by every session showing this view: never modify it."""
+        """The rows in view of ``ds.view`` (or, ``whole``, of every column, for a download: not kept). The
+        frame is shared by every session showing this view: never modify it."""
         frame = ds.frame if whole else ds.view
         if self.is_empty():
             return frame
@@ -82,8 +78,7 @@ class Filters:
         fmt_date: Callable[[date], str] = date.isoformat,
         fmt_int: Callable[[int], str] = str,
     ) -> str:
-        """The filters in words: 'Security · In progress · 7 of 52 initiatives'
-        (numbers and dates written by ``fmt_int`` and ``fmt_date``, for the locale)."""
+        """The filters in words: 'Security · In progress · 7 of 52 initiatives', for the locale."""
         parts: list[str] = []
         if self.pillar:
             parts.append(", ".join(tr(PILLARS.label(p)) for p in PILLARS.slugs if p in self.pillar))
@@ -94,9 +89,7 @@ class Filters:
         if self.theme:
             parts.append(", ".join(tr(THEMES.label(t)) for t in self.theme))
         if self.date_from or self.date_to:
-            a = fmt_date(self.date_from) if self.date_from else "…"
-            b = fmt_date(self.date_to) if self.date_to else "…"
-            parts.append(f"{a} – {b}")
+            parts.append(" – ".join(fmt_date(d) if d else "…" for d in (self.date_from, self.date_to)))
         if self.q.strip():
             parts.append(f"“{self.q.strip()}”")
         parts.append(tr("{shown} of {total} initiatives").format(shown=fmt_int(shown), total=fmt_int(total)))

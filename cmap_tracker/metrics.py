@@ -53,11 +53,8 @@ def kpis(df: pd.DataFrame, today: date) -> Kpis:
 
 
 def codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """(integer code per row, the distinct values in display order); missing -> -1.
-
-    Categorical columns (pillar, status) keep their vocabulary order and cost
-    nothing; other columns are factorised and sorted. Counting on these codes
-    with ``np.bincount`` is what keeps the charts fast at a million rows."""
+    """(integer code per row, the distinct values in display order: vocabulary order for pillars and statuses,
+    else sorted); missing -> -1. Counting these codes with ``np.bincount`` keeps charts fast at a million rows."""
     if isinstance(values.dtype, pd.CategoricalDtype):
         return values.cat.codes.to_numpy(), np.asarray(values.cat.categories, dtype=object)
     order = ORDERS.get(str(values.name))
@@ -75,7 +72,7 @@ def crosstab(a: pd.Series, b: pd.Series) -> tuple[np.ndarray, np.ndarray, np.nda
 
 
 def _pair_counts(ac: np.ndarray, av: np.ndarray, bc: np.ndarray, bv: np.ndarray):
-    """crosstab on codes (from ``codes``): (av, bv, counts[len(av), len(bv)])."""
+    """``crosstab`` on codes (from ``codes``)."""
     ok = (ac >= 0) & (bc >= 0)
     if not ok.all():
         ac, bc = ac[ok], bc[ok]
@@ -88,22 +85,24 @@ def counts(df: pd.DataFrame, by: str, *, stack: str = "status") -> pd.DataFrame:
     (pillars and statuses in plan order, anything else alphabetical)."""
     if df.empty:
         return pd.DataFrame(columns=[by, stack, "count"])
-    av, bv, n = crosstab(df[by], df[stack])
-    i, j = np.nonzero(n)  # row-major: by, then stack
-    return pd.DataFrame({by: av[i], stack: bv[j], "count": n[i, j].astype(np.int64)})
+    return _long(by, stack, *crosstab(df[by], df[stack]))
+
+
+def _long(a: str, b: str, av: np.ndarray, bv: np.ndarray, n: np.ndarray) -> pd.DataFrame:
+    """Counts ``n[len(av), len(bv)]`` as long (a, b, count) rows, zero counts dropped, ordered by a then b."""
+    i, j = np.nonzero(n)
+    return pd.DataFrame({a: av[i], b: bv[j], "count": n[i, j].astype(np.int64)})
 
 
 def completion(df: pd.DataFrame) -> pd.DataFrame:
     """Per pillar: total, completed and the completed share."""
     pv, sv, n = crosstab(df["pillar"], df["status"])
-    total = n.sum(axis=1)
-    done = n[:, list(sv).index("completed")] if "completed" in list(sv) else np.zeros(len(pv), dtype=np.int64)
+    total, done = n.sum(axis=1), n[:, sv == "completed"].sum(axis=1)
     keep = total > 0
     out = pd.DataFrame(
         {"pillar": pv[keep], "total": total[keep].astype(np.int64), "completed": done[keep].astype(np.int64)}
     )
-    out["share"] = out["completed"] / out["total"]
-    return out
+    return out.assign(share=out["completed"] / out["total"])
 
 
 def theme_pillar(df: pd.DataFrame, themes: pd.DataFrame) -> pd.DataFrame:
@@ -126,6 +125,4 @@ def theme_status(df: pd.DataFrame, themes: pd.DataFrame, selected: list[str]) ->
     pos, tc, tv = theme_pairs(df, themes)
     keep = carrying(tc, tv, selected)
     sc, sv = codes(df["status"])
-    tv, sv, n = _pair_counts(tc[keep], tv, sc[pos[keep]], sv)
-    i, j = np.nonzero(n)
-    return pd.DataFrame({"theme": tv[i], "status": sv[j], "count": n[i, j].astype(np.int64)})
+    return _long("theme", "status", *_pair_counts(tc[keep], tv, sc[pos[keep]], sv))

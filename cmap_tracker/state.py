@@ -1,14 +1,9 @@
-"""All view state in one object, and its one mapping to and from the URL.
-
-``View`` is to this dashboard what the grapher's config is to Our World in
-Data: ``View.to_query()`` and ``View.from_query()`` round-trip exactly, so the
-address bar always reproduces what is on screen. No query parameter can name
-a file: ``DASHBOARD_DATA`` alone chooses the data.
-"""
+"""All view state in one object, and its one mapping to and from the URL: ``View.to_query()`` and ``from_query()``
+round-trip exactly, so the address bar always reproduces what is on screen. No query parameter can name a file."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -17,21 +12,11 @@ from .filters import Filters
 from .i18n import LANGUAGES
 from .vocab import PILLARS, STATUSES, THEMES, fold
 
-# URL key -> Filters field
-FILTER_KEYS = {
-    "pillar": "pillar",
-    "sector": "sector",
-    "status": "status",
-    "theme": "theme",
-    "from": "date_from",
-    "to": "date_to",
-    "q": "q",
-}
-VIEW_KEYS = ("id", "lang", "since", "until", "tab")
+OWN_KEYS = ("pillar", "sector", "status", "theme", "from", "to", "q", "id", "lang", "since", "until", "tab")
 TABS = ("status", "sector")  # the overview's tabs; the first is open by default (no ``tab`` in the URL)
-OWN_KEYS = tuple(FILTER_KEYS) + VIEW_KEYS
 MAX_Q = 200
 MAX_VALUES = 100  # values read per repeated parameter; the rest get one notice
+Params = Mapping[str, str | Iterable[str]]  # a link's query parameters
 
 
 def sector_slug(sector: str) -> str:
@@ -68,15 +53,14 @@ class View:
 
 @dataclass(frozen=True)
 class Notice:
-    """Something in the link that was ignored: an unknown ``value`` of ``key``, or
-    (``dropped`` > 0) that many values of ``key`` past MAX_VALUES."""
+    """Something in the link that was ignored: an unknown ``value`` of ``key``, or ``dropped`` values past MAX_VALUES."""
 
     key: str
     value: str
     dropped: int = 0
 
 
-def _values(params: Mapping[str, str | Iterable[str]], key: str, notices: list[Notice] | None = None) -> list[str]:
+def _values(params: Params, key: str, notices: list[Notice] | None = None) -> list[str]:
     v = params.get(key)
     if v is None:
         return []
@@ -86,70 +70,59 @@ def _values(params: Mapping[str, str | Iterable[str]], key: str, notices: list[N
     return values[:MAX_VALUES]
 
 
+def _first(params: Params, key: str) -> str:
+    return (_values(params, key) or [""])[0]
+
+
+def _known(params: Params, key: str, known: Container[str], notices: list[Notice]) -> str:
+    """The first value of ``key`` when it is ``known``, else "" (with a notice unless it is empty)."""
+    value = _first(params, key)
+    if value and value not in known:
+        notices.append(Notice(key, value))
+        return ""
+    return value
+
+
 def language(values: Iterable[str]) -> str:
     """The first supported language among a link's ``lang`` values, else ""."""
     return next((v for v in values if v in LANGUAGES), "")
 
 
 def _pick(values: list[str], valid: Mapping[str, str], key: str, notices: list[Notice]) -> tuple[str, ...]:
-    out: list[str] = []
-    for v in values:
-        hit = valid.get(v) or valid.get(fold(v))
-        if hit is None:
-            if v != "":
-                notices.append(Notice(key, v))
-        elif hit not in out:
-            out.append(hit)
-    return tuple(out)
+    """The ``valid`` value each of ``values`` (or its fold) names, each once; a notice for any other but ""."""
+    hits = [valid.get(v) or valid.get(fold(v)) for v in values]
+    notices.extend(Notice(key, v) for v, hit in zip(values, hits) if hit is None and v != "")
+    return tuple(dict.fromkeys(hit for hit in hits if hit is not None))
 
 
-def _date(values: list[str], key: str, notices: list[Notice]) -> date | None:
-    if not values or values[0] == "":
-        return None
+def _date(value: str, key: str, notices: list[Notice]) -> date | None:
     try:
-        return date.fromisoformat(values[0][:10])
+        return date.fromisoformat(value[:10]) if value else None
     except ValueError:
-        notices.append(Notice(key, values[0]))
+        notices.append(Notice(key, value))
         return None
 
 
-def from_query(
-    params: Mapping[str, str | Iterable[str]], ds: Dataset, snapshots: Iterable[str] = ()
-) -> tuple[View, list[Notice]]:
+def from_query(params: Params, ds: Dataset, snapshots: Iterable[str] = ()) -> tuple[View, list[Notice]]:
     """Parse URL parameters. Unknown values are dropped and returned as notices."""
     notices: list[Notice] = []
-    pillars = {s: s for s in PILLARS.slugs}
-    statuses = {s: s for s in STATUSES.slugs}
-    sectors = {sector_slug(s): s for s in ds.sectors} | {s: s for s in ds.sectors}
-    theme_set = set(ds.theme_slugs) | set(THEMES.slugs)
-    themes = {t: t for t in theme_set}
+    valid = {
+        "pillar": {s: s for s in PILLARS.slugs},
+        "sector": {sector_slug(s): s for s in ds.sectors} | {s: s for s in ds.sectors},
+        "status": {s: s for s in STATUSES.slugs},
+        "theme": {t: t for t in set(ds.theme_slugs) | set(THEMES.slugs)},
+    }
+    picked = {key: _pick(_values(params, key, notices), options, key, notices) for key, options in valid.items()}
     f = Filters(
-        pillar=_pick(_values(params, "pillar", notices), pillars, "pillar", notices),
-        sector=_pick(_values(params, "sector", notices), sectors, "sector", notices),
-        status=_pick(_values(params, "status", notices), statuses, "status", notices),
-        theme=_pick(_values(params, "theme", notices), themes, "theme", notices),
-        date_from=_date(_values(params, "from"), "from", notices),
-        date_to=_date(_values(params, "to"), "to", notices),
-        q=(_values(params, "q") or [""])[0][:MAX_Q],
+        **picked,
+        date_from=_date(_first(params, "from"), "from", notices),
+        date_to=_date(_first(params, "to"), "to", notices),
+        q=_first(params, "q")[:MAX_Q],
     )
-    ident = (_values(params, "id") or [""])[0]
-    if ident and ident not in set(ds.frame["id"]):
-        notices.append(Notice("id", ident))
-        ident = ""
+    ident = _known(params, "id", set(ds.frame["id"]) if "id" in params else (), notices)
     langs = _values(params, "lang", notices)
-    lang = language(langs)
     notices.extend(Notice("lang", v) for v in langs if v and v not in LANGUAGES)
     snaps = set(snapshots)
-    since = (_values(params, "since") or [""])[0]
-    until = (_values(params, "until") or [""])[0]
-    if since and since not in snaps:
-        notices.append(Notice("since", since))
-        since = ""
-    if until and until not in snaps:
-        notices.append(Notice("until", until))
-        until = ""
-    tab = (_values(params, "tab") or [""])[0]
-    if tab and tab not in TABS:
-        notices.append(Notice("tab", tab))
-    tab = tab if tab in TABS[1:] else ""
-    return View(f, ident, lang, since, until, tab), notices
+    since, until = _known(params, "since", snaps, notices), _known(params, "until", snaps, notices)
+    tab = _known(params, "tab", TABS, notices)
+    return View(f, ident, language(langs), since, until, "" if tab == TABS[0] else tab), notices

@@ -1,16 +1,12 @@
-"""Controlled vocabularies: pillars, statuses, themes and confidence levels.
-
-Each vocabulary is declared once, as slug -> label (English msgid) plus the
-aliases the loader accepts. Colours are fixed here so every chart agrees.
-Labels are English message ids; ``i18n`` translates them.
-"""
+"""Controlled vocabularies: pillars, statuses, themes and confidence levels. Each term is declared once: slug,
+label (an English msgid, translated by ``i18n``), the aliases the loader accepts, and a fixed colour for charts."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import InitVar, dataclass, field
 from functools import cached_property
 from types import MappingProxyType
 
@@ -18,10 +14,8 @@ from .i18n import N_
 
 
 def fold(text: str) -> str:
-    """Lower-case, strip accents and collapse punctuation/whitespace to one space:
-    NFKD, non-spacing marks (category Mn) dropped, lower case, every run of
-    characters outside [a-z0-9] one space, trimmed. ``dataset.fold_rows`` is the
-    same rule for whole columns, with pyarrow."""
+    """Accents dropped (NFKD, no Mn marks), lower case, every run outside [a-z0-9] one space, trimmed.
+    ``dataset.fold_rows`` is the same rule for whole columns."""
     text = unicodedata.normalize("NFKD", str(text))
     text = "".join(ch for ch in text if unicodedata.category(ch) != "Mn")
     text = re.sub(r"[^a-z0-9]+", " ", text.lower())
@@ -35,7 +29,11 @@ class Term:
     color: str = "#888888"
     definition: str = ""
     evidence: str = ""
-    aliases: tuple[str, ...] = field(default=())
+    aka: InitVar[str] = ""  # the aliases, written as one ", "-separated string
+    aliases: tuple[str, ...] = field(init=False, default=())
+
+    def __post_init__(self, aka: str) -> None:
+        object.__setattr__(self, "aliases", tuple(aka.split(", ")) if aka else ())
 
 
 @dataclass(frozen=True)
@@ -53,7 +51,6 @@ class Vocabulary:
     def __contains__(self, slug: object) -> bool:
         return slug in self._by_slug
 
-    # A vocabulary is frozen, so its indexes are built once, on first use.
     @cached_property
     def _by_slug(self) -> dict[str, Term]:
         return {t.slug: t for t in self.terms}
@@ -61,11 +58,7 @@ class Vocabulary:
     @cached_property
     def lookup(self) -> Mapping[str, str]:
         """Folded alias -> slug. Slugs, labels and aliases all resolve."""
-        table: dict[str, str] = {}
-        for t in self.terms:
-            for name in (t.slug, t.label, *t.aliases):
-                table[fold(name)] = t.slug
-        return MappingProxyType(table)
+        return MappingProxyType({fold(name): t.slug for t in self.terms for name in (t.slug, t.label, *t.aliases)})
 
     def colors(self) -> dict[str, str]:
         return {t.slug: t.color for t in self.terms}
@@ -101,56 +94,27 @@ PILLARS = Vocabulary(
             "prosperity",
             N_("Prosperity"),
             OKABE_ITO["blue"],
-            aliases=("prosperite", "prosperidad", "pillar 1", "pillar i", "i prosperity", "economic prosperity"),
+            aka="prosperite, prosperidad, pillar 1, pillar i, i prosperity, economic prosperity",
         ),
         Term(
             "mobility",
             N_("Mobility, Inclusion and Well-being"),
             OKABE_ITO["orange"],
-            aliases=(
-                "mobility",
-                "mobility inclusivity and well being",
-                "mobility inclusivity and wellbeing",
-                "mobility inclusion and well being",
-                "mobility inclusion and wellbeing",
-                "mobility well being and inclusion",
-                "mobility wellbeing and inclusion",
-                "mobilite inclusion et bien etre",
-                "mobilite bien etre et inclusion",
-                "mobilite",
-                "mobility inclusion well being",
-                "mobility inclusivity well being",
-                "movilidad inclusion y bienestar",
-                "movilidad bienestar e inclusion",
-                "movilidad",
-                "pillar 2",
-                "pillar ii",
-            ),
+            aka="mobility, mobility inclusivity and well being, mobility inclusivity and wellbeing, "
+            "mobility inclusion and well being, mobility inclusion and wellbeing, mobility well being and inclusion, "
+            "mobility wellbeing and inclusion, mobilite inclusion et bien etre, mobilite bien etre et inclusion, "
+            "mobilite, mobility inclusion well being, mobility inclusivity well being, "
+            "movilidad inclusion y bienestar, movilidad bienestar e inclusion, movilidad, pillar 2, pillar ii",
         ),
-        Term(
-            "security",
-            N_("Security"),
-            OKABE_ITO["vermillion"],
-            aliases=("securite", "seguridad", "pillar 3", "pillar iii"),
-        ),
+        Term("security", N_("Security"), OKABE_ITO["vermillion"], aka="securite, seguridad, pillar 3, pillar iii"),
         Term(
             "environment",
             N_("Environment and Sustainability"),
             OKABE_ITO["green"],
-            aliases=(
-                "environment",
-                "environment and sustainability",
-                "environment sustainability",
-                "environnement et durabilite",
-                "environnement",
-                "environnement et developpement durable",
-                "medio ambiente y sostenibilidad",
-                "medio ambiente y sustentabilidad",
-                "medio ambiente",
-                "sostenibilidad",
-                "pillar 4",
-                "pillar iv",
-            ),
+            aka="environment, environment and sustainability, environment sustainability, "
+            "environnement et durabilite, environnement, environnement et developpement durable, "
+            "medio ambiente y sostenibilidad, medio ambiente y sustentabilidad, medio ambiente, sostenibilidad, "
+            "pillar 4, pillar iv",
         ),
     ),
 )
@@ -164,21 +128,8 @@ STATUSES = Vocabulary(
             OKABE_ITO["green"],
             N_("The deliverable happened or the event took place."),
             N_("A dated public source (government release, or credible report) that it was done."),
-            (
-                "complete",
-                "done",
-                "finished",
-                "achieved",
-                "termine",
-                "terminee",
-                "acheve",
-                "completado",
-                "completada",
-                "concluido",
-                "terminado",
-                "cumplido",
-                "hecho",
-            ),
+            "complete, done, finished, achieved, termine, terminee, acheve, completado, completada, concluido, "
+            "terminado, cumplido, hecho",
         ),
         Term(
             "in_progress",
@@ -186,18 +137,7 @@ STATUSES = Vocabulary(
             OKABE_ITO["sky"],
             N_("Work toward a defined deliverable is under way."),
             N_("A public source showing work has started (a call launched, talks held, a draft)."),
-            (
-                "in progress",
-                "underway",
-                "under way",
-                "started",
-                "active",
-                "en cours",
-                "en curso",
-                "en progreso",
-                "en proceso",
-                "wip",
-            ),
+            "in progress, underway, under way, started, active, en cours, en curso, en progreso, en proceso, wip",
         ),
         Term(
             "ongoing",
@@ -205,7 +145,7 @@ STATUSES = Vocabulary(
             OKABE_ITO["blue"],
             N_("A standing activity with no end date, such as a working group or programme."),
             N_("A source showing the activity is currently running."),
-            ("continuing", "continuous", "permanent", "recurring", "continu", "permanente", "continuo", "en marcha"),
+            "continuing, continuous, permanent, recurring, continu, permanente, continuo, en marcha",
         ),
         Term(
             "planned",
@@ -213,25 +153,8 @@ STATUSES = Vocabulary(
             OKABE_ITO["yellow"],
             N_("Committed or announced in the plan; no public sign yet that work has begun."),
             N_("The announcement itself (the plan text or a release naming it)."),
-            (
-                "not started",
-                "announced",
-                "committed",
-                "scheduled",
-                "upcoming",
-                "to do",
-                "todo",
-                "prevu",
-                "prevue",
-                "planifie",
-                "annonce",
-                "planeado",
-                "previsto",
-                "anunciado",
-                "programado",
-                "pendiente",
-                "no iniciado",
-            ),
+            "not started, announced, committed, scheduled, upcoming, to do, todo, prevu, prevue, planifie, annonce, "
+            "planeado, previsto, anunciado, programado, pendiente, no iniciado",
         ),
         Term(
             "delayed",
@@ -239,17 +162,7 @@ STATUSES = Vocabulary(
             OKABE_ITO["vermillion"],
             N_("A source says it is behind schedule."),
             N_("A source stating the delay. A passed deadline alone is shown as 'overdue', not delayed."),
-            (
-                "late",
-                "behind",
-                "behind schedule",
-                "slipped",
-                "en retard",
-                "retarde",
-                "retrasado",
-                "atrasado",
-                "demorado",
-            ),
+            "late, behind, behind schedule, slipped, en retard, retarde, retrasado, atrasado, demorado",
         ),
         Term(
             "cancelled",
@@ -257,7 +170,7 @@ STATUSES = Vocabulary(
             OKABE_ITO["black"],
             N_("A source says it was dropped."),
             N_("A source stating the cancellation."),
-            ("canceled", "dropped", "abandoned", "annule", "annulee", "cancelado", "cancelada"),
+            "canceled, dropped, abandoned, annule, annulee, cancelado, cancelada",
         ),
         Term(
             "unknown",
@@ -265,7 +178,8 @@ STATUSES = Vocabulary(
             OKABE_ITO["grey"],
             N_("No public evidence either way."),
             N_("None: this is the honest default."),
-            ("", "n a", "na", "tbd", "unclear", "inconnu", "desconocido", "sin informacion", "no disponible"),
+            # the first alias is "": an empty cell reads as unknown
+            ", n a, na, tbd, unclear, inconnu, desconocido, sin informacion, no disponible",
         ),
     ),
 )
@@ -277,19 +191,19 @@ CONFIDENCE = Vocabulary(
             "official",
             N_("Official"),
             definition=N_("Stated in a government text (a plan, joint statement or agency release)."),
-            aliases=("officiel", "oficial", "government", "gouvernement", "gobierno"),
+            aka="officiel, oficial, government, gouvernement, gobierno",
         ),
         Term(
             "reported",
             N_("Reported"),
             definition=N_("Stated only in news reports or analysis."),
-            aliases=("rapporte", "reportado", "news", "media", "presse", "prensa"),
+            aka="rapporte, reportado, news, media, presse, prensa",
         ),
         Term(
             "inferred",
             N_("Inferred"),
             definition=N_("An inference, not a stated fact."),
-            aliases=("infere", "inferido", "estimated", "estime", "estimado"),
+            aka="infere, inferido, estimated, estime, estimado",
         ),
     ),
 )
@@ -300,30 +214,21 @@ THEMES = Vocabulary(
         Term(
             "ip",
             N_("IP and innovation"),
-            aliases=(
-                "intellectual property",
-                "innovation",
-                "pi",
-                "propriete intellectuelle",
-                "propiedad intelectual",
-                "innovacion",
-            ),
+            aka="intellectual property, innovation, pi, propriete intellectuelle, propiedad intelectual, innovacion",
         ),
-        Term("energy", N_("Energy"), aliases=("energie", "energia")),
-        Term("security", N_("Security"), aliases=("securite", "seguridad")),
-        Term("trade", N_("Trade"), aliases=("commerce", "comercio")),
-        Term("agriculture", N_("Agriculture"), aliases=("agri food", "agrifood", "agroalimentaire", "agricultura")),
-        Term("digital", N_("Digital and cyber"), aliases=("cyber", "cybersecurity", "numerique", "digital", "ciber")),
-        Term("climate", N_("Climate"), aliases=("climat", "clima")),
-        Term("mobility", N_("Mobility"), aliases=("mobilite", "movilidad", "migration", "labour mobility")),
-        Term("health", N_("Health"), aliases=("sante", "salud")),
-        Term("culture", N_("Culture"), aliases=("cultura", "sport", "sports")),
+        Term("energy", N_("Energy"), aka="energie, energia"),
+        Term("security", N_("Security"), aka="securite, seguridad"),
+        Term("trade", N_("Trade"), aka="commerce, comercio"),
+        Term("agriculture", N_("Agriculture"), aka="agri food, agrifood, agroalimentaire, agricultura"),
+        Term("digital", N_("Digital and cyber"), aka="cyber, cybersecurity, numerique, digital, ciber"),
+        Term("climate", N_("Climate"), aka="climat, clima"),
+        Term("mobility", N_("Mobility"), aka="mobilite, movilidad, migration, labour mobility"),
+        Term("health", N_("Health"), aka="sante, salud"),
+        Term("culture", N_("Culture"), aka="cultura, sport, sports"),
         Term(
-            "critical_minerals",
-            N_("Critical minerals"),
-            aliases=("minerals", "mining", "mineraux critiques", "minerales criticos"),
+            "critical_minerals", N_("Critical minerals"), aka="minerals, mining, mineraux critiques, minerales criticos"
         ),
-        Term("infrastructure", N_("Infrastructure"), aliases=("infraestructura", "ports", "transport")),
+        Term("infrastructure", N_("Infrastructure"), aka="infraestructura, ports, transport"),
     ),
 )
 

@@ -1,12 +1,8 @@
-"""Build data/snapshots/*.csv from data/initiatives.csv (2026-11-25) and the dates
-of the public sources each row cites (its source_url and source_note).
-
-Every deviation from the current file is listed in RULES below, with the dated
-source that justifies it.
-"""
+"""Build data/snapshots/*.csv from data/initiatives.csv (2026-11-25) and the dates of the public
+sources each row cites (its source_url and source_note): every difference from the current file is
+listed below (FIRST_KNOWN, EDITS), with the dated source that justifies it."""
 
 import csv
-import io
 import shutil
 from pathlib import Path
 
@@ -16,9 +12,8 @@ OUT = ROOT / "data" / "snapshots"
 
 MBN = "https://mexicobusiness.news/sustainability/news/canada-mexico-2025-28-plan-commits-sustainability-cooperation"
 
-# First snapshot date a row may appear in (evidence date -> first snapshot on/after it).
-# Rows not listed exist in every snapshot (announced with the plan on 2025-09-18,
-# or dated on/before 2025-09-30).
+# First snapshot date a row may appear in (evidence date -> first snapshot on/after it). Rows not listed exist in
+# every snapshot (announced with the plan on 2025-09-18, or dated on/before 2025-09-30).
 FIRST_KNOWN = {
     "PR-GOV-04": "2025-11-27",  # first CSP meeting, 2025-11-27/28
     "PR-AGRI-02": "2025-10-14",  # ministers' meeting 2025-10-14 (AAFC release 2025-10-16)
@@ -36,32 +31,9 @@ FIRST_KNOWN = {
     "PR-EDU-01": "2026-11-25",  # call page undated, written after Sept 2025: first seen when the data was compiled (2026-11-25)
 }
 
-T_RES = {
-    "description": "Canada's NSERC and SSHRC and Mexico's SECIHTI are to conclude an MOU on joint research in the energy transition, artificial intelligence and health technologies by 31 March 2026. No signing has been reported yet.",
-    "description_fr": "Le CRSNG et le CRSH, au Canada, et le SECIHTI, au Mexique, doivent conclure d'ici le 31 mars 2026 un protocole d'entente sur la recherche conjointe en transition énergétique, en intelligence artificielle et en technologies de la santé. Aucune signature n'a encore été signalée.",
-    "description_es": "Los consejos canadienses NSERC y SSHRC y la SECIHTI de México deben concretar, a más tardar el 31 de marzo de 2026, un memorándum de entendimiento sobre investigación conjunta en transición energética, inteligencia artificial y tecnologías para la salud. Aún no se ha informado de su firma.",
-}
-T_LEBLANC = {
-    "description": "On 18 September 2025 the Prime Minister's Office announced that Minister Dominic LeBlanc would lead a trade mission. This entry records the announcement; our sources do not give the mission's dates.",
-    "description_fr": "Le 18 septembre 2025, le Cabinet du premier ministre a annoncé que le ministre Dominic LeBlanc dirigerait une mission commerciale. Cette entrée consigne l'annonce; nos sources ne précisent pas les dates de la mission.",
-    "description_es": "El 18 de septiembre de 2025, la Oficina del Primer Ministro anunció que el ministro Dominic LeBlanc encabezaría una misión comercial. Esta entrada registra el anuncio; nuestras fuentes no indican las fechas de la misión.",
-}
-T_CUSMA = {
-    "status": "planned",
-    "description": "Under Article 34.7, the three parties are to hold a joint review of CUSMA on 1 July 2026, with recommendations due by 1 June 2026; annual reviews would follow from 2027 if the agreement's term is not extended.",
-    "description_fr": "En vertu de l'article 34.7, les trois parties doivent procéder à un examen conjoint de l'ACEUM le 1er juillet 2026, les recommandations étant attendues au plus tard le 1er juin 2026; si la durée de l'accord n'est pas prolongée, des examens annuels suivront à partir de 2027.",
-    "description_es": "Conforme al artículo 34.7, las tres partes deben realizar una revisión conjunta del T-MEC el 1 de julio de 2026, con recomendaciones a más tardar el 1 de junio de 2026; si no se prorroga la vigencia del tratado, habrá revisiones anuales a partir de 2027.",
-    "source_note": "Date and review rules (CUSMA Art. 34.7) as described in law-firm analyses. URL points to the GAC plan text.",
-}
-T_WORLDCUP = {
-    "status": "planned",
-    "description": "The leaders committed to celebrate the 2026 FIFA World Cup together; the tournament runs from 11 June to 19 July 2026. Canada hosts 13 matches (Toronto 6, Vancouver 7) and Mexico 13 (Mexico City 5, including the 11 June opener at the Azteca, Guadalajara 4, Monterrey 4).",
-    "description_fr": "Les dirigeants se sont engagés à célébrer ensemble la Coupe du monde de la FIFA 2026, qui se déroulera du 11 juin au 19 juillet 2026. Le Canada accueillera 13 matchs (6 à Toronto, 7 à Vancouver) et le Mexique 13 (5 à Mexico, dont le match d'ouverture du 11 juin au stade Azteca, 4 à Guadalajara et 4 à Monterrey).",
-    "description_es": "Los mandatarios se comprometieron a celebrar juntos la Copa Mundial de la FIFA 2026, que se disputará del 11 de junio al 19 de julio de 2026. Canadá será sede de 13 partidos (6 en Toronto y 7 en Vancouver) y México de 13 (5 en la Ciudad de México, incluido el partido inaugural del 11 de junio en el Estadio Azteca, 4 en Guadalajara y 4 en Monterrey).",
-}
-
-# Per snapshot: id -> field overrides (only what was true / known on that date).
-OVERRIDES = {
+# snapshot -> id -> fields as they were known up to that snapshot (and in every earlier one); later
+# snapshots have the current file's values.
+EDITS = {
     "2025-09-30": {
         "PR-GOV-02": {
             "description": "The plan commits to widening and reinforcing the Canada–Mexico Partnership, the bilateral cooperation framework set up in October 2004.",
@@ -74,7 +46,6 @@ OVERRIDES = {
             "description_fr": "Selon la couverture médiatique du plan, les deux pays comptent faire passer la logistique et les démarches commerciales au numérique. Aucune étape de mise en œuvre n'a été repérée.",
             "description_es": "Según la cobertura periodística del plan, ambos países buscan llevar la logística y los trámites comerciales a sistemas digitales. No se encontró ningún paso de implementación.",
         },
-        "PR-RES-01": {"status": "planned", **T_RES},
         "PR-AGRI-01": {
             "status": "planned",
             "description": "The plan targets sturdier agricultural supply chains, easier food trade and closer cooperation on sanitary and phytosanitary (SPS) rules. Only the commitment has been documented so far.",
@@ -82,9 +53,6 @@ OVERRIDES = {
             "description_es": "El plan busca cadenas de suministro agrícolas más sólidas, facilitar el comercio de alimentos y estrechar la cooperación en medidas sanitarias y fitosanitarias (MSF). Por ahora solo está documentado el compromiso.",
             "source_note": "Commitment reported by latin-american.news.",
         },
-        "PR-TRADE-03": T_LEBLANC,
-        "PR-TRADE-09": T_CUSMA,
-        "MO-CULT-02": T_WORLDCUP,
         "EN-BIO-01": {
             "status": "planned",
             "confidence": "reported",
@@ -98,12 +66,33 @@ OVERRIDES = {
         },
     },
     "2026-01-15": {
-        "PR-RES-01": {"status": "planned", **T_RES},
-        "PR-TRADE-03": T_LEBLANC,
-        "PR-TRADE-09": T_CUSMA,
-        "MO-CULT-02": T_WORLDCUP,
+        "PR-RES-01": {
+            "status": "planned",
+            "description": "Canada's NSERC and SSHRC and Mexico's SECIHTI are to conclude an MOU on joint research in the energy transition, artificial intelligence and health technologies by 31 March 2026. No signing has been reported yet.",
+            "description_fr": "Le CRSNG et le CRSH, au Canada, et le SECIHTI, au Mexique, doivent conclure d'ici le 31 mars 2026 un protocole d'entente sur la recherche conjointe en transition énergétique, en intelligence artificielle et en technologies de la santé. Aucune signature n'a encore été signalée.",
+            "description_es": "Los consejos canadienses NSERC y SSHRC y la SECIHTI de México deben concretar, a más tardar el 31 de marzo de 2026, un memorándum de entendimiento sobre investigación conjunta en transición energética, inteligencia artificial y tecnologías para la salud. Aún no se ha informado de su firma.",
+        },
+        "PR-TRADE-03": {
+            "description": "On 18 September 2025 the Prime Minister's Office announced that Minister Dominic LeBlanc would lead a trade mission. This entry records the announcement; our sources do not give the mission's dates.",
+            "description_fr": "Le 18 septembre 2025, le Cabinet du premier ministre a annoncé que le ministre Dominic LeBlanc dirigerait une mission commerciale. Cette entrée consigne l'annonce; nos sources ne précisent pas les dates de la mission.",
+            "description_es": "El 18 de septiembre de 2025, la Oficina del Primer Ministro anunció que el ministro Dominic LeBlanc encabezaría una misión comercial. Esta entrada registra el anuncio; nuestras fuentes no indican las fechas de la misión.",
+        },
     },
-    "2026-06-01": {"PR-TRADE-09": T_CUSMA, "MO-CULT-02": T_WORLDCUP},
+    "2026-06-01": {
+        "PR-TRADE-09": {
+            "status": "planned",
+            "description": "Under Article 34.7, the three parties are to hold a joint review of CUSMA on 1 July 2026, with recommendations due by 1 June 2026; annual reviews would follow from 2027 if the agreement's term is not extended.",
+            "description_fr": "En vertu de l'article 34.7, les trois parties doivent procéder à un examen conjoint de l'ACEUM le 1er juillet 2026, les recommandations étant attendues au plus tard le 1er juin 2026; si la durée de l'accord n'est pas prolongée, des examens annuels suivront à partir de 2027.",
+            "description_es": "Conforme al artículo 34.7, las tres partes deben realizar una revisión conjunta del T-MEC el 1 de julio de 2026, con recomendaciones a más tardar el 1 de junio de 2026; si no se prorroga la vigencia del tratado, habrá revisiones anuales a partir de 2027.",
+            "source_note": "Date and review rules (CUSMA Art. 34.7) as described in law-firm analyses. URL points to the GAC plan text.",
+        },
+        "MO-CULT-02": {
+            "status": "planned",
+            "description": "The leaders committed to celebrate the 2026 FIFA World Cup together; the tournament runs from 11 June to 19 July 2026. Canada hosts 13 matches (Toronto 6, Vancouver 7) and Mexico 13 (Mexico City 5, including the 11 June opener at the Azteca, Guadalajara 4, Monterrey 4).",
+            "description_fr": "Les dirigeants se sont engagés à célébrer ensemble la Coupe du monde de la FIFA 2026, qui se déroulera du 11 juin au 19 juillet 2026. Le Canada accueillera 13 matchs (6 à Toronto, 7 à Vancouver) et le Mexique 13 (5 à Mexico, dont le match d'ouverture du 11 juin au stade Azteca, 4 à Guadalajara et 4 à Monterrey).",
+            "description_es": "Los mandatarios se comprometieron a celebrar juntos la Copa Mundial de la FIFA 2026, que se disputará del 11 de junio al 19 de julio de 2026. Canadá será sede de 13 partidos (6 en Toronto y 7 en Vancouver) y México de 13 (5 en la Ciudad de México, incluido el partido inaugural del 11 de junio en el Estadio Azteca, 4 en Guadalajara y 4 en Monterrey).",
+        },
+    },
 }
 
 SNAPSHOTS = ("2025-09-30", "2026-01-15", "2026-06-01")
@@ -111,23 +100,18 @@ SNAPSHOTS = ("2025-09-30", "2026-01-15", "2026-06-01")
 
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
-    text = CURRENT.read_text(encoding="utf-8")
-    header, *rows = list(csv.reader(io.StringIO(text, newline="")))
+    with CURRENT.open(encoding="utf-8", newline="") as fh:
+        header, *rows = csv.reader(fh)
     col = {c: i for i, c in enumerate(header)}
     for snap in SNAPSHOTS:
-        out = []
+        edits = {rid: f for until, group in EDITS.items() if snap <= until for rid, f in group.items()}
+        out = [header]
         for row in rows:
-            rid = row[col["id"]]
-            if FIRST_KNOWN.get(rid, "0000") > snap:
-                continue
-            row = list(row)
-            for field, value in OVERRIDES[snap].get(rid, {}).items():
-                row[col[field]] = value
-            row[col["last_updated"]] = snap
-            out.append(row)
-        buf = io.StringIO()
-        csv.writer(buf, lineterminator="\n").writerows([header, *out])
-        (OUT / f"{snap}.csv").write_text(buf.getvalue(), encoding="utf-8")
+            if FIRST_KNOWN.get(row[col["id"]], "0000") <= snap:
+                known = edits.get(row[col["id"]], {}) | {"last_updated": snap}
+                out.append([known.get(name, value) for name, value in zip(header, row)])
+        with (OUT / f"{snap}.csv").open("w", encoding="utf-8", newline="") as fh:
+            csv.writer(fh, lineterminator="\n").writerows(out)
     shutil.copyfile(CURRENT, OUT / "2026-11-25.csv")
 
 
