@@ -511,7 +511,7 @@ def bench_payload(rows: int) -> dict:
 
     themes_default = [t for t in ("ip", "energy", "security") if t in ds.theme_slugs]
     in_theme = df[df.index.isin(ds.themes.loc[ds.themes["theme"].isin(themes_default), "row"])]
-    late = df[(df["status"] == "delayed") | metrics.overdue_mask(df, today)]
+    late = metrics.late(df, today)
     snaps = [s for s in snapshots.load_snapshots() if s.result.ok]
     pages: dict[str, dict] = {
         "overview": {

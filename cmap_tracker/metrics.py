@@ -9,6 +9,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from .derived import shared
 from .themes import carrying, theme_pairs
 from .vocab import PILLARS, STATUSES
 
@@ -42,11 +43,13 @@ def _late_and_soon(df: pd.DataFrame, today: date) -> tuple[np.ndarray, np.ndarra
     return overdue, soon, completed
 
 
-def overdue_mask(df: pd.DataFrame, today: date) -> pd.Series:
-    """End date passed and not completed (or cancelled)."""
-    return pd.Series(_late_and_soon(df, today)[0], index=df.index)
+@shared
+def late(df: pd.DataFrame, today: date) -> pd.DataFrame:
+    """The rows delayed, or overdue: end date passed and not completed (or cancelled)."""
+    return df[(df["status"] == "delayed").to_numpy() | _late_and_soon(df, today)[0]]
 
 
+@shared
 def kpis(df: pd.DataFrame, today: date) -> Kpis:
     overdue, soon, completed = _late_and_soon(df, today)
     return Kpis(total=len(df), completed=int(completed.sum()), due_soon=int(soon.sum()), overdue=int(overdue.sum()))
@@ -80,6 +83,7 @@ def _pair_counts(ac: np.ndarray, av: np.ndarray, bc: np.ndarray, bv: np.ndarray)
     return av, bv, n
 
 
+@shared
 def counts(df: pd.DataFrame, by: str, *, stack: str = "status") -> pd.DataFrame:
     """Counts of ``by`` x ``stack``, long format, zero rows dropped, in vocabulary order
     (pillars and statuses in plan order, anything else alphabetical)."""
@@ -94,6 +98,7 @@ def _long(a: str, b: str, av: np.ndarray, bv: np.ndarray, n: np.ndarray) -> pd.D
     return pd.DataFrame({a: av[i], b: bv[j], "count": n[i, j].astype(np.int64)})
 
 
+@shared
 def completion(df: pd.DataFrame) -> pd.DataFrame:
     """Per pillar: total, completed and the completed share."""
     pv, sv, n = crosstab(df["pillar"], df["status"])
@@ -105,6 +110,7 @@ def completion(df: pd.DataFrame) -> pd.DataFrame:
     return out.assign(share=out["completed"] / out["total"])
 
 
+@shared
 def theme_pillar(df: pd.DataFrame, themes: pd.DataFrame) -> pd.DataFrame:
     """theme x pillar counts; a row with several themes counts once in each."""
     if df.empty:
@@ -118,6 +124,7 @@ def theme_pillar(df: pd.DataFrame, themes: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(n, index=pd.Index(tv[order], name="theme"), columns=pd.Index(pv[cols > 0], name="pillar"))
 
 
+@shared
 def theme_status(df: pd.DataFrame, themes: pd.DataFrame, selected: list[str]) -> pd.DataFrame:
     """Long (theme, status, count) for the rows in ``df`` carrying the ``selected`` themes."""
     if df.empty or not selected:

@@ -20,7 +20,7 @@ st.header(_("Delayed and overdue"), anchor=False)
 st.caption(
     _("Delayed: a source says it is behind schedule. Overdue: the end date has passed and it is not marked completed.")
 )
-late = ctx.df[(ctx.df["status"] == "delayed") | metrics.overdue_mask(ctx.df, ctx.today)]
+late = metrics.late(ctx.df, ctx.today)
 if late.empty:
     st.success(_("Nothing in view is delayed or overdue."))
 else:

@@ -35,13 +35,9 @@ def ds():
     return dataset.build(result)
 
 
-def ids(df, mask) -> list[str]:
-    return df.loc[mask, "id"].tolist()
-
-
-def test_overdue_is_end_passed_and_not_done(ds):
-    df = ds.frame
-    assert ids(df, metrics.overdue_mask(df, TODAY)) == ["O-1", "O-9"]
+def test_late_is_delayed_or_end_passed_and_not_done(ds):
+    """The Status page's "Delayed and overdue" list: O-5 says delayed, O-1 and O-9 ended undone."""
+    assert metrics.late(ds.frame, TODAY)["id"].tolist() == ["O-1", "O-5", "O-9"]
 
 
 @pytest.mark.parametrize(
@@ -167,11 +163,11 @@ def test_theme_pillar_only_counts_rows_in_view(ds):
     assert list(t.columns) == ["prosperity", "security"]
 
 
-def test_the_kept_theme_pairs_do_not_keep_a_session_s_rows_alive(ds):
+def test_the_kept_theme_counts_do_not_keep_their_rows_alive(ds):
     import gc
     import weakref
 
-    df = Filters(pillar=("security",)).apply(ds)
+    df = ds.frame[ds.frame["pillar"] == "security"]
     gone = weakref.ref(df)
     metrics.theme_pillar(df, ds.themes)
     del df

@@ -9,7 +9,7 @@ import json
 import pytest
 
 from cmap_tracker import filters
-from conftest import run, shown
+from conftest import ROOT, run, shown
 
 
 def summary(at) -> str:
@@ -69,3 +69,20 @@ def test_a_view_asked_again_after_many_other_views_is_still_its_own(monkeypatch)
     again = run("status", q="energy")
     assert summary(again) == summary(first)
     assert charts(again) == charts(first)
+
+
+def test_views_past_the_budget_are_let_go(monkeypatch):
+    """The process keeps a bounded number of views per dataset: older ones are freed."""
+    import gc
+    import weakref
+
+    from cmap_tracker import dataset, loader
+
+    monkeypatch.setattr(filters, "VIEW_ROWS_BUDGET", 2 * 51)
+    ds = dataset.build(loader.load(str(ROOT / "data" / "initiatives.csv")))
+    first = weakref.ref(filters.Filters(pillar=("security",)).apply(ds))
+    assert first() is not None  # kept for the next session that asks
+    filters.Filters(pillar=("prosperity",)).apply(ds)
+    filters.Filters(pillar=("environment",)).apply(ds)
+    gc.collect()
+    assert first() is None
