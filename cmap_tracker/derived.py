@@ -16,7 +16,7 @@ import threading
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from .i18n import language
 
@@ -26,6 +26,7 @@ RECENT_RESULTS = 32
 Key = tuple[tuple[int, ...], Hashable]
 _VALUES: dict[Key, tuple[tuple[weakref.ref, ...], object]] = {}
 _RECENT: dict[tuple[tuple[int, ...], Hashable], OrderedDict[Key, None]] = {}  # (objects, kind) -> its latest keys
+_PENDING: dict[Key, threading.RLock] = {}  # values being computed now
 _LOCK = threading.Lock()
 
 
@@ -35,31 +36,48 @@ def per_object(obj: object, what: Hashable, compute: Callable[[], T], *, recent:
     depends on). ``obj`` may be a tuple of objects (a value derived from two
     snapshots): the value is kept while all of them live. With ``recent``, ``what``
     is a tuple whose first item names the kind of value, and only the ``recent``
-    latest values of that kind are kept for ``obj``. Two threads may both compute a
-    missing value; either answer is kept. The value is shared: never modify it."""
+    latest values of that kind are kept for ``obj``. Sessions asking for a value
+    being computed wait for it. The value is shared: never modify it."""
     objs = obj if isinstance(obj, tuple) else (obj,)
     ids = tuple(map(id, objs))
     key = (ids, what)
-    hit = _VALUES.get(key)
-    if hit is not None and all(ref() is o for ref, o in zip(hit[0], objs)):
-        if recent is not None:
-            with _LOCK:
-                order = _RECENT.get((ids, what[0]))  # type: ignore[index]
-                if order is not None and key in order:
-                    order.move_to_end(key)
-        return hit[1]  # type: ignore[return-value]
-    value = compute()
     kind = None if recent is None else (ids, what[0])  # type: ignore[index]
-    drop = lambda _ref, key=key, kind=kind: _drop(key, kind)  # noqa: E731
+    hit = _hit(key, objs, kind)
+    if hit is not None:
+        return hit[0]
     with _LOCK:
-        _VALUES[key] = (tuple(weakref.ref(o, drop) for o in objs), value)
-        if kind is not None:
-            order = _RECENT.setdefault(kind, OrderedDict())
-            order[key] = None
-            order.move_to_end(key)
-            while len(order) > (recent or 0):
-                _VALUES.pop(order.popitem(last=False)[0], None)
+        pending = _PENDING.setdefault(key, threading.RLock())
+    with pending:  # 20 sessions opening one link at once compute a value once, not 20 times
+        hit = _hit(key, objs, kind)
+        if hit is not None:
+            return hit[0]
+        try:
+            value = compute()
+            drop = lambda _ref, key=key, kind=kind: _drop(key, kind)  # noqa: E731
+            with _LOCK:
+                _VALUES[key] = (tuple(weakref.ref(o, drop) for o in objs), value)
+                if kind is not None:
+                    order = _RECENT.setdefault(kind, OrderedDict())
+                    order[key] = None
+                    order.move_to_end(key)
+                    while len(order) > (recent or 0):
+                        _VALUES.pop(order.popitem(last=False)[0], None)
+        finally:
+            _PENDING.pop(key, None)
     return value
+
+
+def _hit(key: Key, objs: tuple[object, ...], kind: tuple | None) -> tuple[Any] | None:
+    """(the value,) when it is kept for these very objects, else None."""
+    hit = _VALUES.get(key)
+    if hit is None or not all(ref() is o for ref, o in zip(hit[0], objs)):
+        return None
+    if kind is not None:
+        with _LOCK:
+            order = _RECENT.get(kind)
+            if order is not None and key in order:
+                order.move_to_end(key)
+    return (hit[1],)
 
 
 def _drop(key: Key, kind: tuple[tuple[int, ...], Hashable] | None, values=_VALUES, recent=_RECENT) -> None:

@@ -86,3 +86,32 @@ def test_views_past_the_budget_are_let_go(monkeypatch):
     filters.Filters(pillar=("environment",)).apply(ds)
     gc.collect()
     assert first() is None
+
+
+def test_sessions_asking_at_once_for_a_value_being_computed_wait_for_it():
+    """A shared link opened by many people at once: the value is computed once, and
+    every one of them gets that same value."""
+    import threading
+
+    import pandas as pd
+
+    from cmap_tracker import derived
+
+    frame = pd.DataFrame({"a": [1, 2, 3]})
+    computed = []
+    started = threading.Event()
+
+    def slow():
+        computed.append(1)
+        started.wait(2)
+        return object()
+
+    got = []
+    threads = [threading.Thread(target=lambda: got.append(derived.per_object(frame, "x", slow))) for _ in range(8)]
+    for t in threads:
+        t.start()
+    started.set()
+    for t in threads:
+        t.join(10)
+    assert len(computed) == 1
+    assert len(got) == 8 and all(v is got[0] for v in got)
