@@ -215,6 +215,7 @@ def run_load(
     think: tuple[float, float] = (1.0, 3.0),
     seed: int = 1,
     timeout: float = 60.0,
+    warm: bool = True,
 ) -> dict:
     """``clients`` sessions for ``duration`` seconds, each changing filters and pages.
 
@@ -227,6 +228,11 @@ def run_load(
     lock = threading.Lock()
     rss: list[float] = []
     stop = threading.Event()
+    if warm:  # one session first, as on a server that has been up a while: the process's
+        # first run (imports, reading the data) is not a cost every later viewer pays
+        first = Client(url, timeout=timeout)
+        first.rerun("", "open")
+        first.close()
     rss_start = rss_mb(pid) if pid else None
 
     def sample() -> None:

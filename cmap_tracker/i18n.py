@@ -65,7 +65,12 @@ def negotiate(accept: str | None) -> str:
 
 
 def locale() -> Locale:
-    return Locale.parse(BABEL_LOCALES[_lang.get()])
+    return _locale(_lang.get())
+
+
+@cache
+def _locale(lang: str) -> Locale:
+    return Locale.parse(BABEL_LOCALES[lang])
 
 
 def fmt_date(d: date | None, fmt: str = "medium") -> str:
