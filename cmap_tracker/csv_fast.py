@@ -53,8 +53,8 @@ def read(src: Source) -> Parsed | None:
     sep = sniff_delimiter(text)
     header = header_names(text, sep)
     names = [normalise_header(c) for c in header]
-    if not header or "" in header or len(set(names)) < len(names):
-        return None  # pandas would rename empty names; repeated names are reported by the careful reader
+    if not header or len(set(names)) < len(names):
+        return None  # repeated names are reported by the careful reader
     with ThreadPoolExecutor(max_workers=1) as pool:  # counted while pyarrow parses (it leaves a core idle at times)
         counting = pool.submit(line_breaks, src)
         try:
@@ -81,4 +81,5 @@ def read(src: Source) -> Parsed | None:
     count, ends_with_lf = breaks
     if count + (0 if ends_with_lf else 1) - 1 != table.num_rows:
         return None
+    header = [name or f"Unnamed: {k}" for k, name in enumerate(header)]  # as pandas names an empty name
     return Parsed(header, list(table.columns), np.arange(2, table.num_rows + 2), IssueLog(), file_notes("UTF-8", sep))
