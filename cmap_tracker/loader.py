@@ -1,20 +1,6 @@
-"""Turn any CSV (a path, an http(s) URL or uploaded bytes) into a typed frame
-plus a report that accounts for every row: ``load``, the entry point.
-
-Invariant: ``len(result.frame) + result.rejected_rows == result.rows_in_file``.
-Every row that is rejected or corrected is logged with its CSV line number (a
-physical line; the header is line 1), the column and the reason (``report``).
-
-Hostile files are bounded: at most MAX_COLUMNS columns and (for uploads)
-MAX_UPLOAD_ROWS rows, linear reading whatever the quotes, and a time budget
-(LOAD_SECONDS).
-
-A UTF-8 file with one row per line goes straight from its bytes to Arrow
-columns (``csv_fast``); anything that reader is not sure about (another
-encoding, a lone CR, blank lines, quoted line breaks, ragged rows, broken
-quotes) goes the careful way (``csv_careful``); both feed the same checks
-(``checks``), which run per distinct value where values repeat.
-"""
+"""``load``: any CSV (a path, an http(s) URL or uploaded bytes) to a typed frame and a report
+that accounts for every row (``len(frame) + rejected_rows == rows_in_file``), read by ``csv_fast``
+or else ``csv_careful`` and checked by ``checks``; a hostile file costs bounded time and memory."""
 
 from __future__ import annotations
 
@@ -31,7 +17,6 @@ from .contract import BY_NAME, COLUMN_NAMES, COLUMNS, MAX_UPLOAD_BYTES, REQUIRED
 from .report import FILE, REJECTED, Issue, LoadError, LoadResult
 from .sources import (
     LOAD_SECONDS,
-    NO_LIMIT,
     Clock,
     Parsed,
     is_blank,
@@ -70,14 +55,10 @@ def load(
 
 
 def empty_frame() -> pd.DataFrame:
-    df = pd.DataFrame({c: pd.Series(dtype=str) for c in COLUMN_NAMES})
-    for c in COLUMNS:
-        if c.kind is Kind.DATE:
-            df[c.name] = pd.Series(dtype="datetime64[ns]")
-        elif c.kind is Kind.BOOL:
-            df[c.name] = pd.Series(dtype=bool)
-    df["line"] = pd.Series(dtype=int)
-    return df
+    dtypes = {Kind.DATE: "datetime64[ns]", Kind.BOOL: bool}
+    return pd.DataFrame(
+        {**{c.name: pd.Series(dtype=dtypes.get(c.kind, str)) for c in COLUMNS}, "line": pd.Series(dtype=int)}
+    )
 
 
 def _parse(data: bytes | Path, clock: Clock, max_rows: int | None) -> Parsed:
@@ -97,7 +78,7 @@ def _parse(data: bytes | Path, clock: Clock, max_rows: int | None) -> Parsed:
     return parsed
 
 
-def _load(data: bytes | Path, label: str, clock: Clock = NO_LIMIT, max_rows: int | None = None) -> LoadResult:
+def _load(data: bytes | Path, label: str, clock: Clock, max_rows: int | None) -> LoadResult:
     """``max_rows``: more rows than this refuse the file (None: any number)."""
     parsed = _parse(data, clock, max_rows)
     del data  # the columns hold all that is needed from here on
