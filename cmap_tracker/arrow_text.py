@@ -47,8 +47,7 @@ def may_need_strip(col: pa.ChunkedArray) -> bool:
 
 
 def strip(col: pa.ChunkedArray) -> pa.ChunkedArray:
-    """``Series.str.strip()`` of an Arrow string column, skipped when no value
-    starts or ends with a byte that could be whitespace."""
+    """``Series.str.strip()`` of an Arrow string column, skipped when no value could need it."""
     return pc.utf8_trim_whitespace(col) if may_need_strip(col) else col
 
 
@@ -57,11 +56,6 @@ def bools(values: pa.ChunkedArray) -> np.ndarray:
     if not len(values):
         return np.zeros(0, dtype=bool)
     return np.asarray(values.to_numpy(zero_copy_only=False), dtype=bool)
-
-
-def to_pandas_text(col: pa.ChunkedArray | pa.Array) -> pd.Series:
-    """The column in pandas' default string dtype (what ``pd.read_csv(dtype=str)`` gives)."""
-    return col.to_pandas()
 
 
 def take(values: pd.Series, codes: np.ndarray) -> pd.Series:
@@ -88,20 +82,13 @@ def dictionary(col: pa.ChunkedArray) -> tuple[np.ndarray, pa.Array]:
 
 
 def encode(col: pa.ChunkedArray) -> tuple[np.ndarray, pd.Series, bool]:
-    """-> (code of each row, the distinct values *stripped*, whether stripping changed any).
-
-    Stripping the distinct values instead of the rows: two of them may become
-    equal (' a', 'a'), which is harmless, as results are looked up by code."""
+    """-> (code of each row, the distinct values *stripped*, whether stripping changed any). Two
+    stripped values may be equal (' a', 'a'): harmless, as results are looked up by code."""
     codes, values = dictionary(col)
     stripped = pc.utf8_trim_whitespace(values) if may_need_strip(pa.chunked_array([values])) else values
     return codes, stripped.to_pandas(), stripped is not values and not stripped.equals(values)
 
 
 def _same_buffers(a: pa.Array, b: pa.Array) -> bool:
-    return len(a) == len(b) and all(
-        (x is None and y is None) or (x is not None and y is not None and x.address == y.address)
-        for x, y in zip(a.buffers(), b.buffers())
-    )
-
-
-# Columns whose values are few and checked or mapped: dictionary-encoded, checked
+    same = (getattr(x, "address", None) == getattr(y, "address", None) for x, y in zip(a.buffers(), b.buffers()))
+    return len(a) == len(b) and all(same)

@@ -14,7 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import safe
-from .arrow_text import bools, encode, map_uniques, strip, take, to_pandas_text
+from .arrow_text import bools, encode, map_uniques, strip, take
 from .contract import COLUMN_NAMES, COLUMNS, Column, Kind, OnInvalid
 from .report import CORRECTED, REJECTED, VALUE_CHARS, Issue, IssueLog
 from .sources import NO_LIMIT, Clock
@@ -27,18 +27,10 @@ FALSE_WORDS = {"", "false", "no", "n", "0", "non", "faux", "falso"}
 # A source link: a link as the dashboard shows one (safe.HTTP_URL) whose host has a dot or is the local machine.
 _LINK_HOST = re.compile(r"^https?://(?:[^\s/?#]+\.|(?:localhost|127\.0\.0\.1)(?::\d+)?(?:/|$))", re.IGNORECASE)
 
-# What an invalid value of each kind may cost (contract.Column.on_invalid).
-_ON_INVALID = {
-    Kind.ID: {OnInvalid.REJECT},
-    Kind.TEXT: {OnInvalid.REJECT},
-    Kind.URL: {OnInvalid.REJECT},
-    Kind.THEMES: {OnInvalid.REJECT},
-    Kind.TERM: set(OnInvalid),
-    Kind.DATE: set(OnInvalid),
-    Kind.BOOL: {OnInvalid.CLEAR},
-}
+# What an invalid value of each kind may cost (contract.Column.on_invalid); any other kind: the row.
+_ON_INVALID = {Kind.TERM: set(OnInvalid), Kind.DATE: set(OnInvalid), Kind.BOOL: {OnInvalid.CLEAR}}
 for _column in COLUMNS:
-    assert _column.on_invalid in _ON_INVALID[_column.kind], f"no such rule for {_column.name}"
+    assert _column.on_invalid in _ON_INVALID.get(_column.kind, {OnInvalid.REJECT}), f"no such rule for {_column.name}"
     assert (_column.vocabulary is not None) == (_column.kind is Kind.TERM), f"vocabulary of {_column.name}"
 
 # Columns whose values are few and checked or mapped: dictionary-encoded, checked
@@ -52,11 +44,6 @@ Output = Callable[[np.ndarray | None], object]  # a checked column at the kept r
 def source_link(value: str) -> bool:
     """``value`` (stripped) is a link a row may give as its source."""
     return safe.http_url(value) is not None and _LINK_HOST.match(value) is not None
-
-
-def _id_ok(col: pa.ChunkedArray) -> np.ndarray:
-    """``col`` fully matches ID_PATTERN, per value."""
-    return bools(pc.match_substring_regex(col, ID_PATTERN))
 
 
 def parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
@@ -81,16 +68,11 @@ def _prepare(item: tuple[str, pa.ChunkedArray]) -> tuple[str, tuple[np.ndarray, 
 
 
 class Checker:
-    """Column-by-column checks; logs issues (``log``) and keeps a mask of rejected rows.
+    """Column-by-column checks of Arrow string columns: logs issues (``log``) and keeps a mask of rejected
+    rows. Coded columns (``_CODED``) are checked once per distinct value, reaching the rows through the codes."""
 
-    Columns come as Arrow strings (no nulls, not stripped) from either reader.
-    The contract's coded columns (``_CODED``) are dictionary-encoded and every
-    check or mapping runs once per distinct value, reaching the rows through
-    the codes; the text columns are stripped (only if a value needs it)."""
-
-    def __init__(self, columns: dict[str, pa.ChunkedArray], lines: np.ndarray, log: IssueLog | None = None) -> None:
-        self.lines = lines
-        self.log = log if log is not None else IssueLog()
+    def __init__(self, columns: dict[str, pa.ChunkedArray], lines: np.ndarray, log: IssueLog) -> None:
+        self.lines, self.log = lines, log
         self.n = len(lines)
         self.order = list(columns)
         if self.n >= _PARALLEL_ROWS:
@@ -131,7 +113,7 @@ class Checker:
         """The stripped values of a column, as Arrow strings."""
         if column in self.cols:
             return self.cols[column]
-        codes, uniques, changed = self.coded[column]
+        changed = self.coded[column][2]
         return pc.utf8_trim_whitespace(self.raw[column]) if changed else self.raw[column]
 
     def cells(self, column: str, idx: np.ndarray) -> pa.Array:
@@ -145,28 +127,18 @@ class Checker:
             values = self.cols[column].take(pa.array(idx)).combine_chunks()
         return pc.utf8_slice_codeunits(values, 0, VALUE_CHARS)
 
+    def text_at(self, column: str, rows: np.ndarray | None) -> pd.Series:
+        """The stripped values at the kept ``rows`` (None: every row), as pandas strings."""
+        col = self.text(column)
+        return (col if rows is None else col.take(pa.array(rows))).to_pandas()
+
     def mapped(self, column: str, results: pd.Series, rows: np.ndarray | None) -> pd.Series:
-        """``results`` (one per distinct value) at the kept ``rows``. When every
-        result is its value unchanged (already a slug, already canonical) the
-        column itself is that: no new strings are made."""
+        """``results`` (one per distinct value) at the kept ``rows``; the column itself
+        when every result is its value unchanged (no new strings are made)."""
         codes, uniques = self.encoded(column)
         if results.dtype == uniques.dtype and results.equals(uniques):
-            col = self.text(column)
-            return to_pandas_text(col if rows is None else col.take(pa.array(rows)))
-        return take(results, codes if rows is None else codes[rows])
-
-    def duplicated(self, column: str) -> tuple[np.ndarray, np.ndarray | None]:
-        """(rows whose value an earlier row already has, index of the first such row per row)."""
-        col = self.text(column)
-        if self.n < 2:
-            return np.zeros(self.n, dtype=bool), None
-        flat = col.combine_chunks()
-        if pc.all(pc.less(flat.slice(0, self.n - 1), flat.slice(1))).as_py():
-            return np.zeros(self.n, dtype=bool), None  # strictly increasing: all distinct
-        codes = pc.dictionary_encode(flat).indices.to_numpy(zero_copy_only=False)
-        dup = pd.Series(codes).duplicated().to_numpy(copy=True)  # the caller narrows it in place
-        firsts = np.flatnonzero(~dup)  # codes are numbered in order of first appearance
-        return dup, firsts[codes]
+            return self.text_at(column, rows)
+        return take(results, _kept(codes, rows))
 
     # --- issues
 
@@ -203,18 +175,19 @@ class Checker:
         for col in COLUMNS:
             if col.required and col.if_empty is None:
                 self.flag(
-                    self.live & self.empty(col.name),
+                    self.empty(col.name),
                     col.name,
                     "The required value '{column}' is empty.",
                     params={"column": col.name},
                 )
         outputs: dict[str, Output | None] = {}
-        for col in sorted(COLUMNS, key=lambda c: _KINDS.index(c.kind)):
-            outputs[col.name] = _CHECKS[col.kind](self, col)
+        for col in sorted(COLUMNS, key=lambda c: list(Kind).index(c.kind)):  # the checks run in Kind's order
+            check = getattr(self, f"check_{col.kind.value}", None)  # none for TEXT: stripped text as it is
+            outputs[col.name] = check(col) if check else None
             if col.unique:
                 self.reject_repeats(col)
             if col.if_empty is not None:
-                self.flag(self.live & self.empty(col.name), col.name, col.if_empty.note, CORRECTED)
+                self.flag(self.empty(col.name), col.name, col.if_empty.note, CORRECTED)
         for col in COLUMNS:
             if col.not_before is not None:
                 self.reject_before(col)
@@ -237,27 +210,26 @@ class Checker:
         out: dict[str, object] = {}
         for c in self.order:
             make = outputs.get(c)
-            if make is None:
-                col = self.text(c)
-                out[c] = to_pandas_text(col if rows is None else col.take(pa.array(rows)))
-            else:
-                out[c] = make(rows)
+            out[c] = self.text_at(c, rows) if make is None else make(rows)
         out["line"] = self.lines if rows is None else self.lines[rows]
         return pd.DataFrame(out, copy=False)
 
     # --- constraints
 
     def reject_repeats(self, col: Column) -> None:
-        dup, first = self.duplicated(col.name)
-        dup &= self.live & ~self.empty(col.name)
-        if dup.any():
-            assert first is not None  # duplicated() gives None only when no row repeats
-            self.flag(
-                dup,
-                col.name,
-                "Duplicate id: it is already used on line {first}.",
-                per_row=lambda idx: {"first": self.lines[first[idx]]},
-            )
+        """Rows whose ``col`` value an earlier row already has."""
+        flat = self.text(col.name).combine_chunks()
+        if self.n < 2 or pc.all(pc.less(flat.slice(0, self.n - 1), flat.slice(1))).as_py():
+            return  # strictly increasing: all distinct
+        codes = pc.dictionary_encode(flat).indices.to_numpy(zero_copy_only=False)
+        repeat = pd.Series(codes).duplicated().to_numpy()
+        first = np.flatnonzero(~repeat)[codes]  # codes are numbered in order of first appearance
+        self.flag(
+            repeat & ~self.empty(col.name),
+            col.name,
+            "Duplicate id: it is already used on line {first}.",
+            per_row=lambda idx: {"first": self.lines[first[idx]]},
+        )
 
     def reject_before(self, col: Column) -> None:
         """Rows whose ``col`` date is before their ``col.not_before`` date."""
@@ -280,13 +252,10 @@ class Checker:
 
     def check_id(self, col: Column) -> None:
         self.flag(
-            self.live & ~self.empty(col.name) & ~_id_ok(self.cols[col.name]),
+            ~self.empty(col.name) & ~bools(pc.match_substring_regex(self.cols[col.name], ID_PATTERN)),
             col.name,
             "The id may only use letters, digits, '.', '_' and '-', and must start with a letter or digit.",
         )
-
-    def check_text(self, col: Column) -> None:
-        return None
 
     def check_term(self, col: Column) -> Output:
         vocabulary = col.vocabulary
@@ -354,18 +323,6 @@ class Checker:
             uniques, lambda v: parse_themes(v, lambda p: slugs[p] if p in slugs else slugs.setdefault(p, theme_slug(p)))
         )
         return lambda rows: self.mapped(col.name, themes, rows)
-
-
-_KINDS = list(Kind)  # the order the checks run in
-_CHECKS: dict[Kind, Callable[[Checker, Column], Output | None]] = {
-    Kind.ID: Checker.check_id,
-    Kind.TEXT: Checker.check_text,
-    Kind.TERM: Checker.check_term,
-    Kind.URL: Checker.check_url,
-    Kind.DATE: Checker.check_date,
-    Kind.BOOL: Checker.check_bool,
-    Kind.THEMES: Checker.check_themes,
-}
 
 
 def _kept(codes: np.ndarray, rows: np.ndarray | None) -> np.ndarray:
