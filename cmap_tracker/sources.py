@@ -31,22 +31,18 @@ Source: TypeAlias = pa.Buffer | Path  # bytes in memory, or a local file read in
 
 @dataclass
 class Parsed:
-    """A parsed file: the header as written, one Arrow string column per header
-    name (no nulls, not stripped yet), each row's CSV line number, the rows the
-    parser itself rejected (a log the checks add to), and file-level notes
-    (encoding, delimiter)."""
+    """A parsed file, as either reader gives it to the checks."""
 
-    header: list[str]
-    columns: list[pa.ChunkedArray]
-    lines: np.ndarray
-    log: IssueLog
-    notes: list[Issue]
+    header: list[str]  # as written
+    columns: list[pa.ChunkedArray]  # one string column per header name (no nulls, not stripped yet)
+    lines: np.ndarray  # each row's CSV line number
+    log: IssueLog  # the rows the parser itself rejected (the checks add theirs)
+    notes: list[Issue]  # file-level notes (encoding, delimiter)
 
 
 class Clock:
-    """A load's time budget: ``check()`` raises a LoadError once it is spent. The
-    readers and the checks call it between steps and every few thousand lines,
-    so a load ends soon after its budget whatever the file."""
+    """A load's time budget: ``check()``, called between steps and every few thousand lines, raises a
+    LoadError once it is spent."""
 
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
@@ -64,12 +60,8 @@ NO_LIMIT = Clock(float("inf"))
 
 
 def read_source(source: str | Path | bytes, *, limit: int | None = MAX_UPLOAD_BYTES, clock: Clock = NO_LIMIT) -> bytes:
-    """Bytes from uploaded bytes, a local path, or an http(s) URL.
-
-    ``limit`` applies to uploads and URLs. Local files named by the operator
-    (``DASHBOARD_DATA``) are trusted and may be larger: pass ``limit=None``.
-    A download stops when ``clock`` runs out.
-    """
+    """Bytes from uploaded bytes, a local path, or an http(s) URL; ``limit`` applies to uploads and URLs
+    (a local file the operator names is trusted), and a download stops when ``clock`` runs out."""
     if isinstance(source, (bytes, bytearray, memoryview)):
         data = bytes(source)
     elif _is_address(source):
@@ -101,9 +93,8 @@ def _is_address(source: object) -> TypeGuard[str]:
 
 
 def read_input(source: str | Path | bytes, *, limit: int | None, clock: Clock = NO_LIMIT) -> bytes | Path:
-    """``read_source``, except that a local file is not read here: the fast reader
-    has pyarrow stream it from disk (a large file is never held whole in memory,
-    and reading overlaps parsing); only the careful reader reads it whole."""
+    """``read_source``, except that a local file is left for the fast reader to stream from disk
+    (never held whole in memory); only the careful reader reads it whole."""
     if not isinstance(source, (bytes, bytearray, memoryview)) and not _is_address(source):
         path = Path(source)
         if path.is_file():
@@ -115,8 +106,8 @@ def decode(data: bytes) -> tuple[str, str]:
     """Text and the encoding used: UTF-8 (with or without BOM), else Windows-1252/Latin-1."""
     if b"\x00" in data[:8192]:
         raise LoadError("This is not a CSV text file (it looks binary).")
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="replace"), "UTF-8 (BOM)"
+    if data.startswith(BOM):
+        return data[len(BOM) :].decode("utf-8", errors="replace"), "UTF-8 (BOM)"
     try:
         return data.decode("utf-8"), "UTF-8"
     except UnicodeDecodeError:
@@ -178,10 +169,8 @@ def refuse_repeats(names: list[str]) -> None:
 
 
 def refuse_wide(src: Source) -> None:
-    """A LoadError when the first line has more than MAX_COLUMNS fields, counted
-    before any parse (the checks are per column: a 100k-column header is no data
-    file). Delimiters and quotes are ASCII, so Latin-1 reads them right whatever
-    the encoding."""
+    """A LoadError when the first line has more than MAX_COLUMNS fields, counted before any parse
+    (read as Latin-1: delimiters and quotes are ASCII whatever the encoding)."""
     line = head_line(src).removeprefix(BOM)
     end = line.find(b"\r")
     text = (line if end < 0 else line[:end]).decode("latin-1")
@@ -191,8 +180,7 @@ def refuse_wide(src: Source) -> None:
 
 
 def chunks(src: Source) -> Iterator[memoryview]:
-    """The bytes of ``src`` in pieces of up to SCAN bytes. A file is read into one
-    reused buffer: use each piece before asking for the next."""
+    """The bytes of ``src`` in pieces of up to SCAN bytes (a file's in one reused buffer: use each in turn)."""
     if isinstance(src, Path):
         buf = bytearray(SCAN)
         view = memoryview(buf)
@@ -239,9 +227,8 @@ def line_feeds(src: Source) -> int:
 
 
 def line_breaks(src: Source) -> tuple[int, bool] | None:
-    """How many LF bytes the file holds, and whether its last byte is one; None if
-    it has a CR that does not start a CRLF (old Mac line breaks, or a CR inside a
-    value), which the careful reader turns into a line break."""
+    """How many LF bytes the file holds, and whether its last byte is one; None if it has a CR that
+    does not start a CRLF (old Mac line breaks, or a CR inside a value): the careful reader's case."""
     count, cr_last, last = 0, False, -1
     for piece in chunks(src):
         part = np.frombuffer(piece, dtype=np.uint8)
