@@ -75,11 +75,8 @@ class Checker:
         self.lines, self.log = lines, log
         self.n = len(lines)
         self.order = list(columns)
-        if self.n >= _PARALLEL_ROWS:
-            with ThreadPoolExecutor(max_workers=2) as pool:
-                prepared = dict(pool.map(_prepare, columns.items()))
-        else:
-            prepared = dict(map(_prepare, columns.items()))
+        with ThreadPoolExecutor(max_workers=2 if self.n >= _PARALLEL_ROWS else 1) as pool:
+            prepared = dict(pool.map(_prepare, columns.items()))
         self.raw = {c: columns[c] for c in columns if c in _CODED}  # for coded columns that are output as text
         # stripped text columns
         self.cols: dict[str, pa.ChunkedArray] = {c: v for c, v in prepared.items() if c not in _CODED}

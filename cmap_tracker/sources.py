@@ -9,13 +9,13 @@ import io
 import re
 import time
 import urllib.request
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeAlias, TypeGuard
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 
 from .contract import MAX_COLUMNS, MAX_UPLOAD_BYTES, MAX_UPLOAD_MB
@@ -125,14 +125,8 @@ def header_line(text: str) -> str:
     return match.group()
 
 
-def first_line(text: str) -> str:
-    """``text.split("\n", 1)[0]`` without copying the rest of a large file."""
-    end = text.find("\n")
-    return text if end < 0 else text[:end]
-
-
 def sniff_delimiter(text: str) -> str:
-    header = first_line(text)
+    header = header_line(text)
     counts = {d: header.count(d) for d in (",", ";", "\t")}
     best = max(counts, key=lambda d: counts[d])
     return best if counts[best] else ","
@@ -162,8 +156,7 @@ def header_names(line: str, sep: str) -> list[str]:
 
 def refuse_repeats(names: list[str]) -> None:
     """A LoadError naming every header name (normalised) that occurs more than once."""
-    index = pd.Index(names, dtype=object)
-    dupes = sorted(set(index[index.duplicated()]))
+    dupes = sorted(name for name, n in Counter(names).items() if n > 1)
     if dupes:
         raise LoadError("The header repeats the column(s): {columns}.", columns=", ".join(dupes))
 
