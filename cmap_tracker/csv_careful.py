@@ -64,34 +64,27 @@ class _RunawayQuote(Exception):
 class _Pending:
     """Issues of one reason found a row at a time, handed to the log in batches."""
 
-    def __init__(self, log: IssueLog, reason: Issue, *, per_row: tuple[str, ...] = ()) -> None:
+    def __init__(self, log: IssueLog, reason: Issue, per_row: tuple[str, ...] = ()) -> None:
         self.log, self.reason, self.names = log, reason, per_row
-        self.count = 0  # issues added, flushed or not
-        self._reset()
+        self.rows: list[tuple] = []  # (line, value, *per-row parameters) of each issue not yet logged
+        self.count = 0  # issues added, logged or not
 
-    def _reset(self) -> None:
-        self.lines = array("q")
-        self.values: list[str] = []
-        self.per_row = {name: array("q") for name in self.names}
-
-    def add(self, line: int, value: str, **per_row: int) -> None:
+    def add(self, line: int, value: str, *per_row: int) -> None:
         self.count += 1
-        self.lines.append(line)
-        self.values.append(value[:VALUE_CHARS])
-        for name, v in per_row.items():
-            self.per_row[name].append(v)
-        if len(self.lines) >= _BATCH:
+        self.rows.append((line, value[:VALUE_CHARS], *per_row))
+        if len(self.rows) >= _BATCH:
             self.flush()
 
     def flush(self) -> None:
-        if self.lines:
+        if self.rows:
+            lines, values, *per_row = zip(*self.rows)
             self.log.add(
                 self.reason,
-                np.array(self.lines, dtype=np.int64),
-                pa.array(self.values, type=pa.large_string()),
-                {name: np.array(a, dtype=np.int64) for name, a in self.per_row.items()},
+                np.array(lines, dtype=np.int64),
+                pa.array(values, type=pa.large_string()),
+                {name: np.array(v, dtype=np.int64) for name, v in zip(self.names, per_row)},
             )
-        self._reset()
+        self.rows = []
 
 
 class _Reader:
@@ -111,7 +104,7 @@ class _Reader:
         self.ragged = _Pending(
             log,
             Issue(None, None, "", "This row has {n} fields but the header has {m}.", REJECTED, (("m", width),)),
-            per_row=("n",),
+            ("n",),
         )
         self.unreadable, self.too_long = _Pending(log, _UNREADABLE), _Pending(log, _TOO_LONG)
         self.batch: list[list[str]] = []
@@ -132,7 +125,7 @@ class _Reader:
         """A record (its first line ``start``) as a row, padded or cut to the header, or an issue."""
         n, width = len(rec), self.width
         if n > width and any(v.strip() for v in rec[width:]):
-            self.ragged.add(start, self.sep.join(rec), n=n)
+            self.ragged.add(start, self.sep.join(rec), n)
         elif n != width and not "".join(rec).strip(_BLANK):
             if n:  # a blank line is no row; a record of blank fields is an empty one
                 self.empty.append(start)
