@@ -17,13 +17,6 @@ def blank(n: int) -> pa.ChunkedArray:
     return pa.chunked_array([arr], type=pa.large_string())
 
 
-def _utf8(chunk: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """(offsets, UTF-8 bytes) of a large_string array, offsets indexing the bytes."""
-    offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int64)[chunk.offset : chunk.offset + len(chunk) + 1]
-    data = chunk.buffers()[2]
-    return offsets, (np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, dtype=np.uint8))
-
-
 # A value may need stripping only if its first or last byte is ASCII space or
 # control (<= 0x20) or part of a non-ASCII character (>= 0x80): a superset of
 # every character utf8_trim_whitespace removes.
@@ -33,10 +26,12 @@ _EDGE[0x80:] = True
 
 
 def may_need_strip(col: pa.ChunkedArray) -> bool:
+    """Whether a value of a large_string column is null or starts or ends with an _EDGE byte."""
     for chunk in col.chunks:
         if chunk.null_count:
             return True
-        offsets, data = _utf8(chunk)
+        offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int64)[chunk.offset : chunk.offset + len(chunk) + 1]
+        data = np.frombuffer(chunk.buffers()[2] or b"", dtype=np.uint8)  # the UTF-8 bytes the offsets index
         if not len(data) or len(offsets) < 2:
             continue
         last = len(data) - 1
@@ -53,8 +48,6 @@ def strip(col: pa.ChunkedArray) -> pa.ChunkedArray:
 
 def bools(values: pa.ChunkedArray) -> np.ndarray:
     """A boolean Arrow column (no nulls) as a numpy array."""
-    if not len(values):
-        return np.zeros(0, dtype=bool)
     return np.asarray(values.to_numpy(zero_copy_only=False), dtype=bool)
 
 

@@ -57,10 +57,6 @@ _TOO_LONG = Issue(
 )
 
 
-class _RunawayQuote(Exception):
-    """A quoted cell ran past MAX_RECORD_LINES: treat its first line as unreadable."""
-
-
 class _Pending:
     """Issues of one reason found a row at a time, handed to the log in batches."""
 
@@ -141,11 +137,9 @@ class _Reader:
             refuse_rows(self.max_rows)
 
     def read(self) -> tuple[list[str], list[pa.ChunkedArray], np.ndarray, IssueLog]:
-        # Each reader reads a window of lines from wherever buf is. A record that
-        # does not end inside its window is read again in a window that starts
-        # with it; after a broken record the window is MAX_RECORD_LINES + 1 lines
-        # and doubles with each window read cleanly, so a quote that never closes
-        # is read at most that far, and reading stays linear.
+        """A window of lines at a time. A record that does not end inside its window is read again
+        in one that starts with it; after a broken record the window is MAX_RECORD_LINES + 1 lines,
+        doubling with each window read cleanly: a quote that never closes is read at most that far."""
         size: int | None = _WINDOW
         while size is not None:
             self.clock.check()
@@ -161,7 +155,7 @@ class _Reader:
             for rec in reader:
                 used = reader.line_num - seen
                 if used > MAX_RECORD_LINES:
-                    raise _RunawayQuote
+                    break  # a quoted cell ran on too far: its first line is unreadable
                 seen += used
                 start = self.line + 1
                 self.line += used
@@ -170,14 +164,12 @@ class _Reader:
                     self.line -= joined.count("\r") - joined.count("\r\n")
                 self.keep(rec, start)
                 self.pos = self.buf.tell()
+            else:
+                return None if reader.line_num < size else min(2 * size, _WINDOW)
         except csv.Error:
             if reader.line_num == size and 0 < seen and reader.line_num - seen <= MAX_RECORD_LINES:
                 self.buf.seek(self.pos)  # the window ended inside a record: read it again from its start
                 return _WINDOW
-        except _RunawayQuote:
-            pass
-        else:
-            return None if reader.line_num < size else min(2 * size, _WINDOW)
         self.broken_record()
         return MAX_RECORD_LINES + 1
 

@@ -3,7 +3,6 @@ compact ``IssueLog`` of every rejected or corrected row, and the ``LoadResult``.
 
 from __future__ import annotations
 
-import string
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
@@ -45,11 +44,6 @@ DETAIL_ROWS = 1000  # rows per reason kept as Issue objects (LoadResult.issues);
 VALUE_CHARS = 200  # a cell is quoted in a report up to this many characters
 _OUTCOME_ORDER = (CORRECTED, FILE, REJECTED)  # issues of one line are listed in this order
 ISSUE_COLUMNS = ["line", "column", "value", "outcome", "reason"]  # an issue as a table row
-
-
-def _fields(reason: str) -> frozenset[str]:
-    """The ``{named}`` placeholders of a message."""
-    return frozenset(name for _text, name, _spec, _conv in string.Formatter().parse(reason) if name)
 
 
 class _Unknown(dict):
@@ -137,7 +131,7 @@ class IssueLog:
         proto = self.reasons[part.reason]
         values = part.values.take(pa.array(at)).to_pylist() if part.values is not None else [""] * len(at)
         per_row = {name: a[at].tolist() for name, a in part.per_row.items()}
-        with_value = "value" in _fields(proto.reason) and "value" not in per_row
+        with_value = "{value}" in proto.reason and "value" not in per_row
         for j, (line, value) in enumerate(zip(part.lines[at].tolist(), values)):
             params = proto.params + tuple((name, v[j]) for name, v in per_row.items())
             if with_value:

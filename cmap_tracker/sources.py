@@ -95,10 +95,8 @@ def _is_address(source: object) -> TypeGuard[str]:
 def read_input(source: str | Path | bytes, *, limit: int | None, clock: Clock = NO_LIMIT) -> bytes | Path:
     """``read_source``, except that a local file is left for the fast reader to stream from disk
     (never held whole in memory); only the careful reader reads it whole."""
-    if not isinstance(source, (bytes, bytearray, memoryview)) and not _is_address(source):
-        path = Path(source)
-        if path.is_file():
-            return path
+    if isinstance(source, (str, Path)) and not _is_address(source) and Path(source).is_file():
+        return Path(source)
     return read_source(source, limit=limit, clock=clock)
 
 
@@ -108,14 +106,12 @@ def decode(data: bytes) -> tuple[str, str]:
         raise LoadError("This is not a CSV text file (it looks binary).")
     if data.startswith(BOM):
         return data[len(BOM) :].decode("utf-8", errors="replace"), "UTF-8 (BOM)"
-    try:
-        return data.decode("utf-8"), "UTF-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1252"), "Windows-1252"
-    except UnicodeDecodeError:
-        return data.decode("latin-1"), "Latin-1"
+    for codec, encoding in (("utf-8", "UTF-8"), ("cp1252", "Windows-1252")):
+        try:
+            return data.decode(codec), encoding
+        except UnicodeDecodeError:
+            pass
+    return data.decode("latin-1"), "Latin-1"
 
 
 def header_line(text: str) -> str:
@@ -127,9 +123,8 @@ def header_line(text: str) -> str:
 
 def sniff_delimiter(text: str) -> str:
     header = header_line(text)
-    counts = {d: header.count(d) for d in (",", ";", "\t")}
-    best = max(counts, key=lambda d: counts[d])
-    return best if counts[best] else ","
+    best = max((",", ";", "\t"), key=header.count)  # the first of the most frequent
+    return best if header.count(best) else ","
 
 
 def normalise_header(name: str) -> str:
@@ -164,9 +159,7 @@ def refuse_repeats(names: list[str]) -> None:
 def refuse_wide(src: Source) -> None:
     """A LoadError when the first line has more than MAX_COLUMNS fields, counted before any parse
     (read as Latin-1: delimiters and quotes are ASCII whatever the encoding)."""
-    line = head_line(src).removeprefix(BOM)
-    end = line.find(b"\r")
-    text = (line if end < 0 else line[:end]).decode("latin-1")
+    text = header_line(head_line(src).removeprefix(BOM).decode("latin-1"))
     count = len(header_names(text, sniff_delimiter(text)))
     if count > MAX_COLUMNS:
         raise LoadError("The header has {count} columns; at most {limit} are allowed.", count=count, limit=MAX_COLUMNS)
