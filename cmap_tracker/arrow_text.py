@@ -17,9 +17,8 @@ def blank(n: int) -> pa.ChunkedArray:
     return pa.chunked_array([arr], type=pa.large_string())
 
 
-# A value may need stripping only if its first or last byte is ASCII space or
-# control (<= 0x20) or part of a non-ASCII character (>= 0x80): a superset of
-# every character utf8_trim_whitespace removes.
+# A value may need stripping only if its first or last byte is ASCII space or control (<= 0x20) or
+# part of a non-ASCII character (>= 0x80): a superset of what utf8_trim_whitespace removes.
 _EDGE = np.zeros(256, dtype=bool)
 _EDGE[:0x21] = True
 _EDGE[0x80:] = True

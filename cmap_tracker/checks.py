@@ -78,9 +78,10 @@ class Checker:
         with ThreadPoolExecutor(max_workers=2 if self.n >= _PARALLEL_ROWS else 1) as pool:
             prepared = dict(pool.map(_prepare, columns.items()))
         self.raw = {c: columns[c] for c in columns if c in _CODED}  # for coded columns that are output as text
-        # stripped text columns
-        self.cols: dict[str, pa.ChunkedArray] = {c: v for c, v in prepared.items() if c not in _CODED}
-        self.coded: dict[str, tuple[np.ndarray, pd.Series, bool]] = {c: v for c, v in prepared.items() if c in _CODED}
+        self.cols: dict[str, pa.ChunkedArray] = {c: v for c, v in prepared.items() if c not in _CODED}  # stripped
+        # coded columns: (code of each row, the distinct stripped values), and those that stripping changed
+        self.coded: dict[str, tuple[np.ndarray, pd.Series]] = {c: v[:2] for c, v in prepared.items() if c in _CODED}
+        self.changed = {c for c, v in prepared.items() if c in _CODED and v[2]}
         self.bad = np.zeros(self.n, dtype=bool)
         self.live = np.ones(self.n, dtype=bool)  # False for empty rows: one issue each is enough
         self.clock = NO_LIMIT
@@ -88,35 +89,27 @@ class Checker:
         self._uniques: dict[str, pa.Array] = {}
         self.dates: dict[str, tuple[np.ndarray, pd.Series]] = {}  # DATE columns: (codes, values)
 
-    # --- column views
-
     def empty(self, column: str) -> np.ndarray:
         hit = self._empty.get(column)
         if hit is None:
             if column in self.coded:
-                codes, uniques = self.encoded(column)
+                codes, uniques = self.coded[column]
                 hit = (uniques.str.len() == 0).to_numpy(dtype=bool)[codes]
             else:
                 hit = bools(pc.equal(pc.binary_length(self.cols[column]), 0))
             self._empty[column] = hit
         return hit
 
-    def encoded(self, column: str) -> tuple[np.ndarray, pd.Series]:
-        """(code of each row, the distinct stripped values as a pandas Series)."""
-        codes, uniques, _changed = self.coded[column]
-        return codes, uniques
-
     def text(self, column: str) -> pa.ChunkedArray:
         """The stripped values of a column, as Arrow strings."""
         if column in self.cols:
             return self.cols[column]
-        changed = self.coded[column][2]
-        return pc.utf8_trim_whitespace(self.raw[column]) if changed else self.raw[column]
+        return pc.utf8_trim_whitespace(self.raw[column]) if column in self.changed else self.raw[column]
 
     def cells(self, column: str, idx: np.ndarray) -> pa.Array:
         """The stripped values at rows ``idx``, cut to VALUE_CHARS characters, for a report."""
         if column in self.coded:
-            codes, uniques = self.encoded(column)
+            codes, uniques = self.coded[column]
             if column not in self._uniques:
                 self._uniques[column] = pa.array(uniques.to_numpy(dtype=object), type=pa.large_string())
             values = self._uniques[column].take(pa.array(codes[idx]))
@@ -130,14 +123,11 @@ class Checker:
         return (col if rows is None else col.take(pa.array(rows))).to_pandas()
 
     def mapped(self, column: str, results: pd.Series, rows: np.ndarray | None) -> pd.Series:
-        """``results`` (one per distinct value) at the kept ``rows``; the column itself
-        when every result is its value unchanged (no new strings are made)."""
-        codes, uniques = self.encoded(column)
+        """``results`` (one per distinct value) at the kept ``rows``; the column itself if none changed."""
+        codes, uniques = self.coded[column]
         if results.dtype == uniques.dtype and results.equals(uniques):
             return self.text_at(column, rows)
         return take(results, _kept(codes, rows))
-
-    # --- issues
 
     def flag(
         self,
@@ -148,9 +138,8 @@ class Checker:
         params: dict | None = None,
         per_row: Callable[[np.ndarray], dict[str, np.ndarray]] | None = None,
     ) -> None:
-        """Log ``reason`` for the live rows in ``mask``. ``params`` are the message's
-        parameters that all those rows share; ``per_row(idx)`` gives the others, one
-        per flagged row; ``{value}`` is the row's cell in ``column``."""
+        """Log ``reason`` for the live rows in ``mask``: ``params`` are the parameters those rows share,
+        ``per_row(idx)`` gives the others, one per flagged row; ``{value}`` is the row's cell in ``column``."""
         self.clock.check()
         mask = mask & self.live
         idx = np.flatnonzero(mask)
@@ -211,8 +200,6 @@ class Checker:
         out["line"] = self.lines if rows is None else self.lines[rows]
         return pd.DataFrame(out, copy=False)
 
-    # --- constraints
-
     def reject_repeats(self, col: Column) -> None:
         """Rows whose ``col`` value an earlier row already has."""
         flat = self.text(col.name).combine_chunks()
@@ -257,7 +244,7 @@ class Checker:
     def check_term(self, col: Column) -> Output:
         vocabulary = col.vocabulary
         assert vocabulary is not None  # every TERM column has one (asserted at import)
-        codes, uniques = self.encoded(col.name)
+        codes, uniques = self.coded[col.name]
         terms = map_uniques(uniques, lambda v: vocabulary.lookup.get(fold(v)))  # a slug or NaN per distinct value
         unknown = terms.isna().to_numpy()[codes]
         params = {"name": vocabulary.name, "allowed": ", ".join(vocabulary.slugs)}
@@ -280,12 +267,12 @@ class Checker:
         return lambda rows: self.mapped(col.name, terms, rows)
 
     def check_url(self, col: Column) -> None:
-        codes, urls = self.encoded(col.name)
+        codes, urls = self.coded[col.name]
         bad = np.array([u != "" and not source_link(u) for u in urls], dtype=bool)
         self.flag(bad[codes], col.name, "The link must be a web address starting with http:// or https://.")
 
     def check_date(self, col: Column) -> Output:
-        codes, uniques = self.encoded(col.name)
+        codes, uniques = self.coded[col.name]
         values, bad_u, widened_u = parse_dates(uniques)
         bad, widened = bad_u.to_numpy(dtype=bool)[codes], widened_u.to_numpy(dtype=bool)[codes]
         if col.on_invalid is OnInvalid.CLEAR:
@@ -304,7 +291,7 @@ class Checker:
         return lambda rows: take(values, _kept(codes, rows))
 
     def check_bool(self, col: Column) -> Output:
-        codes, uniques = self.encoded(col.name)
+        codes, uniques = self.coded[col.name]
         folded = map_uniques(uniques, fold)
         truthy = folded.isin(TRUE_WORDS).to_numpy(dtype=bool)
         falsy = folded.isin(FALSE_WORDS).to_numpy(dtype=bool)
@@ -314,7 +301,7 @@ class Checker:
         return lambda rows: truthy[_kept(codes, rows)]
 
     def check_themes(self, col: Column) -> Output:
-        codes, uniques = self.encoded(col.name)
+        codes, uniques = self.coded[col.name]
         slugs: dict[str, str] = {}  # theme_slug per part, across all the distinct values
         themes = map_uniques(
             uniques, lambda v: parse_themes(v, lambda p: slugs[p] if p in slugs else slugs.setdefault(p, theme_slug(p)))

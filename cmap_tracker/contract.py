@@ -10,15 +10,13 @@ from enum import Enum
 from .i18n import N_
 from .vocab import CONFIDENCE, PILLARS, STATUSES, THEMES, Vocabulary
 
-# Uploads and remote files larger than this are refused (also set as
-# server.maxUploadSize in .streamlit/config.toml).
+# Uploads and remote files larger than this are refused (also server.maxUploadSize in .streamlit/config.toml).
 MAX_UPLOAD_MB = 20
 MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 1024 * 1024
 # A file whose header has more columns than this is refused before it is parsed.
 MAX_COLUMNS = 1000
-# An upload (or a downloaded file) with more rows than this is refused: a valid row
-# takes some 30 bytes, so no 20 MB file of valid rows has more, and the checks
-# cost some 200 bytes per row, however short the row is in the file.
+# An upload (or a downloaded file) with more rows than this is refused: a valid row takes some 30 bytes,
+# so no 20 MB file of valid rows has more, and the checks cost some 200 bytes per row however short.
 MAX_UPLOAD_ROWS = 1_000_000
 
 # The plan runs to September 2028; open-ended items are drawn to here.

@@ -31,9 +31,8 @@ from .sources import (
     sniff_delimiter,
 )
 
-# The csv module refuses a value longer than its field limit (128 Ki characters by
-# default). Any value of an upload must be readable: the limit is at least the
-# upload limit. (It is process-wide; it is only ever raised here.)
+# Any value of an upload must be readable: the csv module's field limit (process-wide, 128 Ki
+# characters by default) is raised to at least the upload limit, and only ever raised.
 FIELD_LIMIT = max(csv.field_size_limit(), MAX_UPLOAD_BYTES)
 csv.field_size_limit(FIELD_LIMIT)
 
@@ -84,8 +83,7 @@ class _Pending:
 
 
 class _Reader:
-    """One careful read of a text (see ``read_text``): the records so far, as Arrow
-    chunks, each one's first line, and the rows rejected on the way."""
+    """One careful read of a text (see ``read_text``)."""
 
     def __init__(self, text: str, sep: str, clock: Clock, max_rows: int | None) -> None:
         self.buf = io.StringIO(text, newline="")

@@ -36,9 +36,8 @@ def load(
     limit: int | None = MAX_UPLOAD_BYTES,
     budget: float | None = None,
 ) -> LoadResult:
-    """Load and validate. Never raises for bad input: file-level problems come
-    back as ``result.fatal``, among them a load that takes longer than
-    ``budget`` seconds (LOAD_SECONDS by default)."""
+    """Load and validate. Never raises for bad input: file-level problems, among them a load longer
+    than ``budget`` seconds (LOAD_SECONDS by default), come back as ``result.fatal``."""
     label = name or (str(source) if not isinstance(source, (bytes, bytearray)) else "upload")
     clock = Clock(LOAD_SECONDS if budget is None else budget)
     try:
@@ -67,8 +66,7 @@ def _parse(data: bytes | Path, clock: Clock, max_rows: int | None) -> Parsed:
     if is_blank(src):
         raise LoadError("The file is empty.")
     refuse_wide(src)
-    # the fast reader parses the whole file: with more lines than rows allowed, the
-    # careful one counts the rows (blank lines and line breaks in values are no rows)
+    # with more lines than rows allowed, the careful reader counts the rows (not every line is one)
     too_many = max_rows is not None and line_feeds(src) > max_rows + 1
     parsed = None if too_many else csv_fast.read(src)
     clock.check()
@@ -100,9 +98,7 @@ def _load(data: bytes | Path, label: str, clock: Clock, max_rows: int | None) ->
 
     columns = dict(zip(names, parsed.columns))
     empty = blank(len(parsed.lines))  # one array for every missing column (Arrow arrays are immutable)
-    for c in COLUMN_NAMES:
-        if c not in columns:
-            columns[c] = empty
+    columns |= {c: empty for c in COLUMN_NAMES if c not in columns}
     extra = tuple(c for c in columns if c not in BY_NAME)
     checker = Checker(columns, parsed.lines, log)
     del columns

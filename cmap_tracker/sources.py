@@ -41,8 +41,7 @@ class Parsed:
 
 
 class Clock:
-    """A load's time budget: ``check()``, called between steps and every few thousand lines, raises a
-    LoadError once it is spent."""
+    """A load's time budget: ``check()``, called between steps, raises a LoadError once it is spent."""
 
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
