@@ -3,6 +3,7 @@ compact ``IssueLog`` of every rejected or corrected row, and the ``LoadResult``.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
@@ -46,13 +47,6 @@ _OUTCOME_ORDER = (CORRECTED, FILE, REJECTED)  # issues of one line are listed in
 ISSUE_COLUMNS = ["line", "column", "value", "outcome", "reason"]  # an issue as a table row
 
 
-class _Unknown(dict):
-    """Format parameters where a parameter that differs per row reads as '…'."""
-
-    def __missing__(self, key: str) -> str:
-        return "…"
-
-
 @dataclass
 class _Part:
     """The rows one check flagged for one reason (or one batch of the careful reader's)."""
@@ -64,9 +58,8 @@ class _Part:
 
 
 class IssueLog:
-    """Every rejected or corrected row, kept compactly: per reason (an ``Issue`` with no line), numpy
-    arrays of lines and per-row parameters and an Arrow array of cells. No Python object is made per
-    row: ``Issue`` objects are made for the first rows of each reason (``details``) or a chunk at a time."""
+    """Every rejected or corrected row, kept compactly (per reason, arrays of lines, cells and per-row
+    parameters): ``Issue`` objects are made only for the first rows of each reason or a chunk at a time."""
 
     def __init__(self) -> None:
         self.reasons: list[Issue] = []
@@ -239,7 +232,7 @@ class LoadResult:
         per row reads '…') and how many rows have it. Rejected first, then most rows first."""
         totals: dict[tuple, int] = {}
         for reason, n in self.log.counts():
-            text = tr(reason.reason).format_map(_Unknown(reason.params))
+            text = tr(reason.reason).format_map(defaultdict(lambda: "…", reason.params))  # per-row ones: '…'
             key = (reason.kind, reason.column or "", text)
             totals[key] = totals.get(key, 0) + n
         table = pd.DataFrame([(*k, n) for k, n in totals.items()], columns=["outcome", "column", "reason", "rows"])
