@@ -74,8 +74,7 @@ def dictionary(col: pa.ChunkedArray) -> tuple[np.ndarray, pa.Array]:
 
 
 def encode(col: pa.ChunkedArray) -> tuple[np.ndarray, pd.Series, bool]:
-    """-> (code of each row, the distinct values *stripped*, whether stripping changed any). Two
-    stripped values may be equal (' a', 'a'): harmless, as results are looked up by code."""
+    """-> (code of each row, the distinct values *stripped* (two may be equal), whether stripping changed any)."""
     codes, values = dictionary(col)
     stripped = pc.utf8_trim_whitespace(values) if may_need_strip(pa.chunked_array([values])) else values
     return codes, stripped.to_pandas(), stripped is not values and not stripped.equals(values)

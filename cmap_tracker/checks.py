@@ -4,6 +4,7 @@ bad or empty value costs and gives the column's output type."""
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -68,8 +69,7 @@ def _prepare(item: tuple[str, pa.ChunkedArray]) -> tuple[str, tuple[np.ndarray, 
 
 
 class Checker:
-    """Column-by-column checks of Arrow string columns: logs issues (``log``) and keeps a mask of rejected
-    rows. Coded columns (``_CODED``) are checked once per distinct value, reaching the rows through the codes."""
+    """Column-by-column checks of Arrow string columns: logs issues and keeps a mask of rejected rows."""
 
     def __init__(self, columns: dict[str, pa.ChunkedArray], lines: np.ndarray, log: IssueLog) -> None:
         self.lines, self.log = lines, log
@@ -294,18 +294,14 @@ class Checker:
         codes, uniques = self.coded[col.name]
         folded = map_uniques(uniques, fold)
         truthy = folded.isin(TRUE_WORDS).to_numpy(dtype=bool)
-        falsy = folded.isin(FALSE_WORDS).to_numpy(dtype=bool)
-        self.flag(
-            ~truthy[codes] & ~falsy[codes], col.name, "'{value}' is not true or false; it was read as false.", CORRECTED
-        )
+        known = folded.isin(TRUE_WORDS | FALSE_WORDS).to_numpy(dtype=bool)
+        self.flag(~known[codes], col.name, "'{value}' is not true or false; it was read as false.", CORRECTED)
         return lambda rows: truthy[_kept(codes, rows)]
 
     def check_themes(self, col: Column) -> Output:
         codes, uniques = self.coded[col.name]
-        slugs: dict[str, str] = {}  # theme_slug per part, across all the distinct values
-        themes = map_uniques(
-            uniques, lambda v: parse_themes(v, lambda p: slugs[p] if p in slugs else slugs.setdefault(p, theme_slug(p)))
-        )
+        slug = functools.cache(theme_slug)  # once per part, across all the distinct values
+        themes = map_uniques(uniques, lambda v: parse_themes(v, slug))
         return lambda rows: self.mapped(col.name, themes, rows)
 
 

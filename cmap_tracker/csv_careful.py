@@ -229,8 +229,7 @@ def parse(text: str, sep: str) -> tuple[pd.DataFrame, np.ndarray, list[Issue]]:
 
 
 def _records(text: str, sep: str, most: int) -> int:
-    """Records with at least one field, up to ``most``, counted by a lenient csv reader at C speed:
-    never more than the careful reader finds, so it can only say early that there are too many."""
+    """Records with a field, up to ``most``, counted at C speed: never more than ``read_text`` finds."""
     try:
         return sum(1 for _ in islice(filter(None, csv.reader(io.StringIO(text, newline=""), delimiter=sep)), most))
     except csv.Error:

@@ -113,12 +113,6 @@ class IssueLog:
                 self._rows[kind] = int(1 + np.count_nonzero(lines[1:] != lines[:-1]))
         return self._rows[kind]
 
-    def counts(self) -> list[tuple[Issue, int]]:
-        n = np.zeros(len(self.reasons), dtype=np.int64)
-        for p in self.parts:
-            n[p.reason] += len(p.lines)
-        return list(zip(self.reasons, n.tolist()))
-
     def _issues(self, part: _Part, at: np.ndarray) -> Iterator[Issue]:
         """The rows ``at`` (positions in ``part``) as Issue objects."""
         proto = self.reasons[part.reason]
@@ -183,8 +177,7 @@ class IssueLog:
 
 @dataclass
 class LoadResult:
-    """A load: the valid rows and a report on the others. ``issues`` holds the first DETAIL_ROWS rows
-    of each reason as ``Issue`` objects; ``log`` has every one, for the exact counts and full lists."""
+    """A load: the valid rows, the first DETAIL_ROWS issues of each reason (``issues``) and all (``log``)."""
 
     frame: pd.DataFrame
     issues: list[Issue]
@@ -231,19 +224,14 @@ class LoadResult:
         """One row per reason: outcome, column ('' for the whole row), the reason (a parameter that differs
         per row reads '…') and how many rows have it. Rejected first, then most rows first."""
         totals: dict[tuple, int] = {}
-        for reason, n in self.log.counts():
+        for part in self.log.parts:
+            reason = self.log.reasons[part.reason]
             text = tr(reason.reason).format_map(defaultdict(lambda: "…", reason.params))  # per-row ones: '…'
             key = (reason.kind, reason.column or "", text)
-            totals[key] = totals.get(key, 0) + n
+            totals[key] = totals.get(key, 0) + len(part.lines)
         table = pd.DataFrame([(*k, n) for k, n in totals.items()], columns=["outcome", "column", "reason", "rows"])
-        if table.empty:
-            return table.astype({"rows": np.int64})
-        table["_rank"] = table["outcome"].map(lambda o: o != REJECTED)
-        return (
-            table.sort_values(["_rank", "rows"], ascending=[True, False], kind="stable")
-            .drop(columns="_rank")
-            .reset_index(drop=True)
-        )
+        order = np.lexsort((-table["rows"].to_numpy(dtype=np.int64), (table["outcome"] != REJECTED).to_numpy()))
+        return table.iloc[order].reset_index(drop=True).astype({"rows": np.int64})
 
     def issue_frames(self, tr: Translator = lambda s: s) -> Iterator[pd.DataFrame]:
         """Every issue, as ``issues_frame`` but not bounded, a chunk at a time, built on demand from the log."""
