@@ -221,9 +221,8 @@ class Checker:
         assert not_before is not None  # the caller checks it
         (end_codes, end), (start_codes, start) = self.dates[col.name], self.dates[not_before]
         end, start = end.to_numpy()[end_codes], start.to_numpy()[start_codes]
-        backwards = ~np.isnat(end) & ~np.isnat(start) & (end < start)
         self.flag(
-            backwards,
+            end < start,  # False where either is NaT
             col.name,
             "The end date {end} is before the start date {start}.",
             per_row=lambda idx: {

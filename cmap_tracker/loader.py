@@ -18,7 +18,6 @@ from .report import FILE, REJECTED, Issue, LoadError, LoadResult
 from .sources import (
     LOAD_SECONDS,
     Clock,
-    Parsed,
     is_blank,
     line_feeds,
     normalise_header,
@@ -60,8 +59,8 @@ def empty_frame() -> pd.DataFrame:
     )
 
 
-def _parse(data: bytes | Path, clock: Clock, max_rows: int | None) -> Parsed:
-    """The file parsed by the fast reader, or else the careful one."""
+def _load(data: bytes | Path, label: str, clock: Clock, max_rows: int | None) -> LoadResult:
+    """Parsed by the fast reader, or else the careful one, then checked; more than ``max_rows`` refuse it."""
     src = data if isinstance(data, Path) else pa.py_buffer(data)
     if is_blank(src):
         raise LoadError("The file is empty.")
@@ -73,13 +72,7 @@ def _parse(data: bytes | Path, clock: Clock, max_rows: int | None) -> Parsed:
     if parsed is None:
         parsed = csv_careful.read(data if isinstance(data, bytes) else read_source(data, limit=None), clock, max_rows)
         clock.check()
-    return parsed
-
-
-def _load(data: bytes | Path, label: str, clock: Clock, max_rows: int | None) -> LoadResult:
-    """``max_rows``: more rows than this refuse the file (None: any number)."""
-    parsed = _parse(data, clock, max_rows)
-    del data  # the columns hold all that is needed from here on
+    del data, src  # the columns hold all that is needed from here on
     names = [normalise_header(c) for c in parsed.header]
     refuse_repeats(names)
     missing = [c for c in REQUIRED if c not in names]

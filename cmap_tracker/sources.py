@@ -68,12 +68,11 @@ def read_source(source: str | Path | bytes, *, limit: int | None = MAX_UPLOAD_BY
             raise LoadError("Only http:// and https:// addresses can be loaded, not {source}.", source=source)
         try:
             with urllib.request.urlopen(source, timeout=20) as resp:  # noqa: S310 (scheme checked above)
-                parts, size, most = [], 0, (limit or 1 << 40) + 1
-                while size < most and (part := resp.read(min(1 << 16, most - size))):
-                    parts.append(part)
-                    size += len(part)
+                got, most = bytearray(), (limit or 1 << 40) + 1
+                while len(got) < most and (part := resp.read(min(1 << 16, most - len(got)))):
+                    got += part
                     clock.check()
-                data = b"".join(parts)
+                data = bytes(got)
         except OSError as exc:
             raise LoadError("Could not download {source}: {error}", source=source, error=str(exc)) from None
     else:
@@ -196,14 +195,9 @@ def head(src: Source, size: int) -> bytes:
 def head_line(src: Source) -> bytes:
     """The bytes of the first line, without its line break."""
     size = 1 << 16
-    while True:
-        first = head(src, size)
-        end = first.find(b"\n")
-        if end >= 0:
-            return first[:end]
-        if len(first) < size:
-            return first
+    while b"\n" not in (first := head(src, size)) and len(first) == size:
         size *= 8
+    return first.split(b"\n", 1)[0]
 
 
 def line_feeds(src: Source) -> int:
