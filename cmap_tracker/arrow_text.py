@@ -65,12 +65,10 @@ def dictionary(col: pa.ChunkedArray) -> tuple[np.ndarray, pa.Array]:
     enc = col.dictionary_encode()
     chunks = enc.chunks
     if chunks and not all(_same_buffers(ch.dictionary, chunks[0].dictionary) for ch in chunks[1:]):
-        enc = col.combine_chunks().dictionary_encode()  # not one shared dictionary: make it one
-        chunks = [enc]
+        chunks = [col.combine_chunks().dictionary_encode()]  # not one shared dictionary: make it one
     if not chunks:
         return np.zeros(0, dtype=np.int32), pa.array([], type=col.type)
-    codes = np.concatenate([ch.indices.to_numpy(zero_copy_only=False) for ch in chunks])
-    return codes, chunks[0].dictionary
+    return np.concatenate([ch.indices.to_numpy(zero_copy_only=False) for ch in chunks]), chunks[0].dictionary
 
 
 def encode(col: pa.ChunkedArray) -> tuple[np.ndarray, pd.Series, bool]:

@@ -63,9 +63,8 @@ def parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     return full, bad, widened
 
 
-def _prepare(item: tuple[str, pa.ChunkedArray]) -> tuple[str, tuple[np.ndarray, pd.Series, bool] | pa.ChunkedArray]:
-    name, col = item
-    return name, (encode(col) if name in _CODED else strip(col))
+def _prepare(name: str, col: pa.ChunkedArray) -> tuple[np.ndarray, pd.Series, bool] | pa.ChunkedArray:
+    return encode(col) if name in _CODED else strip(col)
 
 
 class Checker:
@@ -76,7 +75,7 @@ class Checker:
         self.n = len(lines)
         self.order = list(columns)
         with ThreadPoolExecutor(max_workers=2 if self.n >= _PARALLEL_ROWS else 1) as pool:
-            prepared = dict(pool.map(_prepare, columns.items()))
+            prepared = dict(zip(columns, pool.map(_prepare, columns, columns.values())))
         self.raw = {c: columns[c] for c in columns if c in _CODED}  # for coded columns that are output as text
         self.cols: dict[str, pa.ChunkedArray] = {c: v for c, v in prepared.items() if c not in _CODED}  # stripped
         # coded columns: (code of each row, the distinct stripped values), and those that stripping changed
@@ -90,15 +89,13 @@ class Checker:
         self.dates: dict[str, tuple[np.ndarray, pd.Series]] = {}  # DATE columns: (codes, values)
 
     def empty(self, column: str) -> np.ndarray:
-        hit = self._empty.get(column)
-        if hit is None:
+        if column not in self._empty:
             if column in self.coded:
                 codes, uniques = self.coded[column]
-                hit = (uniques.str.len() == 0).to_numpy(dtype=bool)[codes]
+                self._empty[column] = (uniques.str.len() == 0).to_numpy(dtype=bool)[codes]
             else:
-                hit = bools(pc.equal(pc.binary_length(self.cols[column]), 0))
-            self._empty[column] = hit
-        return hit
+                self._empty[column] = bools(pc.equal(pc.binary_length(self.cols[column]), 0))
+        return self._empty[column]
 
     def text(self, column: str) -> pa.ChunkedArray:
         """The stripped values of a column, as Arrow strings."""
@@ -176,7 +173,7 @@ class Checker:
                 self.flag(self.empty(col.name), col.name, col.if_empty.note, CORRECTED)
         for col in COLUMNS:
             if col.not_before is not None:
-                self.reject_before(col)
+                self.reject_before(col.name, col.not_before)
         clock.check()
         return self.output(outputs)
 
@@ -193,10 +190,7 @@ class Checker:
         """The kept rows: each column as its check made it, or as stripped text."""
         keep = ~self.bad
         rows = None if keep.all() else np.flatnonzero(keep)
-        out: dict[str, object] = {}
-        for c in self.order:
-            make = outputs.get(c)
-            out[c] = self.text_at(c, rows) if make is None else make(rows)
+        out = {c: (outputs.get(c) or functools.partial(self.text_at, c))(rows) for c in self.order}
         out["line"] = self.lines if rows is None else self.lines[rows]
         return pd.DataFrame(out, copy=False)
 
@@ -215,18 +209,16 @@ class Checker:
             per_row=lambda idx: {"first": self.lines[first[idx]]},
         )
 
-    def reject_before(self, col: Column) -> None:
-        """Rows whose ``col`` date is before their ``col.not_before`` date."""
-        not_before = col.not_before
-        assert not_before is not None  # the caller checks it
-        (end_codes, end), (start_codes, start) = self.dates[col.name], self.dates[not_before]
+    def reject_before(self, column: str, not_before: str) -> None:
+        """Rows whose ``column`` date is before their ``not_before`` date."""
+        (end_codes, end), (start_codes, start) = self.dates[column], self.dates[not_before]
         end, start = end.to_numpy()[end_codes], start.to_numpy()[start_codes]
         self.flag(
             end < start,  # False where either is NaT
-            col.name,
+            column,
             "The end date {end} is before the start date {start}.",
             per_row=lambda idx: {
-                "end": self.cells(col.name, idx).to_numpy(zero_copy_only=False),
+                "end": self.cells(column, idx).to_numpy(zero_copy_only=False),
                 "start": self.cells(not_before, idx).to_numpy(zero_copy_only=False),
             },
         )

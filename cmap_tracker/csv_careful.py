@@ -143,7 +143,18 @@ class _Reader:
             self.clock.check()
             self.refuse_long()
             size = self.window(size)
-        return self.finish()
+        self.refuse_long()
+        self.flush()
+        for pending in (self.ragged, self.unreadable, self.too_long):
+            pending.flush()
+        self.log.add(Issue(None, None, "", "The row is empty.", REJECTED), np.array(self.empty, dtype=np.int64))
+        columns = [pa.chunked_array(c, type=pa.large_string()) for c in self.chunks]
+        if "\r\n" in self.text:  # a CRLF inside a value reads as LF, as in a file without lone CRs (made LF first)
+            columns = [
+                pc.replace_substring(c, "\r\n", "\n") if pc.any(pc.match_substring(c, "\r\n")).as_py() else c
+                for c in columns
+            ]
+        return self.header, columns, np.array(self.starts, dtype=np.int64), self.log
 
     def window(self, size: int) -> int | None:
         """Read up to ``size`` lines -> the size of the next window; None at the end of the text."""
@@ -196,20 +207,6 @@ class _Reader:
                 line=self.first_broken,
             )
 
-    def finish(self) -> tuple[list[str], list[pa.ChunkedArray], np.ndarray, IssueLog]:
-        self.refuse_long()
-        self.flush()
-        for pending in (self.ragged, self.unreadable, self.too_long):
-            pending.flush()
-        self.log.add(Issue(None, None, "", "The row is empty.", REJECTED), np.array(self.empty, dtype=np.int64))
-        columns = [pa.chunked_array(c, type=pa.large_string()) for c in self.chunks]
-        if "\r\n" in self.text:  # a CRLF inside a value reads as LF, as in a file without lone CRs (made LF first)
-            columns = [
-                pc.replace_substring(c, "\r\n", "\n") if pc.any(pc.match_substring(c, "\r\n")).as_py() else c
-                for c in columns
-            ]
-        return self.header, columns, np.array(self.starts, dtype=np.int64), self.log
-
 
 def read_text(
     text: str, sep: str, clock: Clock = NO_LIMIT, max_rows: int | None = None
@@ -254,9 +251,8 @@ def read(data: bytes, clock: Clock = NO_LIMIT, max_rows: int | None = None) -> P
     if too_many and max_rows is not None and _records(text, sep, max_rows + 2) > max_rows + 1:
         refuse_rows(max_rows)  # the header and more than max_rows, counted at C speed
     # the fast reader has declined the file's own bytes unless they are in another encoding
-    fast = None
-    if not too_many and "\r" not in text and not encoding.startswith("UTF-8"):
-        fast = csv_fast.read(pa.py_buffer(text.encode()))
+    plain = not too_many and "\r" not in text and not encoding.startswith("UTF-8")
+    fast = csv_fast.read(pa.py_buffer(text.encode())) if plain else None
     clock.check()
     if fast is not None:
         return replace(fast, notes=notes)

@@ -41,8 +41,7 @@ def read(src: Source) -> Parsed | None:
         return None
     sep = sniff_delimiter(text)
     header = header_names(text, sep)
-    names = [normalise_header(c) for c in header]
-    if not header or len(set(names)) < len(names):
+    if not header or len({normalise_header(c) for c in header}) < len(header):
         return None  # repeated names are reported by the careful reader
     with ThreadPoolExecutor(max_workers=1) as pool:  # counted while pyarrow parses (it leaves a core idle at times)
         counting = pool.submit(line_breaks, src)
