@@ -29,7 +29,7 @@ class Kind(Enum):
     ID = "id"  # an identifier: ID_PATTERN, stripped text
     TEXT = "text"  # free text, stripped
     TERM = "term"  # a term of the column's vocabulary (any alias), read as its slug
-    URL = "url"  # a web address (safe.source_link)
+    URL = "url"  # a web address (checks.source_link)
     DATE = "date"  # YYYY-MM-DD; YYYY-MM and YYYY read as the first day
     BOOL = "bool"  # true/false words in English, French and Spanish
     THEMES = "themes"  # theme slugs separated by ';' or '|'
