@@ -135,7 +135,7 @@ class _Reader:
             refuse_rows(self.max_rows)
 
     def read(self) -> tuple[list[str], list[pa.ChunkedArray], np.ndarray, IssueLog]:
-        """A window of lines at a time. A record that does not end inside its window is read again
+        """The text a window of lines at a time. A record that does not end inside its window is read again
         in one that starts with it; after a broken record the window is MAX_RECORD_LINES + 1 lines,
         doubling with each window read cleanly: a quote that never closes is read at most that far."""
         size: int | None = _WINDOW
