@@ -17,26 +17,20 @@ def blank(n: int) -> pa.ChunkedArray:
     return pa.chunked_array([arr], type=pa.large_string())
 
 
-def _utf8(chunk: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """(offsets, UTF-8 bytes) of a large_string array, offsets indexing the bytes."""
-    offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int64)[chunk.offset : chunk.offset + len(chunk) + 1]
-    data = chunk.buffers()[2]
-    return offsets, (np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, dtype=np.uint8))
-
-
-# A value may need stripping only if its first or last byte is ASCII space or
-# control (<= 0x20) or part of a non-ASCII character (>= 0x80): a superset of
-# every character utf8_trim_whitespace removes.
+# A value may need stripping only if its first or last byte is ASCII space or control (<= 0x20) or
+# part of a non-ASCII character (>= 0x80): a superset of what utf8_trim_whitespace removes.
 _EDGE = np.zeros(256, dtype=bool)
 _EDGE[:0x21] = True
 _EDGE[0x80:] = True
 
 
 def may_need_strip(col: pa.ChunkedArray) -> bool:
+    """Whether a value of a large_string column is null or starts or ends with an _EDGE byte."""
     for chunk in col.chunks:
         if chunk.null_count:
             return True
-        offsets, data = _utf8(chunk)
+        offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int64)[chunk.offset : chunk.offset + len(chunk) + 1]
+        data = np.frombuffer(chunk.buffers()[2] or b"", dtype=np.uint8)  # the UTF-8 bytes the offsets index
         if not len(data) or len(offsets) < 2:
             continue
         last = len(data) - 1
@@ -47,21 +41,13 @@ def may_need_strip(col: pa.ChunkedArray) -> bool:
 
 
 def strip(col: pa.ChunkedArray) -> pa.ChunkedArray:
-    """``Series.str.strip()`` of an Arrow string column, skipped when no value
-    starts or ends with a byte that could be whitespace."""
+    """``Series.str.strip()`` of an Arrow string column, skipped when no value could need it."""
     return pc.utf8_trim_whitespace(col) if may_need_strip(col) else col
 
 
 def bools(values: pa.ChunkedArray) -> np.ndarray:
     """A boolean Arrow column (no nulls) as a numpy array."""
-    if not len(values):
-        return np.zeros(0, dtype=bool)
     return np.asarray(values.to_numpy(zero_copy_only=False), dtype=bool)
-
-
-def to_pandas_text(col: pa.ChunkedArray | pa.Array) -> pd.Series:
-    """The column in pandas' default string dtype (what ``pd.read_csv(dtype=str)`` gives)."""
-    return col.to_pandas()
 
 
 def take(values: pd.Series, codes: np.ndarray) -> pd.Series:
@@ -79,29 +65,19 @@ def dictionary(col: pa.ChunkedArray) -> tuple[np.ndarray, pa.Array]:
     enc = col.dictionary_encode()
     chunks = enc.chunks
     if chunks and not all(_same_buffers(ch.dictionary, chunks[0].dictionary) for ch in chunks[1:]):
-        enc = col.combine_chunks().dictionary_encode()  # not one shared dictionary: make it one
-        chunks = [enc]
+        chunks = [col.combine_chunks().dictionary_encode()]  # not one shared dictionary: make it one
     if not chunks:
         return np.zeros(0, dtype=np.int32), pa.array([], type=col.type)
-    codes = np.concatenate([ch.indices.to_numpy(zero_copy_only=False) for ch in chunks])
-    return codes, chunks[0].dictionary
+    return np.concatenate([ch.indices.to_numpy(zero_copy_only=False) for ch in chunks]), chunks[0].dictionary
 
 
 def encode(col: pa.ChunkedArray) -> tuple[np.ndarray, pd.Series, bool]:
-    """-> (code of each row, the distinct values *stripped*, whether stripping changed any).
-
-    Stripping the distinct values instead of the rows: two of them may become
-    equal (' a', 'a'), which is harmless, as results are looked up by code."""
+    """-> (code of each row, the distinct values *stripped* (two may be equal), whether stripping changed any)."""
     codes, values = dictionary(col)
     stripped = pc.utf8_trim_whitespace(values) if may_need_strip(pa.chunked_array([values])) else values
     return codes, stripped.to_pandas(), stripped is not values and not stripped.equals(values)
 
 
 def _same_buffers(a: pa.Array, b: pa.Array) -> bool:
-    return len(a) == len(b) and all(
-        (x is None and y is None) or (x is not None and y is not None and x.address == y.address)
-        for x, y in zip(a.buffers(), b.buffers())
-    )
-
-
-# Columns whose values are few and checked or mapped: dictionary-encoded, checked
+    same = (getattr(x, "address", None) == getattr(y, "address", None) for x, y in zip(a.buffers(), b.buffers()))
+    return len(a) == len(b) and all(same)

@@ -4,6 +4,7 @@ bad or empty value costs and gives the column's output type."""
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -14,7 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import safe
-from .arrow_text import bools, encode, map_uniques, strip, take, to_pandas_text
+from .arrow_text import bools, encode, map_uniques, strip, take
 from .contract import COLUMN_NAMES, COLUMNS, Column, Kind, OnInvalid
 from .report import CORRECTED, REJECTED, VALUE_CHARS, Issue, IssueLog
 from .sources import NO_LIMIT, Clock
@@ -27,18 +28,10 @@ FALSE_WORDS = {"", "false", "no", "n", "0", "non", "faux", "falso"}
 # A source link: a link as the dashboard shows one (safe.HTTP_URL) whose host has a dot or is the local machine.
 _LINK_HOST = re.compile(r"^https?://(?:[^\s/?#]+\.|(?:localhost|127\.0\.0\.1)(?::\d+)?(?:/|$))", re.IGNORECASE)
 
-# What an invalid value of each kind may cost (contract.Column.on_invalid).
-_ON_INVALID = {
-    Kind.ID: {OnInvalid.REJECT},
-    Kind.TEXT: {OnInvalid.REJECT},
-    Kind.URL: {OnInvalid.REJECT},
-    Kind.THEMES: {OnInvalid.REJECT},
-    Kind.TERM: set(OnInvalid),
-    Kind.DATE: set(OnInvalid),
-    Kind.BOOL: {OnInvalid.CLEAR},
-}
+# What an invalid value of each kind may cost (contract.Column.on_invalid); any other kind: the row.
+_ON_INVALID = {Kind.TERM: set(OnInvalid), Kind.DATE: set(OnInvalid), Kind.BOOL: {OnInvalid.CLEAR}}
 for _column in COLUMNS:
-    assert _column.on_invalid in _ON_INVALID[_column.kind], f"no such rule for {_column.name}"
+    assert _column.on_invalid in _ON_INVALID.get(_column.kind, {OnInvalid.REJECT}), f"no such rule for {_column.name}"
     assert (_column.vocabulary is not None) == (_column.kind is Kind.TERM), f"vocabulary of {_column.name}"
 
 # Columns whose values are few and checked or mapped: dictionary-encoded, checked
@@ -52,11 +45,6 @@ Output = Callable[[np.ndarray | None], object]  # a checked column at the kept r
 def source_link(value: str) -> bool:
     """``value`` (stripped) is a link a row may give as its source."""
     return safe.http_url(value) is not None and _LINK_HOST.match(value) is not None
-
-
-def _id_ok(col: pa.ChunkedArray) -> np.ndarray:
-    """``col`` fully matches ID_PATTERN, per value."""
-    return bools(pc.match_substring_regex(col, ID_PATTERN))
 
 
 def parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
@@ -75,33 +63,24 @@ def parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     return full, bad, widened
 
 
-def _prepare(item: tuple[str, pa.ChunkedArray]) -> tuple[str, tuple[np.ndarray, pd.Series, bool] | pa.ChunkedArray]:
-    name, col = item
-    return name, (encode(col) if name in _CODED else strip(col))
+def _prepare(name: str, col: pa.ChunkedArray) -> tuple[np.ndarray, pd.Series, bool] | pa.ChunkedArray:
+    return encode(col) if name in _CODED else strip(col)
 
 
 class Checker:
-    """Column-by-column checks; logs issues (``log``) and keeps a mask of rejected rows.
+    """Column-by-column checks of Arrow string columns: logs issues and keeps a mask of rejected rows."""
 
-    Columns come as Arrow strings (no nulls, not stripped) from either reader.
-    The contract's coded columns (``_CODED``) are dictionary-encoded and every
-    check or mapping runs once per distinct value, reaching the rows through
-    the codes; the text columns are stripped (only if a value needs it)."""
-
-    def __init__(self, columns: dict[str, pa.ChunkedArray], lines: np.ndarray, log: IssueLog | None = None) -> None:
-        self.lines = lines
-        self.log = log if log is not None else IssueLog()
+    def __init__(self, columns: dict[str, pa.ChunkedArray], lines: np.ndarray, log: IssueLog) -> None:
+        self.lines, self.log = lines, log
         self.n = len(lines)
         self.order = list(columns)
-        if self.n >= _PARALLEL_ROWS:
-            with ThreadPoolExecutor(max_workers=2) as pool:
-                prepared = dict(pool.map(_prepare, columns.items()))
-        else:
-            prepared = dict(map(_prepare, columns.items()))
+        with ThreadPoolExecutor(max_workers=2 if self.n >= _PARALLEL_ROWS else 1) as pool:
+            prepared = dict(zip(columns, pool.map(_prepare, columns, columns.values())))
         self.raw = {c: columns[c] for c in columns if c in _CODED}  # for coded columns that are output as text
-        # stripped text columns
-        self.cols: dict[str, pa.ChunkedArray] = {c: v for c, v in prepared.items() if c not in _CODED}
-        self.coded: dict[str, tuple[np.ndarray, pd.Series, bool]] = {c: v for c, v in prepared.items() if c in _CODED}
+        self.cols: dict[str, pa.ChunkedArray] = {c: v for c, v in prepared.items() if c not in _CODED}  # stripped
+        # coded columns: (code of each row, the distinct stripped values), and those that stripping changed
+        self.coded: dict[str, tuple[np.ndarray, pd.Series]] = {c: v[:2] for c, v in prepared.items() if c in _CODED}
+        self.changed = {c for c, v in prepared.items() if c in _CODED and v[2]}
         self.bad = np.zeros(self.n, dtype=bool)
         self.live = np.ones(self.n, dtype=bool)  # False for empty rows: one issue each is enough
         self.clock = NO_LIMIT
@@ -109,35 +88,25 @@ class Checker:
         self._uniques: dict[str, pa.Array] = {}
         self.dates: dict[str, tuple[np.ndarray, pd.Series]] = {}  # DATE columns: (codes, values)
 
-    # --- column views
-
     def empty(self, column: str) -> np.ndarray:
-        hit = self._empty.get(column)
-        if hit is None:
+        if column not in self._empty:
             if column in self.coded:
-                codes, uniques = self.encoded(column)
-                hit = (uniques.str.len() == 0).to_numpy(dtype=bool)[codes]
+                codes, uniques = self.coded[column]
+                self._empty[column] = (uniques.str.len() == 0).to_numpy(dtype=bool)[codes]
             else:
-                hit = bools(pc.equal(pc.binary_length(self.cols[column]), 0))
-            self._empty[column] = hit
-        return hit
-
-    def encoded(self, column: str) -> tuple[np.ndarray, pd.Series]:
-        """(code of each row, the distinct stripped values as a pandas Series)."""
-        codes, uniques, _changed = self.coded[column]
-        return codes, uniques
+                self._empty[column] = bools(pc.equal(pc.binary_length(self.cols[column]), 0))
+        return self._empty[column]
 
     def text(self, column: str) -> pa.ChunkedArray:
         """The stripped values of a column, as Arrow strings."""
         if column in self.cols:
             return self.cols[column]
-        codes, uniques, changed = self.coded[column]
-        return pc.utf8_trim_whitespace(self.raw[column]) if changed else self.raw[column]
+        return pc.utf8_trim_whitespace(self.raw[column]) if column in self.changed else self.raw[column]
 
     def cells(self, column: str, idx: np.ndarray) -> pa.Array:
         """The stripped values at rows ``idx``, cut to VALUE_CHARS characters, for a report."""
         if column in self.coded:
-            codes, uniques = self.encoded(column)
+            codes, uniques = self.coded[column]
             if column not in self._uniques:
                 self._uniques[column] = pa.array(uniques.to_numpy(dtype=object), type=pa.large_string())
             values = self._uniques[column].take(pa.array(codes[idx]))
@@ -145,30 +114,17 @@ class Checker:
             values = self.cols[column].take(pa.array(idx)).combine_chunks()
         return pc.utf8_slice_codeunits(values, 0, VALUE_CHARS)
 
-    def mapped(self, column: str, results: pd.Series, rows: np.ndarray | None) -> pd.Series:
-        """``results`` (one per distinct value) at the kept ``rows``. When every
-        result is its value unchanged (already a slug, already canonical) the
-        column itself is that: no new strings are made."""
-        codes, uniques = self.encoded(column)
-        if results.dtype == uniques.dtype and results.equals(uniques):
-            col = self.text(column)
-            return to_pandas_text(col if rows is None else col.take(pa.array(rows)))
-        return take(results, codes if rows is None else codes[rows])
-
-    def duplicated(self, column: str) -> tuple[np.ndarray, np.ndarray | None]:
-        """(rows whose value an earlier row already has, index of the first such row per row)."""
+    def text_at(self, column: str, rows: np.ndarray | None) -> pd.Series:
+        """The stripped values at the kept ``rows`` (None: every row), as pandas strings."""
         col = self.text(column)
-        if self.n < 2:
-            return np.zeros(self.n, dtype=bool), None
-        flat = col.combine_chunks()
-        if pc.all(pc.less(flat.slice(0, self.n - 1), flat.slice(1))).as_py():
-            return np.zeros(self.n, dtype=bool), None  # strictly increasing: all distinct
-        codes = pc.dictionary_encode(flat).indices.to_numpy(zero_copy_only=False)
-        dup = pd.Series(codes).duplicated().to_numpy(copy=True)  # the caller narrows it in place
-        firsts = np.flatnonzero(~dup)  # codes are numbered in order of first appearance
-        return dup, firsts[codes]
+        return (col if rows is None else col.take(pa.array(rows))).to_pandas()
 
-    # --- issues
+    def mapped(self, column: str, results: pd.Series, rows: np.ndarray | None) -> pd.Series:
+        """``results`` (one per distinct value) at the kept ``rows``; the column itself if none changed."""
+        codes, uniques = self.coded[column]
+        if results.dtype == uniques.dtype and results.equals(uniques):
+            return self.text_at(column, rows)
+        return take(results, _kept(codes, rows))
 
     def flag(
         self,
@@ -179,9 +135,8 @@ class Checker:
         params: dict | None = None,
         per_row: Callable[[np.ndarray], dict[str, np.ndarray]] | None = None,
     ) -> None:
-        """Log ``reason`` for the live rows in ``mask``. ``params`` are the message's
-        parameters that all those rows share; ``per_row(idx)`` gives the others, one
-        per flagged row; ``{value}`` is the row's cell in ``column``."""
+        """Log ``reason`` for the live rows in ``mask``: ``params`` are the parameters those rows share,
+        ``per_row(idx)`` gives the others, one per flagged row; ``{value}`` is the row's cell in ``column``."""
         self.clock.check()
         mask = mask & self.live
         idx = np.flatnonzero(mask)
@@ -203,21 +158,22 @@ class Checker:
         for col in COLUMNS:
             if col.required and col.if_empty is None:
                 self.flag(
-                    self.live & self.empty(col.name),
+                    self.empty(col.name),
                     col.name,
                     "The required value '{column}' is empty.",
                     params={"column": col.name},
                 )
         outputs: dict[str, Output | None] = {}
-        for col in sorted(COLUMNS, key=lambda c: _KINDS.index(c.kind)):
-            outputs[col.name] = _CHECKS[col.kind](self, col)
+        for col in sorted(COLUMNS, key=lambda c: list(Kind).index(c.kind)):  # the checks run in Kind's order
+            check = getattr(self, f"check_{col.kind.value}", None)  # none for TEXT: stripped text as it is
+            outputs[col.name] = check(col) if check else None
             if col.unique:
                 self.reject_repeats(col)
             if col.if_empty is not None:
-                self.flag(self.live & self.empty(col.name), col.name, col.if_empty.note, CORRECTED)
+                self.flag(self.empty(col.name), col.name, col.if_empty.note, CORRECTED)
         for col in COLUMNS:
             if col.not_before is not None:
-                self.reject_before(col)
+                self.reject_before(col.name, col.not_before)
         clock.check()
         return self.output(outputs)
 
@@ -234,44 +190,35 @@ class Checker:
         """The kept rows: each column as its check made it, or as stripped text."""
         keep = ~self.bad
         rows = None if keep.all() else np.flatnonzero(keep)
-        out: dict[str, object] = {}
-        for c in self.order:
-            make = outputs.get(c)
-            if make is None:
-                col = self.text(c)
-                out[c] = to_pandas_text(col if rows is None else col.take(pa.array(rows)))
-            else:
-                out[c] = make(rows)
+        out = {c: (outputs.get(c) or functools.partial(self.text_at, c))(rows) for c in self.order}
         out["line"] = self.lines if rows is None else self.lines[rows]
         return pd.DataFrame(out, copy=False)
 
-    # --- constraints
-
     def reject_repeats(self, col: Column) -> None:
-        dup, first = self.duplicated(col.name)
-        dup &= self.live & ~self.empty(col.name)
-        if dup.any():
-            assert first is not None  # duplicated() gives None only when no row repeats
-            self.flag(
-                dup,
-                col.name,
-                "Duplicate id: it is already used on line {first}.",
-                per_row=lambda idx: {"first": self.lines[first[idx]]},
-            )
-
-    def reject_before(self, col: Column) -> None:
-        """Rows whose ``col`` date is before their ``col.not_before`` date."""
-        not_before = col.not_before
-        assert not_before is not None  # the caller checks it
-        (end_codes, end), (start_codes, start) = self.dates[col.name], self.dates[not_before]
-        end, start = end.to_numpy()[end_codes], start.to_numpy()[start_codes]
-        backwards = ~np.isnat(end) & ~np.isnat(start) & (end < start)
+        """Rows whose ``col`` value an earlier row already has."""
+        flat = self.text(col.name).combine_chunks()
+        if self.n < 2 or pc.all(pc.less(flat.slice(0, self.n - 1), flat.slice(1))).as_py():
+            return  # strictly increasing: all distinct
+        codes = pc.dictionary_encode(flat).indices.to_numpy(zero_copy_only=False)
+        repeat = pd.Series(codes).duplicated().to_numpy()
+        first = np.flatnonzero(~repeat)[codes]  # codes are numbered in order of first appearance
         self.flag(
-            backwards,
+            repeat & ~self.empty(col.name),
             col.name,
+            "Duplicate id: it is already used on line {first}.",
+            per_row=lambda idx: {"first": self.lines[first[idx]]},
+        )
+
+    def reject_before(self, column: str, not_before: str) -> None:
+        """Rows whose ``column`` date is before their ``not_before`` date."""
+        (end_codes, end), (start_codes, start) = self.dates[column], self.dates[not_before]
+        end, start = end.to_numpy()[end_codes], start.to_numpy()[start_codes]
+        self.flag(
+            end < start,  # False where either is NaT
+            column,
             "The end date {end} is before the start date {start}.",
             per_row=lambda idx: {
-                "end": self.cells(col.name, idx).to_numpy(zero_copy_only=False),
+                "end": self.cells(column, idx).to_numpy(zero_copy_only=False),
                 "start": self.cells(not_before, idx).to_numpy(zero_copy_only=False),
             },
         )
@@ -280,18 +227,15 @@ class Checker:
 
     def check_id(self, col: Column) -> None:
         self.flag(
-            self.live & ~self.empty(col.name) & ~_id_ok(self.cols[col.name]),
+            ~self.empty(col.name) & ~bools(pc.match_substring_regex(self.cols[col.name], ID_PATTERN)),
             col.name,
             "The id may only use letters, digits, '.', '_' and '-', and must start with a letter or digit.",
         )
 
-    def check_text(self, col: Column) -> None:
-        return None
-
     def check_term(self, col: Column) -> Output:
         vocabulary = col.vocabulary
         assert vocabulary is not None  # every TERM column has one (asserted at import)
-        codes, uniques = self.encoded(col.name)
+        codes, uniques = self.coded[col.name]
         terms = map_uniques(uniques, lambda v: vocabulary.lookup.get(fold(v)))  # a slug or NaN per distinct value
         unknown = terms.isna().to_numpy()[codes]
         params = {"name": vocabulary.name, "allowed": ", ".join(vocabulary.slugs)}
@@ -314,12 +258,12 @@ class Checker:
         return lambda rows: self.mapped(col.name, terms, rows)
 
     def check_url(self, col: Column) -> None:
-        codes, urls = self.encoded(col.name)
+        codes, urls = self.coded[col.name]
         bad = np.array([u != "" and not source_link(u) for u in urls], dtype=bool)
         self.flag(bad[codes], col.name, "The link must be a web address starting with http:// or https://.")
 
     def check_date(self, col: Column) -> Output:
-        codes, uniques = self.encoded(col.name)
+        codes, uniques = self.coded[col.name]
         values, bad_u, widened_u = parse_dates(uniques)
         bad, widened = bad_u.to_numpy(dtype=bool)[codes], widened_u.to_numpy(dtype=bool)[codes]
         if col.on_invalid is OnInvalid.CLEAR:
@@ -338,34 +282,18 @@ class Checker:
         return lambda rows: take(values, _kept(codes, rows))
 
     def check_bool(self, col: Column) -> Output:
-        codes, uniques = self.encoded(col.name)
+        codes, uniques = self.coded[col.name]
         folded = map_uniques(uniques, fold)
         truthy = folded.isin(TRUE_WORDS).to_numpy(dtype=bool)
-        falsy = folded.isin(FALSE_WORDS).to_numpy(dtype=bool)
-        self.flag(
-            ~truthy[codes] & ~falsy[codes], col.name, "'{value}' is not true or false; it was read as false.", CORRECTED
-        )
+        known = folded.isin(TRUE_WORDS | FALSE_WORDS).to_numpy(dtype=bool)
+        self.flag(~known[codes], col.name, "'{value}' is not true or false; it was read as false.", CORRECTED)
         return lambda rows: truthy[_kept(codes, rows)]
 
     def check_themes(self, col: Column) -> Output:
-        codes, uniques = self.encoded(col.name)
-        slugs: dict[str, str] = {}  # theme_slug per part, across all the distinct values
-        themes = map_uniques(
-            uniques, lambda v: parse_themes(v, lambda p: slugs[p] if p in slugs else slugs.setdefault(p, theme_slug(p)))
-        )
+        codes, uniques = self.coded[col.name]
+        slug = functools.cache(theme_slug)  # once per part, across all the distinct values
+        themes = map_uniques(uniques, lambda v: parse_themes(v, slug))
         return lambda rows: self.mapped(col.name, themes, rows)
-
-
-_KINDS = list(Kind)  # the order the checks run in
-_CHECKS: dict[Kind, Callable[[Checker, Column], Output | None]] = {
-    Kind.ID: Checker.check_id,
-    Kind.TEXT: Checker.check_text,
-    Kind.TERM: Checker.check_term,
-    Kind.URL: Checker.check_url,
-    Kind.DATE: Checker.check_date,
-    Kind.BOOL: Checker.check_bool,
-    Kind.THEMES: Checker.check_themes,
-}
 
 
 def _kept(codes: np.ndarray, rows: np.ndarray | None) -> np.ndarray:

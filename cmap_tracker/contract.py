@@ -1,11 +1,6 @@
-"""The CSV contract, declared once.
-
-``COLUMNS`` is the single source for: the loader's checks (each column's
-``kind`` picks its check in ``checks``, its constraints say what a bad or
-empty value costs, and together they give the column's type), the data dictionary in
-``data/README.md`` (``data_dictionary_markdown``), and the column list shown on
-the Data page. A test keeps ``data/README.md`` in step with this file.
-"""
+"""The CSV contract, declared once: ``COLUMNS`` gives the loader's checks (each column's kind picks
+its check, its rules say what a bad or empty value costs), the data dictionary of data/README.md
+(``data_dictionary_markdown``, kept in step by a test) and the column list of the Data page."""
 
 from __future__ import annotations
 
@@ -15,30 +10,26 @@ from enum import Enum
 from .i18n import N_
 from .vocab import CONFIDENCE, PILLARS, STATUSES, THEMES, Vocabulary
 
-# Uploads and remote files larger than this are refused (also set as
-# server.maxUploadSize in .streamlit/config.toml).
+# Uploads and remote files larger than this are refused (also server.maxUploadSize in .streamlit/config.toml).
 MAX_UPLOAD_MB = 20
 MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 1024 * 1024
 # A file whose header has more columns than this is refused before it is parsed.
 MAX_COLUMNS = 1000
-# An upload (or a downloaded file) with more rows than this is refused: a valid row
-# takes some 30 bytes, so no 20 MB file of valid rows has more, and the checks
-# cost some 200 bytes per row, however short the row is in the file.
+# An upload (or a downloaded file) with more rows than this is refused: a valid row takes some 30 bytes,
+# so no 20 MB file of valid rows has more, and the checks cost some 200 bytes per row however short.
 MAX_UPLOAD_ROWS = 1_000_000
 
 # The plan runs to September 2028; open-ended items are drawn to here.
-PLAN_START = "2025-09-18"
 PLAN_END = "2028-09-30"
 
 
 class Kind(Enum):
-    """What a column holds. The checks run kind by kind, in this order, so the
-    issues of one row are listed in it."""
+    """What a column holds. The checks run kind by kind, in this order, so a row's issues are listed in it."""
 
     ID = "id"  # an identifier: ID_PATTERN, stripped text
     TEXT = "text"  # free text, stripped
     TERM = "term"  # a term of the column's vocabulary (any alias), read as its slug
-    URL = "url"  # a web address (safe.source_link)
+    URL = "url"  # a web address (checks.source_link)
     DATE = "date"  # YYYY-MM-DD; YYYY-MM and YYYY read as the first day
     BOOL = "bool"  # true/false words in English, French and Spanish
     THEMES = "themes"  # theme slugs separated by ';' or '|'
@@ -79,9 +70,13 @@ class Column:
 
     @property
     def categorical(self) -> bool:
-        """Read as a pandas Categorical over the vocabulary's slugs: a TERM column
-        whose values are all terms (an invalid one rejects the row)."""
+        """Read as a Categorical over the vocabulary's slugs: a TERM column whose invalid values reject the row."""
         return self.kind is Kind.TERM and self.on_invalid is OnInvalid.REJECT
+
+
+def _term(vocabulary: Vocabulary, description: str, example: str, *, required: bool = True, **rules) -> Column:
+    """A TERM column, named as its vocabulary."""
+    return Column(vocabulary.name, Kind.TERM, required, description, example, vocabulary=vocabulary, **rules)
 
 
 COLUMNS: tuple[Column, ...] = (
@@ -94,26 +89,20 @@ COLUMNS: tuple[Column, ...] = (
         unique=True,
     ),
     Column("title", Kind.TEXT, True, N_("Short name of the initiative."), "Canadian trade mission to Mexico"),
-    Column(
-        "pillar",
-        Kind.TERM,
-        True,
+    _term(
+        PILLARS,
         N_(
             "One of the plan's four pillars. Slugs, English, French or Spanish names are accepted, with or without accents."
         ),
         "prosperity",
-        vocabulary=PILLARS,
     ),
     Column("sector", Kind.TEXT, True, N_("Policy sector within the pillar, in plain words."), "Agriculture"),
-    Column(
-        "status",
-        Kind.TERM,
-        True,
+    _term(
+        STATUSES,
         N_(
             "Where the initiative stands, from the status vocabulary below (synonyms in EN/FR/ES are accepted). Empty means unknown."
         ),
         "in_progress",
-        vocabulary=STATUSES,
         if_empty=IfEmpty("unknown", N_("Empty status read as 'unknown'.")),
     ),
     Column(
@@ -160,13 +149,11 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "lead_mexico", Kind.TEXT, False, N_("Mexican ministry or agency that leads, if a source names one."), "SENASICA"
     ),
-    Column(
-        "confidence",
-        Kind.TERM,
-        False,
+    _term(
+        CONFIDENCE,
         N_("How strong the evidence is: official, reported or inferred."),
         "official",
-        vocabulary=CONFIDENCE,
+        required=False,
         on_invalid=OnInvalid.CLEAR,
     ),
     Column("source_note", Kind.TEXT, False, N_("Which outlet or release the evidence comes from, with its date."), ""),
@@ -219,24 +206,13 @@ def data_dictionary_markdown() -> str:
 START, END = "<!-- dictionary:start -->", "<!-- dictionary:end -->"
 
 
-def refresh_readme(path) -> bool:
-    """Rewrite the generated block of data/README.md; True when it changed."""
-    from pathlib import Path
-
-    p = Path(path)
-    text = p.read_text(encoding="utf-8")
-    head, rest = text.split(START, 1)
-    _old, tail = rest.split(END, 1)
-    new = f"{head}{START}\n{data_dictionary_markdown()}{END}{tail}"
-    if new != text:
-        p.write_text(new, encoding="utf-8")
-    return new != text
-
-
-if __name__ == "__main__":  # python -m cmap_tracker.contract  -> refresh data/README.md
-    import sys
+if __name__ == "__main__":  # python -m cmap_tracker.contract  -> refresh the generated block of data/README.md
     from pathlib import Path
 
     readme = Path(__file__).resolve().parent.parent / "data" / "README.md"
-    print("updated" if refresh_readme(readme) else "up to date", readme)
-    sys.exit(0)
+    text = readme.read_text(encoding="utf-8")
+    head, rest = text.split(START, 1)
+    new = f"{head}{START}\n{data_dictionary_markdown()}{END}{rest.split(END, 1)[1]}"
+    if new != text:
+        readme.write_text(new, encoding="utf-8")
+    print("updated" if new != text else "up to date", readme)

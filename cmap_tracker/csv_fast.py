@@ -29,32 +29,20 @@ _BLOCK = 4 << 20  # pyarrow block size (fewer, larger chunks than its 1 MB defau
 
 
 def read(src: Source) -> Parsed | None:
-    """A UTF-8 file (BOM or not) with one row per line, parsed by pyarrow from
-    its bytes (an upload's buffer, or a local file streamed from disk): no
-    decoding of the whole file to text. Returns None whenever the
-    careful reader must decide (another encoding, a lone CR, a header pyarrow
-    and the csv module read differently, blank lines, quoted line breaks,
-    ragged rows): that path gives the same result, more slowly.
-
-    Line numbers follow from the row count only when the file has exactly one
-    line per row, which is checked: rows == LF count (+1 without a final LF) - 1."""
+    """A UTF-8 file (BOM or not) parsed by pyarrow from its bytes, or None whenever the careful reader
+    must decide (another encoding, a lone CR, a header the two read differently, blank lines, quoted line
+    breaks, ragged rows). Line numbers follow from the row count: one line per row is checked."""
     before = identity(src)
     if b"\x00" in head(src, 8192):
         return None  # decode() says it is binary
-    line = head_line(src)
-    if line.startswith(BOM):
-        line = line[len(BOM) :]
-    if line.endswith(b"\r"):
-        line = line[:-1]
     try:
-        text = line.decode("utf-8")
+        text = head_line(src).removeprefix(BOM).removesuffix(b"\r").decode("utf-8")
     except UnicodeDecodeError:
         return None
     sep = sniff_delimiter(text)
     header = header_names(text, sep)
-    names = [normalise_header(c) for c in header]
-    if not header or "" in header or len(set(names)) < len(names):
-        return None  # pandas would rename empty names; repeated names are reported by the careful reader
+    if not header or len({normalise_header(c) for c in header}) < len(header):
+        return None  # repeated names are reported by the careful reader
     with ThreadPoolExecutor(max_workers=1) as pool:  # counted while pyarrow parses (it leaves a core idle at times)
         counting = pool.submit(line_breaks, src)
         try:
@@ -76,9 +64,9 @@ def read(src: Source) -> Parsed | None:
             breaks = counting.result()
     if breaks is None or identity(src) != before:  # replaced or rewritten while read: read it once, whole
         return None
-    if table.column_names != header or any(t != pa.large_string() for t in table.schema.types):
-        return None
     count, ends_with_lf = breaks
-    if count + (0 if ends_with_lf else 1) - 1 != table.num_rows:
+    one_row_per_line = count - (1 if ends_with_lf else 0) == table.num_rows  # lines but the header's
+    if not one_row_per_line or table.column_names != header or any(t != pa.large_string() for t in table.schema.types):
         return None
+    header = [name or f"Unnamed: {k}" for k, name in enumerate(header)]  # as pandas names an empty name
     return Parsed(header, list(table.columns), np.arange(2, table.num_rows + 2), IssueLog(), file_notes("UTF-8", sep))

@@ -1,20 +1,6 @@
-"""Turn any CSV (a path, an http(s) URL or uploaded bytes) into a typed frame
-plus a report that accounts for every row: ``load``, the entry point.
-
-Invariant: ``len(result.frame) + result.rejected_rows == result.rows_in_file``.
-Every row that is rejected or corrected is logged with its CSV line number (a
-physical line; the header is line 1), the column and the reason (``report``).
-
-Hostile files are bounded: at most MAX_COLUMNS columns and (for uploads)
-MAX_UPLOAD_ROWS rows, linear reading whatever the quotes, and a time budget
-(LOAD_SECONDS).
-
-A UTF-8 file with one row per line goes straight from its bytes to Arrow
-columns (``csv_fast``); anything that reader is not sure about (another
-encoding, a lone CR, blank lines, quoted line breaks, ragged rows, broken
-quotes) goes the careful way (``csv_careful``); both feed the same checks
-(``checks``), which run per distinct value where values repeat.
-"""
+"""``load``: any CSV (a path, an http(s) URL or uploaded bytes) to a typed frame and a report
+that accounts for every row (``len(frame) + rejected_rows == rows_in_file``), read by ``csv_fast``
+or else ``csv_careful`` and checked by ``checks``; a hostile file costs bounded time and memory."""
 
 from __future__ import annotations
 
@@ -31,9 +17,7 @@ from .contract import BY_NAME, COLUMN_NAMES, COLUMNS, MAX_UPLOAD_BYTES, REQUIRED
 from .report import FILE, REJECTED, Issue, LoadError, LoadResult
 from .sources import (
     LOAD_SECONDS,
-    NO_LIMIT,
     Clock,
-    Parsed,
     is_blank,
     line_feeds,
     normalise_header,
@@ -51,9 +35,8 @@ def load(
     limit: int | None = MAX_UPLOAD_BYTES,
     budget: float | None = None,
 ) -> LoadResult:
-    """Load and validate. Never raises for bad input: file-level problems come
-    back as ``result.fatal``, among them a load that takes longer than
-    ``budget`` seconds (LOAD_SECONDS by default)."""
+    """Load and validate. Never raises for bad input: file-level problems, among them a load longer
+    than ``budget`` seconds (LOAD_SECONDS by default), come back as ``result.fatal``."""
     label = name or (str(source) if not isinstance(source, (bytes, bytearray)) else "upload")
     clock = Clock(LOAD_SECONDS if budget is None else budget)
     try:
@@ -70,37 +53,26 @@ def load(
 
 
 def empty_frame() -> pd.DataFrame:
-    df = pd.DataFrame({c: pd.Series(dtype=str) for c in COLUMN_NAMES})
-    for c in COLUMNS:
-        if c.kind is Kind.DATE:
-            df[c.name] = pd.Series(dtype="datetime64[ns]")
-        elif c.kind is Kind.BOOL:
-            df[c.name] = pd.Series(dtype=bool)
-    df["line"] = pd.Series(dtype=int)
-    return df
+    dtypes = {Kind.DATE: "datetime64[ns]", Kind.BOOL: bool}
+    return pd.DataFrame(
+        {**{c.name: pd.Series(dtype=dtypes.get(c.kind, str)) for c in COLUMNS}, "line": pd.Series(dtype=int)}
+    )
 
 
-def _parse(data: bytes | Path, clock: Clock, max_rows: int | None) -> Parsed:
-    """The file parsed by the fast reader, or else the careful one."""
+def _load(data: bytes | Path, label: str, clock: Clock, max_rows: int | None) -> LoadResult:
+    """Parsed by the fast reader, or else the careful one, then checked; more than ``max_rows`` refuse it."""
     src = data if isinstance(data, Path) else pa.py_buffer(data)
     if is_blank(src):
         raise LoadError("The file is empty.")
     refuse_wide(src)
-    # the fast reader parses the whole file: with more lines than rows allowed, the
-    # careful one counts the rows (blank lines and line breaks in values are no rows)
+    # with more lines than rows allowed, the careful reader counts the rows (not every line is one)
     too_many = max_rows is not None and line_feeds(src) > max_rows + 1
     parsed = None if too_many else csv_fast.read(src)
     clock.check()
     if parsed is None:
         parsed = csv_careful.read(data if isinstance(data, bytes) else read_source(data, limit=None), clock, max_rows)
         clock.check()
-    return parsed
-
-
-def _load(data: bytes | Path, label: str, clock: Clock = NO_LIMIT, max_rows: int | None = None) -> LoadResult:
-    """``max_rows``: more rows than this refuse the file (None: any number)."""
-    parsed = _parse(data, clock, max_rows)
-    del data  # the columns hold all that is needed from here on
+    del data, src  # the columns hold all that is needed from here on
     names = [normalise_header(c) for c in parsed.header]
     refuse_repeats(names)
     missing = [c for c in REQUIRED if c not in names]
@@ -119,9 +91,7 @@ def _load(data: bytes | Path, label: str, clock: Clock = NO_LIMIT, max_rows: int
 
     columns = dict(zip(names, parsed.columns))
     empty = blank(len(parsed.lines))  # one array for every missing column (Arrow arrays are immutable)
-    for c in COLUMN_NAMES:
-        if c not in columns:
-            columns[c] = empty
+    columns |= {c: empty for c in COLUMN_NAMES if c not in columns}
     extra = tuple(c for c in columns if c not in BY_NAME)
     checker = Checker(columns, parsed.lines, log)
     del columns

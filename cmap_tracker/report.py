@@ -3,7 +3,7 @@ compact ``IssueLog`` of every rejected or corrected row, and the ``LoadResult``.
 
 from __future__ import annotations
 
-import string
+from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
@@ -44,18 +44,7 @@ class Issue:
 DETAIL_ROWS = 1000  # rows per reason kept as Issue objects (LoadResult.issues); all are counted and exported
 VALUE_CHARS = 200  # a cell is quoted in a report up to this many characters
 _OUTCOME_ORDER = (CORRECTED, FILE, REJECTED)  # issues of one line are listed in this order
-
-
-def _fields(reason: str) -> frozenset[str]:
-    """The ``{named}`` placeholders of a message."""
-    return frozenset(name for _text, name, _spec, _conv in string.Formatter().parse(reason) if name)
-
-
-class _Unknown(dict):
-    """Format parameters where a parameter that differs per row reads as '…'."""
-
-    def __missing__(self, key: str) -> str:
-        return "…"
+ISSUE_COLUMNS = ["line", "column", "value", "outcome", "reason"]  # an issue as a table row
 
 
 @dataclass
@@ -69,13 +58,8 @@ class _Part:
 
 
 class IssueLog:
-    """Every rejected or corrected row, kept compactly: per reason (an ``Issue``
-    with no line: message id, outcome, column and the parameters all its rows
-    share), numpy arrays of lines and per-row parameters and an Arrow array of
-    cells (none when every cell is empty). No Python object is made per row: a
-    file of millions of bad rows costs a few bytes per row and reason, and
-    ``Issue`` objects are made for the first rows of each reason (``details``)
-    or a chunk at a time while an export is written (``frames``)."""
+    """Every rejected or corrected row, kept compactly (per reason, arrays of lines, cells and per-row
+    parameters): ``Issue`` objects are made only for the first rows of each reason or a chunk at a time."""
 
     def __init__(self) -> None:
         self.reasons: list[Issue] = []
@@ -90,8 +74,7 @@ class IssueLog:
         values: pa.Array | None = None,
         per_row: dict[str, np.ndarray] | None = None,
     ) -> None:
-        """Log ``reason`` for the rows on ``lines``; ``values`` and each of ``per_row``
-        have one entry per line."""
+        """Log ``reason`` for the rows on ``lines``; ``values`` and each of ``per_row`` have one entry per line."""
         if not len(lines):
             return
         lines = np.asarray(lines)
@@ -130,18 +113,12 @@ class IssueLog:
                 self._rows[kind] = int(1 + np.count_nonzero(lines[1:] != lines[:-1]))
         return self._rows[kind]
 
-    def counts(self) -> list[tuple[Issue, int]]:
-        n = np.zeros(len(self.reasons), dtype=np.int64)
-        for p in self.parts:
-            n[p.reason] += len(p.lines)
-        return list(zip(self.reasons, n.tolist()))
-
     def _issues(self, part: _Part, at: np.ndarray) -> Iterator[Issue]:
         """The rows ``at`` (positions in ``part``) as Issue objects."""
         proto = self.reasons[part.reason]
         values = part.values.take(pa.array(at)).to_pylist() if part.values is not None else [""] * len(at)
         per_row = {name: a[at].tolist() for name, a in part.per_row.items()}
-        with_value = "value" in _fields(proto.reason) and "value" not in per_row
+        with_value = "{value}" in proto.reason and "value" not in per_row
         for j, (line, value) in enumerate(zip(part.lines[at].tolist(), values)):
             params = proto.params + tuple((name, v[j]) for name, v in per_row.items())
             if with_value:
@@ -163,13 +140,11 @@ class IssueLog:
         return out
 
     def frames(self, tr: Translator, chunk: int = 100_000) -> Iterator[pd.DataFrame]:
-        """Every issue, ordered as ``LoadResult.issues_frame`` (by line, then
-        outcome), as frames (line, column, value, outcome, reason) of about
+        """Every issue, by line then outcome, as frames (line, column, value, outcome, reason) of about
         ``chunk`` rows: the parts are merged a window of lines at a time."""
-        columns = ["line", "column", "value", "outcome", "reason"]
         total = len(self)
         if not total:
-            yield pd.DataFrame({c: pd.Series(dtype=np.int64 if c == "line" else object) for c in columns})
+            yield pd.DataFrame({c: pd.Series(dtype=np.int64 if c == "line" else object) for c in ISSUE_COLUMNS})
             return
         rank = [_OUTCOME_ORDER.index(self.reasons[p.reason].kind) for p in self.parts]
         low = min(int(p.lines[0]) for p in self.parts)
@@ -188,27 +163,21 @@ class IssueLog:
             lines = np.concatenate([self.parts[i].lines[at] for i, at in pieces]).astype(np.int64)
             ranks = np.concatenate([np.full(len(at), rank[i]) for i, at in pieces])
             order = np.lexsort((np.arange(len(lines)), ranks, lines))
-            out = {c: np.empty(len(lines), dtype=object) for c in columns[1:]}
-            start = 0
-            for i, at in pieces:
-                issues = list(self._issues(self.parts[i], at))
-                here = slice(start, start + len(at))
-                out["column"][here] = [x.column or "" for x in issues]
-                out["value"][here] = [x.value for x in issues]
-                out["outcome"][here] = [x.kind for x in issues]
-                out["reason"][here] = [x.text(tr) for x in issues]
-                start += len(at)
-            yield pd.DataFrame({"line": lines[order], **{c: v[order] for c, v in out.items()}}, columns=columns)
+            issues = [x for i, at in pieces for x in self._issues(self.parts[i], at)]
+            cells = {
+                "column": [x.column or "" for x in issues],
+                "value": [x.value for x in issues],
+                "outcome": [x.kind for x in issues],
+                "reason": [x.text(tr) for x in issues],
+            }
+            yield pd.DataFrame(
+                {"line": lines[order], **{c: np.array(v, dtype=object)[order] for c, v in cells.items()}}
+            )
 
 
 @dataclass
 class LoadResult:
-    """A load: the valid rows and a report on the others.
-
-    ``issues`` holds the first DETAIL_ROWS rows of each reason as ``Issue``
-    objects (every issue when there are fewer); ``log`` has every one, compactly:
-    the counts (``rejected_rows``, ``counts_by_reason``) are exact and
-    ``issue_frames`` / ``all_issues_frame`` list them all."""
+    """A load: the valid rows, the first DETAIL_ROWS issues of each reason (``issues``) and all (``log``)."""
 
     frame: pd.DataFrame
     issues: list[Issue]
@@ -217,21 +186,17 @@ class LoadResult:
     fatal: Issue | None = None
     extra_columns: tuple[str, ...] = ()
     notes: list[Issue] = field(default_factory=list)  # file-level notes (encoding, delimiter)
-    log: IssueLog | None = field(default=None, repr=False, compare=False)
+    log: IssueLog = field(default_factory=IssueLog, repr=False, compare=False)
 
     @property
     def rejected_rows(self) -> int:
         """Rows not kept (each counted once, whatever its number of reasons)."""
-        if self.log is not None:
-            return self.log.rows(REJECTED)
-        return len({i.line for i in self.issues if i.kind == REJECTED})
+        return self.log.rows(REJECTED)
 
     @property
     def corrected_rows(self) -> int:
         """Rows kept with at least one value corrected."""
-        if self.log is not None:
-            return self.log.rows(CORRECTED)
-        return len({i.line for i in self.issues if i.kind == CORRECTED})
+        return self.log.rows(CORRECTED)
 
     @property
     def ok(self) -> bool:
@@ -240,7 +205,7 @@ class LoadResult:
     @property
     def issue_count(self) -> int:
         """Every issue (a row with three problems has three), listed in ``issues`` or not."""
-        return len(self.log) if self.log is not None else len(self.issues)
+        return len(self.log)
 
     @property
     def issues_truncated(self) -> bool:
@@ -253,34 +218,24 @@ class LoadResult:
             {"line": i.line, "column": i.column or "", "value": i.value, "outcome": i.kind, "reason": i.text(tr)}
             for i in sorted(self.issues, key=lambda i: (i.line or 0, i.kind))
         ]
-        return pd.DataFrame(rows, columns=["line", "column", "value", "outcome", "reason"])
+        return pd.DataFrame(rows, columns=ISSUE_COLUMNS)
 
     def counts_by_reason(self, tr: Translator = lambda s: s) -> pd.DataFrame:
-        """One row per reason: outcome (``rejected``/``corrected``), column ('' for
-        the row as a whole), the reason (a parameter that differs per row reads
-        '…') and how many rows have it. Rejected first, then most rows first."""
-        counted = self.log.counts() if self.log is not None else [(i, 1) for i in self.issues]
+        """One row per reason: outcome, column ('' for the whole row), the reason (a parameter that differs
+        per row reads '…') and how many rows have it. Rejected first, then most rows first."""
         totals: dict[tuple, int] = {}
-        for reason, n in counted:
-            text = tr(reason.reason).format_map(_Unknown(reason.params if self.log is not None else ()))
+        for part in self.log.parts:
+            reason = self.log.reasons[part.reason]
+            text = tr(reason.reason).format_map(defaultdict(lambda: "…", reason.params))  # per-row ones: '…'
             key = (reason.kind, reason.column or "", text)
-            totals[key] = totals.get(key, 0) + n
+            totals[key] = totals.get(key, 0) + len(part.lines)
         table = pd.DataFrame([(*k, n) for k, n in totals.items()], columns=["outcome", "column", "reason", "rows"])
-        if table.empty:
-            return table.astype({"rows": np.int64})
-        table["_rank"] = table["outcome"].map(lambda o: o != REJECTED)
-        return (
-            table.sort_values(["_rank", "rows"], ascending=[True, False], kind="stable")
-            .drop(columns="_rank")
-            .reset_index(drop=True)
-        )
+        order = np.lexsort((-table["rows"].to_numpy(dtype=np.int64), (table["outcome"] != REJECTED).to_numpy()))
+        return table.iloc[order].reset_index(drop=True).astype({"rows": np.int64})
 
     def issue_frames(self, tr: Translator = lambda s: s) -> Iterator[pd.DataFrame]:
-        """Every issue, as ``issues_frame`` (line, column, value, outcome, reason) but
-        not bounded, a chunk at a time, built on demand from the compact log."""
-        if self.log is not None:
-            return self.log.frames(tr)
-        return iter([self.issues_frame(tr)])
+        """Every issue, as ``issues_frame`` but not bounded, a chunk at a time, built on demand from the log."""
+        return self.log.frames(tr)
 
     def all_issues_frame(self, tr: Translator = lambda s: s) -> pd.DataFrame:
         """Every issue in one frame (large for a bad file)."""

@@ -9,13 +9,13 @@ import io
 import re
 import time
 import urllib.request
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeAlias, TypeGuard
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 
 from .contract import MAX_COLUMNS, MAX_UPLOAD_BYTES, MAX_UPLOAD_MB
@@ -31,22 +31,17 @@ Source: TypeAlias = pa.Buffer | Path  # bytes in memory, or a local file read in
 
 @dataclass
 class Parsed:
-    """A parsed file: the header as written, one Arrow string column per header
-    name (no nulls, not stripped yet), each row's CSV line number, the rows the
-    parser itself rejected (a log the checks add to), and file-level notes
-    (encoding, delimiter)."""
+    """A parsed file, as either reader gives it to the checks."""
 
-    header: list[str]
-    columns: list[pa.ChunkedArray]
-    lines: np.ndarray
-    log: IssueLog
-    notes: list[Issue]
+    header: list[str]  # as written
+    columns: list[pa.ChunkedArray]  # one string column per header name (no nulls, not stripped yet)
+    lines: np.ndarray  # each row's CSV line number
+    log: IssueLog  # the rows the parser itself rejected (the checks add theirs)
+    notes: list[Issue]  # file-level notes (encoding, delimiter)
 
 
 class Clock:
-    """A load's time budget: ``check()`` raises a LoadError once it is spent. The
-    readers and the checks call it between steps and every few thousand lines,
-    so a load ends soon after its budget whatever the file."""
+    """A load's time budget: ``check()``, called between steps, raises a LoadError once it is spent."""
 
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
@@ -64,12 +59,8 @@ NO_LIMIT = Clock(float("inf"))
 
 
 def read_source(source: str | Path | bytes, *, limit: int | None = MAX_UPLOAD_BYTES, clock: Clock = NO_LIMIT) -> bytes:
-    """Bytes from uploaded bytes, a local path, or an http(s) URL.
-
-    ``limit`` applies to uploads and URLs. Local files named by the operator
-    (``DASHBOARD_DATA``) are trusted and may be larger: pass ``limit=None``.
-    A download stops when ``clock`` runs out.
-    """
+    """Bytes from uploaded bytes, a local path, or an http(s) URL; ``limit`` applies to uploads and URLs
+    (a local file the operator names is trusted), and a download stops when ``clock`` runs out."""
     if isinstance(source, (bytes, bytearray, memoryview)):
         data = bytes(source)
     elif _is_address(source):
@@ -77,12 +68,11 @@ def read_source(source: str | Path | bytes, *, limit: int | None = MAX_UPLOAD_BY
             raise LoadError("Only http:// and https:// addresses can be loaded, not {source}.", source=source)
         try:
             with urllib.request.urlopen(source, timeout=20) as resp:  # noqa: S310 (scheme checked above)
-                parts, size, most = [], 0, (limit or 1 << 40) + 1
-                while size < most and (part := resp.read(min(1 << 16, most - size))):
-                    parts.append(part)
-                    size += len(part)
+                got, most = bytearray(), (limit or 1 << 40) + 1
+                while len(got) < most and (part := resp.read(min(1 << 16, most - len(got)))):
+                    got += part
                     clock.check()
-                data = b"".join(parts)
+                data = bytes(got)
         except OSError as exc:
             raise LoadError("Could not download {source}: {error}", source=source, error=str(exc)) from None
     else:
@@ -101,13 +91,10 @@ def _is_address(source: object) -> TypeGuard[str]:
 
 
 def read_input(source: str | Path | bytes, *, limit: int | None, clock: Clock = NO_LIMIT) -> bytes | Path:
-    """``read_source``, except that a local file is not read here: the fast reader
-    has pyarrow stream it from disk (a large file is never held whole in memory,
-    and reading overlaps parsing); only the careful reader reads it whole."""
-    if not isinstance(source, (bytes, bytearray, memoryview)) and not _is_address(source):
-        path = Path(source)
-        if path.is_file():
-            return path
+    """``read_source``, except that a local file is left for the fast reader to stream from disk
+    (never held whole in memory); only the careful reader reads it whole."""
+    if isinstance(source, (str, Path)) and not _is_address(source) and Path(source).is_file():
+        return Path(source)
     return read_source(source, limit=limit, clock=clock)
 
 
@@ -115,16 +102,14 @@ def decode(data: bytes) -> tuple[str, str]:
     """Text and the encoding used: UTF-8 (with or without BOM), else Windows-1252/Latin-1."""
     if b"\x00" in data[:8192]:
         raise LoadError("This is not a CSV text file (it looks binary).")
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="replace"), "UTF-8 (BOM)"
-    try:
-        return data.decode("utf-8"), "UTF-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1252"), "Windows-1252"
-    except UnicodeDecodeError:
-        return data.decode("latin-1"), "Latin-1"
+    if data.startswith(BOM):
+        return data[len(BOM) :].decode("utf-8", errors="replace"), "UTF-8 (BOM)"
+    for codec, encoding in (("utf-8", "UTF-8"), ("cp1252", "Windows-1252")):
+        try:
+            return data.decode(codec), encoding
+        except UnicodeDecodeError:
+            pass
+    return data.decode("latin-1"), "Latin-1"
 
 
 def header_line(text: str) -> str:
@@ -134,17 +119,10 @@ def header_line(text: str) -> str:
     return match.group()
 
 
-def first_line(text: str) -> str:
-    """``text.split("\n", 1)[0]`` without copying the rest of a large file."""
-    end = text.find("\n")
-    return text if end < 0 else text[:end]
-
-
 def sniff_delimiter(text: str) -> str:
-    header = first_line(text)
-    counts = {d: header.count(d) for d in (",", ";", "\t")}
-    best = max(counts, key=lambda d: counts[d])
-    return best if counts[best] else ","
+    header = header_line(text)
+    best = max((",", ";", "\t"), key=header.count)  # the first of the most frequent
+    return best if header.count(best) else ","
 
 
 def normalise_header(name: str) -> str:
@@ -171,28 +149,22 @@ def header_names(line: str, sep: str) -> list[str]:
 
 def refuse_repeats(names: list[str]) -> None:
     """A LoadError naming every header name (normalised) that occurs more than once."""
-    index = pd.Index(names, dtype=object)
-    dupes = sorted(set(index[index.duplicated()]))
+    dupes = sorted(name for name, n in Counter(names).items() if n > 1)
     if dupes:
         raise LoadError("The header repeats the column(s): {columns}.", columns=", ".join(dupes))
 
 
 def refuse_wide(src: Source) -> None:
-    """A LoadError when the first line has more than MAX_COLUMNS fields, counted
-    before any parse (the checks are per column: a 100k-column header is no data
-    file). Delimiters and quotes are ASCII, so Latin-1 reads them right whatever
-    the encoding."""
-    line = head_line(src).removeprefix(BOM)
-    end = line.find(b"\r")
-    text = (line if end < 0 else line[:end]).decode("latin-1")
+    """A LoadError when the first line has more than MAX_COLUMNS fields, counted before any parse
+    (read as Latin-1: delimiters and quotes are ASCII whatever the encoding)."""
+    text = header_line(head_line(src).removeprefix(BOM).decode("latin-1"))
     count = len(header_names(text, sniff_delimiter(text)))
     if count > MAX_COLUMNS:
         raise LoadError("The header has {count} columns; at most {limit} are allowed.", count=count, limit=MAX_COLUMNS)
 
 
 def chunks(src: Source) -> Iterator[memoryview]:
-    """The bytes of ``src`` in pieces of up to SCAN bytes. A file is read into one
-    reused buffer: use each piece before asking for the next."""
+    """The bytes of ``src`` in pieces of up to SCAN bytes (a file's in one reused buffer: use each in turn)."""
     if isinstance(src, Path):
         buf = bytearray(SCAN)
         view = memoryview(buf)
@@ -223,14 +195,9 @@ def head(src: Source, size: int) -> bytes:
 def head_line(src: Source) -> bytes:
     """The bytes of the first line, without its line break."""
     size = 1 << 16
-    while True:
-        first = head(src, size)
-        end = first.find(b"\n")
-        if end >= 0:
-            return first[:end]
-        if len(first) < size:
-            return first
+    while b"\n" not in (first := head(src, size)) and len(first) == size:
         size *= 8
+    return first.split(b"\n", 1)[0]
 
 
 def line_feeds(src: Source) -> int:
@@ -239,9 +206,8 @@ def line_feeds(src: Source) -> int:
 
 
 def line_breaks(src: Source) -> tuple[int, bool] | None:
-    """How many LF bytes the file holds, and whether its last byte is one; None if
-    it has a CR that does not start a CRLF (old Mac line breaks, or a CR inside a
-    value), which the careful reader turns into a line break."""
+    """How many LF bytes the file holds, and whether its last byte is one; None if it has a CR that
+    does not start a CRLF (old Mac line breaks, or a CR inside a value): the careful reader's case."""
     count, cr_last, last = 0, False, -1
     for piece in chunks(src):
         part = np.frombuffer(piece, dtype=np.uint8)

@@ -1,8 +1,8 @@
-"""The loader has three readers: UTF-8 bytes straight to Arrow (``csv_fast.read``),
-pandas on the decoded text (``csv_careful.read``), and the csv module
-(``csv_careful.read_text``). Whichever reads a file, the result must be the same:
-the fast ones only decline (and hand over) when they cannot be sure. These tests
-pin that down, and the shortcuts the checks take (strip only where needed)."""
+"""The loader has two readers: UTF-8 bytes straight to Arrow (``csv_fast.read``), and
+the csv module on the decoded text (``csv_careful.read_text``), which ``csv_careful.read``
+uses unless the fast reader takes the text re-encoded. Whichever reads a file, the result
+must be the same: the fast one only declines (and hands over) when it cannot be sure. These
+tests pin that down, and the shortcuts the checks take (strip only where needed)."""
 
 from __future__ import annotations
 
@@ -49,12 +49,12 @@ def summary(result: report.LoadResult) -> tuple:
 
 
 def parsed_by(data: bytes, reader: str) -> tuple:
-    """What one reader makes of ``data``: 'arrow' (must accept the file), 'pandas'
-    (the careful reader, which hands a file pandas can read to pandas) or 'csv'."""
+    """What one reader makes of ``data``: 'arrow' (must accept the file), 'careful'
+    (``csv_careful.read``, as the loader calls it) or 'csv' (``read_text`` alone)."""
     if reader == "arrow":
         parsed = csv_fast.read(pa.py_buffer(data))
         assert parsed is not None, "the fast reader declined this file"
-    elif reader == "pandas":
+    elif reader == "careful":
         parsed = csv_careful.read(data)
     else:
         text, _encoding = sources.decode(data)
@@ -65,7 +65,7 @@ def parsed_by(data: bytes, reader: str) -> tuple:
 
 def assert_same_parse(data: bytes) -> None:
     fast = parsed_by(data, "arrow")
-    assert parsed_by(data, "pandas") == fast
+    assert parsed_by(data, "careful") == fast
     header, columns, lines, issues = parsed_by(data, "csv")
     # the csv module keeps CRLF inside values as LF, as the others do; values are compared as read
     assert (header, lines, issues) == (fast[0], fast[2], fast[3])
@@ -143,7 +143,6 @@ def test_fast_reader_result_is_what_the_user_expects():
         csv_bytes(row("A-1") + ",extra,cells", row("A-2"), header=FULL_HEADER),  # a ragged row
         csv_bytes(row("A-1", title="caf\xe9"), header=FULL_HEADER).replace(b"\xc3\xa9", b"\xe9"),  # Windows-1252
         b"\xef\xbb\xbf" + csv_bytes(row("A-1", title="caf\xff"), header=FULL_HEADER).replace(b"\xc3\xbf", b"\xff"),
-        csv_bytes(row("A-1"), header=FULL_HEADER + ","),  # an unnamed column
         csv_bytes(row("A-1") + ",x", header=FULL_HEADER + ",Title"),  # a repeated column
         b"id,title\x00" + csv_bytes(row("A-1"), header=FULL_HEADER),  # binary
     ],
@@ -156,7 +155,6 @@ def test_fast_reader_result_is_what_the_user_expects():
         "ragged",
         "cp1252",
         "BOM with invalid UTF-8",
-        "unnamed column",
         "repeated column",
         "NUL byte",
     ],
@@ -167,6 +165,14 @@ def test_fast_reader_declines_what_it_cannot_be_sure_of(data, tmp_path):
     path.write_bytes(data)
     assert csv_fast.read(path) is None  # the same when it reads the file from disk
     assert_same(loader.load(path), loader.load(data))
+
+
+def test_an_unnamed_column_is_named_by_its_position_when_the_rows_are_plain():
+    data = csv_bytes(row("A-1", title="caf\xe9") + ",x", header=FULL_HEADER + ",")
+    parsed = csv_fast.read(pa.py_buffer(data))
+    assert parsed is not None and parsed.header[-1] == f"Unnamed: {len(parsed.header) - 1}"
+    cp1252 = loader.load(data.replace(b"\xc3\xa9", b"\xe9"))  # the careful reader hands it to the fast one
+    assert summary(cp1252)[2] == summary(loader.load(data))[2] == ("notes", f"unnamed:_{len(parsed.header) - 1}")
 
 
 @pytest.mark.parametrize("name", ["bom+crlf", "plain"])
