@@ -53,7 +53,7 @@ def per_object(obj: object, what: Hashable, compute: Callable[[], T], *, recent:
             return hit[0]
         try:
             value = compute()
-            drop = lambda _ref, key=key, kind=kind: _drop(key, kind)  # noqa: E731
+            drop = lambda _ref, key=key, kind=kind, forget=_drop: forget(key, kind)  # noqa: E731  (bound: runs at shutdown too)
             with _LOCK:
                 _VALUES[key] = (tuple(weakref.ref(o, drop) for o in objs), value)
                 if kind is not None:
