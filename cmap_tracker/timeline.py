@@ -66,7 +66,7 @@ def timeline(df: pd.DataFrame, today: date, *, title: str | None = None) -> go.F
 def _rows(df: pd.DataFrame) -> pd.DataFrame:
     """The rows in drawing order (by pillar, then start), with each mark's end (the plan's
     end when open), whether it is a one-day event, its axis label and hover text."""
-    title = labels.local_titles(df)  # then only the columns drawn: each status's slice takes fewer
+    title = labels.local_titles(df)  # then only the columns drawn
     df = df[["id", "pillar", "status", "start_date", "end_date", "milestone"]].assign(_title=title)
     done = df["status"].isin(metrics.DONE)
     point = df["milestone"] | (df["end_date"].isna() & done)  # a finished item with no end is a dated event
@@ -205,18 +205,10 @@ def timeline_by_sector(df: pd.DataFrame, today: date, *, title: str | None = Non
             }
         )
     shapes, notes = _key_dates(today)
-    return figures.figure(
-        data,
-        figures.layout(
-            title,
-            height=max(320, 140 + 26 * len(sectors)),
-            barmode="overlay",
-            shapes=shapes,
-            annotations=notes,
-            xaxis={"type": "date"},
-            yaxis={"autorange": "reversed", "automargin": True, "title": {"text": ""}},
-        ),
-    )
+    rows_axis = {"autorange": "reversed", "automargin": True, "title": {"text": ""}}
+    height = max(320, 140 + 26 * len(sectors))
+    layout = figures.layout(title, height=height, barmode="overlay", shapes=shapes, annotations=notes)
+    return figures.figure(data, layout | {"xaxis": {"type": "date"}, "yaxis": rows_axis})
 
 
 def _sector_spans(df: pd.DataFrame) -> tuple[np.ndarray, ...]:
