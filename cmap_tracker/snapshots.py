@@ -173,19 +173,9 @@ def _pillars_and_done(frame: pd.DataFrame) -> tuple[list[str], np.ndarray, np.nd
 
 
 def keep_from_filters(filters) -> Keep:
-    """A ``keep`` applying a ``filters.Filters`` to a snapshot frame, remembering its
-    mask per frame, so a diff and a burn-up with the same ``keep`` filter it once."""
-    masks: dict[int, tuple[pd.DataFrame, np.ndarray]] = {}
-
-    def keep(frame: pd.DataFrame) -> np.ndarray:
-        hit = masks.get(id(frame))
-        if hit is None or hit[0] is not frame:
-            mask = filters.mask(_dataset_of(frame))
-            mask.flags.writeable = False  # shared by every caller of this keep
-            hit = masks[id(frame)] = (frame, mask)
-        return hit[1]
-
-    return keep
+    """A ``keep`` applying a ``filters.Filters`` to a snapshot frame (``Filters.mask`` keeps
+    each mask, read-only, for every caller with the same filters)."""
+    return lambda frame: filters.mask(_dataset_of(frame))
 
 
 def _dataset_of(frame: pd.DataFrame):
