@@ -28,7 +28,6 @@ from .url import LANG_KEY
 class Ctx:
     ds: Dataset
     view: View
-    mask: np.ndarray | None  # which rows of ds.frame are in view (None: all of them)
     today: date
     uploaded: bool
 
@@ -44,7 +43,8 @@ class Ctx:
     @property
     def count(self) -> int:
         """How many rows are in view."""
-        return len(self.ds.frame) if self.mask is None else int(np.count_nonzero(self.mask))
+        f = self.filters
+        return len(self.ds.frame) if f.is_empty() else int(np.count_nonzero(f.mask(self.ds)))
 
     def whole_rows(self) -> pd.DataFrame:
         """The rows in view with every column, for exports (built when a download is clicked)."""
@@ -93,9 +93,7 @@ def start() -> Ctx | None:
     # (seeded from the URL, or sent by the browser with this run), so the
     # sidebar is drawn by finish(), after the page: the browser gets the
     # page's content, and its first chart, first.
-    view = url.current_view()
-    f = view.filters
-    ctx = Ctx(ds, view, None if f.is_empty() else f.mask(ds), date.today(), uploaded)
+    ctx = Ctx(ds, url.current_view(), date.today(), uploaded)
     _ctx.set(ctx)
     _finished.set(False)
     return ctx
