@@ -9,10 +9,10 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from . import figures, labels, metrics, safe
-from .contract import PLAN_END
 from .derived import shared
-from .figures import PILLAR_COLORS, STATUS_COLORS, STATUS_PATTERNS
+from .figures import STATUS_COLORS, STATUS_PATTERNS, pillar_color
 from .i18n import _
+from .plan import current
 from .vocab import STATUSES
 
 
@@ -85,7 +85,7 @@ def completion_by_pillar(df: pd.DataFrame) -> go.Figure:
                 "orientation": "h",
                 "y": [labels.pillar(p) for p in pillars],
                 "x": t["share"].tolist(),
-                "marker": {"color": [PILLAR_COLORS[p] for p in pillars]},
+                "marker": {"color": [pillar_color(p) for p in pillars]},
                 "text": [f"{c}/{n}" for c, n in zip(t["completed"], t["total"])],
                 "textposition": "outside",
                 "customdata": [["pillar", p] for p in pillars],
@@ -121,11 +121,11 @@ def hierarchy(df: pd.DataFrame) -> go.Figure:
         if not total:
             continue
         pid = f"pillar/{pillar}"
-        nodes.append((pid, labels.pillar(pillar), "", total, PILLAR_COLORS[pillar], ["pillar", pillar], f"{total}"))
+        nodes.append((pid, labels.pillar(pillar), "", total, pillar_color(pillar), ["pillar", pillar], f"{total}"))
         for j in np.flatnonzero(n[i]):
             sector, k = sv[j], int(n[i, j])
             sid = f"{pid}/{sector}"
-            nodes.append((sid, labels.sector(sector), pid, k, PILLAR_COLORS[pillar], ["sector", sector], f"{k}"))
+            nodes.append((sid, labels.sector(sector), pid, k, pillar_color(pillar), ["sector", sector], f"{k}"))
             nodes += [
                 (f"{sid}/{ident}", text, sid, 1, STATUS_COLORS[status], ["id", ident], labels.status(status))
                 for ident, text, status in leaves.get((pillar, sector), ())
@@ -244,7 +244,7 @@ def burnup(table: pd.DataFrame) -> go.Figure:
     title = _("Burn-up: completed and total initiatives per snapshot")
     if table.empty:
         return figures.empty(title)
-    end = pd.Timestamp(PLAN_END)
+    end = current().horizon(pd.DataFrame({"end_date": table["date"], "start_date": table["date"]}))
     return figures.figure(
         _burnup_lines(table),
         figures.layout(
@@ -266,7 +266,7 @@ def _burnup_lines(table: pd.DataFrame) -> list[dict]:
     """Two lines per pillar, total (dotted) and completed (solid), in the pillar's colour."""
     data = []
     for pillar, part in table.groupby("pillar", sort=False):
-        color = PILLAR_COLORS.get(str(pillar), "#555555")
+        color = pillar_color(pillar)
         name = labels.pillar(str(pillar))
         for col, word, line, symbol in (
             ("total", _("total"), {"color": color, "dash": "dot"}, "circle-open"),

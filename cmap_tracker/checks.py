@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -20,7 +20,7 @@ from .contract import COLUMN_NAMES, COLUMNS, Column, Kind, OnInvalid
 from .report import CORRECTED, REJECTED, VALUE_CHARS, Issue, IssueLog
 from .sources import NO_LIMIT, Clock
 from .themes import parse_themes, theme_slug
-from .vocab import fold
+from .vocab import Vocabulary, fold
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
 TRUE_WORDS = {"true", "yes", "y", "1", "x", "oui", "vrai", "si", "verdadero"}
@@ -87,6 +87,7 @@ class Checker:
         self._empty: dict[str, np.ndarray] = {}
         self._uniques: dict[str, pa.Array] = {}
         self.dates: dict[str, tuple[np.ndarray, pd.Series]] = {}  # DATE columns: (codes, values)
+        self.vocabularies: Mapping[str, Vocabulary] = {}  # by name: the terms of a column declared empty
 
     def empty(self, column: str) -> np.ndarray:
         if column not in self._empty:
@@ -151,9 +152,17 @@ class Checker:
         if kind == REJECTED:
             self.bad |= mask
 
-    def run(self, clock: Clock = NO_LIMIT) -> pd.DataFrame:
-        """Every check, then the kept rows as a typed frame (and ``line``)."""
+    def value_counts(self, column: str) -> list[tuple[str, int]]:
+        """The distinct stripped values of a checked column and the rows of each, in file order."""
+        codes, uniques = self.coded[column]
+        counts = np.bincount(codes, minlength=len(uniques))
+        return [(str(v), int(n)) for v, n in zip(uniques, counts) if n]
+
+    def run(self, clock: Clock = NO_LIMIT, vocabularies: Mapping[str, Vocabulary] = {}) -> pd.DataFrame:
+        """Every check, then the kept rows as a typed frame (and ``line``). ``vocabularies`` gives the terms
+        of a TERM column whose contract vocabulary is empty (the pillars: the plan's)."""
         self.clock = clock  # checked by each flag() and between the slower steps
+        self.vocabularies = vocabularies
         self.reject_empty_rows()
         for col in COLUMNS:
             if col.required and col.if_empty is None:
@@ -233,8 +242,8 @@ class Checker:
         )
 
     def check_term(self, col: Column) -> Output:
-        vocabulary = col.vocabulary
-        assert vocabulary is not None  # every TERM column has one (asserted at import)
+        assert col.vocabulary is not None  # every TERM column has one (asserted at import)
+        vocabulary = self.vocabularies.get(col.vocabulary.name, col.vocabulary)
         codes, uniques = self.coded[col.name]
         terms = map_uniques(uniques, lambda v: vocabulary.lookup.get(fold(v)))  # a slug or NaN per distinct value
         unknown = terms.isna().to_numpy()[codes]

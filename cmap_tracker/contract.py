@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from .i18n import N_
-from .vocab import CONFIDENCE, PILLARS, STATUSES, THEMES, Vocabulary
+from .vocab import CONFIDENCE, STATUSES, THEMES, Vocabulary
 
 # Uploads and remote files larger than this are refused (also server.maxUploadSize in .streamlit/config.toml).
 MAX_UPLOAD_MB = 20
@@ -19,8 +19,8 @@ MAX_COLUMNS = 1000
 # so no 20 MB file of valid rows has more, and the checks cost some 200 bytes per row however short.
 MAX_UPLOAD_ROWS = 1_000_000
 
-# The plan runs to September 2028; open-ended items are drawn to here.
-PLAN_END = "2028-09-30"
+# The pillar column's terms are the plan's (``plan.Plan.pillars``), given to the checks for each load.
+PILLARS = Vocabulary("pillar", ())
 
 
 class Kind(Enum):
@@ -92,7 +92,7 @@ COLUMNS: tuple[Column, ...] = (
     _term(
         PILLARS,
         N_(
-            "One of the plan's four pillars. Slugs, English, French or Spanish names are accepted, with or without accents."
+            "One of the plan's pillars (data/plan.toml). Slugs, English, French or Spanish names are accepted, with or without accents."
         ),
         "prosperity",
     ),
@@ -176,8 +176,8 @@ REQUIRED: tuple[str, ...] = tuple(c.name for c in COLUMNS if c.required)
 BY_NAME: dict[str, Column] = {c.name: c for c in COLUMNS}
 
 
-def data_dictionary_markdown() -> str:
-    """The data dictionary, generated from COLUMNS and the vocabularies."""
+def data_dictionary_markdown(pillars: Vocabulary) -> str:
+    """The data dictionary, generated from COLUMNS, the vocabularies and a plan's ``pillars``."""
     lines = ["| column | required | format | meaning | example |", "| --- | --- | --- | --- | --- |"]
     for c in COLUMNS:
         lines.append(
@@ -193,7 +193,7 @@ def data_dictionary_markdown() -> str:
         "| slug | name |",
         "| --- | --- |",
     ]
-    lines += [f"| `{t.slug}` | {t.label} |" for t in PILLARS.terms]
+    lines += [f"| `{t.slug}` | {t.label} |" for t in pillars.terms]
     lines += ["", "### Statuses", "", "| slug | label | meaning | evidence needed |", "| --- | --- | --- | --- |"]
     lines += [f"| `{t.slug}` | {t.label} | {t.definition} | {t.evidence} |" for t in STATUSES.terms]
     lines += ["", "### Core themes", "", "| slug | label |", "| --- | --- |"]
@@ -209,10 +209,12 @@ START, END = "<!-- dictionary:start -->", "<!-- dictionary:end -->"
 if __name__ == "__main__":  # python -m cmap_tracker.contract  -> refresh the generated block of data/README.md
     from pathlib import Path
 
+    from .plan import bundled
+
     readme = Path(__file__).resolve().parent.parent / "data" / "README.md"
     text = readme.read_text(encoding="utf-8")
     head, rest = text.split(START, 1)
-    new = f"{head}{START}\n{data_dictionary_markdown()}{END}{rest.split(END, 1)[1]}"
+    new = f"{head}{START}\n{data_dictionary_markdown(bundled().pillars)}{END}{rest.split(END, 1)[1]}"
     if new != text:
         readme.write_text(new, encoding="utf-8")
     print("updated" if new != text else "up to date", readme)

@@ -14,7 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pandas.api.types import is_string_dtype
 
-from .contract import PLAN_END
+from . import plan as _plan
 from .derived import per_object
 from .report import LoadResult
 from .themes import theme_index
@@ -54,7 +54,7 @@ class Dataset:
 
     def __post_init__(self) -> None:
         if self.span_end is None:
-            object.__setattr__(self, "span_end", _span_end(self.frame))
+            object.__setattr__(self, "span_end", _span_end(self.frame, self.plan.horizon(self.frame)))
 
     @property
     def search(self) -> pd.Series:
@@ -72,6 +72,11 @@ class Dataset:
     @property
     def frame(self) -> pd.DataFrame:
         return self.result.frame
+
+    @property
+    def plan(self) -> _plan.Plan:
+        """The plan the pillars were checked against."""
+        return self.result.plan or _plan.bundled()
 
     @property
     def view(self) -> pd.DataFrame:
@@ -155,9 +160,9 @@ def _text_in_one_chunk(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.assign(**cols) if cols else frame
 
 
-def _span_end(frame: pd.DataFrame) -> pd.Series:
+def _span_end(frame: pd.DataFrame, horizon: pd.Timestamp) -> pd.Series:
     end = frame["end_date"].where(frame["end_date"].notna(), frame["start_date"].where(frame["milestone"]))
-    return end.fillna(pd.Timestamp(PLAN_END))
+    return end.fillna(horizon)
 
 
 def build(result: LoadResult) -> Dataset:

@@ -19,6 +19,7 @@ from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
 from .i18n import language
+from .plan import current
 
 T = TypeVar("T")
 RECENT_RESULTS = 32
@@ -92,7 +93,7 @@ def _drop(key: Key, kind: tuple[tuple[int, ...], Hashable] | None, values=_VALUE
 
 def shared(fn: Callable[..., T]) -> Callable[..., T]:
     """Decorate a pure function of frames (or other unchanging objects) and plain values:
-    each result is computed once per (objects, values, language) and shared read-only by
+    each result is computed once per (objects, values, language, plan) and shared read-only by
     every session that asks, while the objects live; the ``RECENT_RESULTS`` latest per
     function and objects are kept. A shared link makes every session ask the same."""
 
@@ -108,7 +109,7 @@ def shared(fn: Callable[..., T]) -> Callable[..., T]:
                 objs.append(a)
             else:
                 plain.append((name, a))
-        what = (fn.__qualname__, tuple(plain), language())
+        what = (fn.__qualname__, tuple(plain), language(), current())
         return per_object(tuple(objs), what, lambda: fn(*args, **kwargs), recent=RECENT_RESULTS)
 
     return cached

@@ -13,10 +13,10 @@ import plotly.io as pio
 
 from . import safe
 from .i18n import _, month_names
-from .vocab import PILLARS, STATUSES
+from .plan import current
+from .vocab import STATUSES
 
 STATUS_COLORS = STATUSES.colors()
-PILLAR_COLORS = PILLARS.colors()
 STATUS_PATTERNS = {
     "completed": "",
     "in_progress": "/",
@@ -26,6 +26,13 @@ STATUS_PATTERNS = {
     "cancelled": "-",
     "unknown": "+",
 }
+
+
+def pillar_color(slug: object) -> str:
+    """The current plan's colour for a pillar (grey for a slug it does not declare)."""
+    return current().colors().get(str(slug), "#555555")
+
+
 GANTT_MAX_BARS = 300  # a timeline draws one bar per initiative up to here, a treemap one box
 FONT = "Source Sans Pro, Arial, sans-serif"
 VALIDATE = False  # Plotly's property validation: off at run time, on in tests/test_figures.py

@@ -11,8 +11,9 @@ import pandas as pd
 
 from .dataset import Dataset, search_key
 from .derived import per_object
+from .plan import current
 from .themes import row_mask
-from .vocab import PILLARS, STATUSES, THEMES
+from .vocab import STATUSES, THEMES
 
 Translator = Callable[[str], str]
 
@@ -81,7 +82,8 @@ class Filters:
         """The filters in words: 'Security · In progress · 7 of 52 initiatives', for the locale."""
         parts: list[str] = []
         if self.pillar:
-            parts.append(", ".join(tr(PILLARS.label(p)) for p in PILLARS.slugs if p in self.pillar))
+            plan = current()  # its labels are in the current language; ``tr`` leaves them be
+            parts.append(", ".join(tr(plan.pillar_label(p)) for p in plan.pillars.slugs if p in self.pillar))
         if self.sector:
             parts.append(", ".join(self.sector))
         if self.status:

@@ -9,11 +9,13 @@ import pandas as pd
 
 from . import i18n, safe
 from .i18n import N_, _
-from .vocab import PILLARS, STATUSES, THEMES, humanize
+from .plan import current
+from .vocab import STATUSES, THEMES, humanize
 
 
 def pillar(slug: str) -> str:
-    return _(PILLARS.label(slug))
+    """The current plan's name for a pillar, in the reader's language (as written, for a file's own pillars)."""
+    return safe.plain(current().pillar_label(slug))
 
 
 def status(slug: str) -> str:

@@ -11,6 +11,7 @@ import pandas as pd
 import pyarrow as pa
 
 from . import contract, csv_careful, csv_fast
+from . import plan as _plan
 from .arrow_text import blank
 from .checks import Checker
 from .contract import BY_NAME, COLUMN_NAMES, COLUMNS, MAX_UPLOAD_BYTES, REQUIRED, Kind
@@ -21,6 +22,7 @@ from .sources import (
     is_blank,
     line_feeds,
     normalise_header,
+    public_source,
     read_input,
     read_source,
     refuse_repeats,
@@ -34,22 +36,35 @@ def load(
     name: str | None = None,
     limit: int | None = MAX_UPLOAD_BYTES,
     budget: float | None = None,
+    plan: _plan.Plan | str | Path | None = None,
+    open_pillars: bool = False,
 ) -> LoadResult:
     """Load and validate. Never raises for bad input: file-level problems, among them a load longer
-    than ``budget`` seconds (LOAD_SECONDS by default), come back as ``result.fatal``."""
+    than ``budget`` seconds (LOAD_SECONDS by default), come back as ``result.fatal``. Pillars are checked
+    against ``plan`` (default: the current plan); with ``open_pillars``, a file whose pillar values are
+    mostly not the plan's declares its own (``Plan.for_values``). ``plan`` may be a plan file's path or URL."""
     label = name or (str(source) if not isinstance(source, (bytes, bytearray)) else "upload")
+    chosen = plan if isinstance(plan, _plan.Plan) else _plan.current()
     clock = Clock(LOAD_SECONDS if budget is None else budget)
     try:
         try:
             max_rows = contract.MAX_UPLOAD_ROWS if limit is not None else None
-            return _load(read_input(source, limit=limit, clock=clock), label, clock, max_rows)
+            if plan is not None and not isinstance(plan, _plan.Plan):
+                chosen = read_plan(plan, clock)
+            data = read_input(source, limit=limit, clock=clock)
+            return _load(data, label, clock, max_rows, chosen, open_pillars)
         except FileNotFoundError:  # removed while it was being read
             raise LoadError("The data file {source} does not exist.", source=str(source)) from None
         except csv.Error as exc:  # every csv.Error the readers expect is handled where it arises
             raise LoadError("The file could not be read as CSV: {error}.", error=str(exc)) from None
     except LoadError as exc:
         fatal = Issue(None, None, "", exc.reason, FILE, tuple(exc.params.items()))
-        return LoadResult(empty_frame(), [], 0, label, fatal=fatal)
+        return LoadResult(empty_frame(), [], 0, label, fatal=fatal, plan=chosen)
+
+
+def read_plan(source: str | Path, clock: Clock) -> _plan.Plan:
+    """A plan file (a path or an http(s) URL), or a LoadError saying what is wrong with it."""
+    return _plan.parse(read_source(source, limit=_plan.MAX_PLAN_BYTES, clock=clock))
 
 
 def empty_frame() -> pd.DataFrame:
@@ -59,7 +74,9 @@ def empty_frame() -> pd.DataFrame:
     )
 
 
-def _load(data: bytes | Path, label: str, clock: Clock, max_rows: int | None) -> LoadResult:
+def _load(
+    data: bytes | Path, label: str, clock: Clock, max_rows: int | None, plan: _plan.Plan, open_pillars: bool
+) -> LoadResult:
     """Parsed by the fast reader, or else the careful one, then checked; more than ``max_rows`` refuse it."""
     src = data if isinstance(data, Path) else pa.py_buffer(data)
     if is_blank(src):
@@ -96,7 +113,11 @@ def _load(data: bytes | Path, label: str, clock: Clock, max_rows: int | None) ->
     checker = Checker(columns, parsed.lines, log)
     del columns
     clock.check()
-    frame = checker.run(clock)
-    result = LoadResult(frame, log.details(), rows_in_file, label, extra_columns=extra, notes=parsed.notes, log=log)
+    if open_pillars:
+        plan = plan.for_values(checker.value_counts("pillar"), public_source(label))
+    frame = checker.run(clock, {"pillar": plan.pillars})
+    result = LoadResult(
+        frame, log.details(), rows_in_file, label, extra_columns=extra, notes=parsed.notes, log=log, plan=plan
+    )
     assert len(frame) + result.rejected_rows == rows_in_file, "loader lost a row"
     return result

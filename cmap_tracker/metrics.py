@@ -10,12 +10,12 @@ import numpy as np
 import pandas as pd
 
 from .derived import shared
+from .plan import current
 from .themes import carrying, theme_pairs
-from .vocab import PILLARS, STATUSES
+from .vocab import STATUSES
 
 DUE_SOON_DAYS = 90
 DONE = {"completed", "cancelled"}
-ORDERS = {"pillar": PILLARS.slugs, "status": STATUSES.slugs}
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,7 @@ def codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     else sorted); missing -> -1. Counting these codes with ``np.bincount`` keeps charts fast at a million rows."""
     if isinstance(values.dtype, pd.CategoricalDtype):
         return values.cat.codes.to_numpy(), np.asarray(values.cat.categories, dtype=object)
-    order = ORDERS.get(str(values.name))
+    order = {"pillar": current().pillars.slugs, "status": STATUSES.slugs}.get(str(values.name))
     if order is not None:  # vocabulary order, unknown values after it
         seen = set(values.dropna().unique().tolist())
         cats = [s for s in order if s in seen] + sorted(seen - set(order))

@@ -6,11 +6,15 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+
+if TYPE_CHECKING:
+    from .plan import Plan
 
 Translator = Callable[[str], str]
 
@@ -187,6 +191,7 @@ class LoadResult:
     extra_columns: tuple[str, ...] = ()
     notes: list[Issue] = field(default_factory=list)  # file-level notes (encoding, delimiter)
     log: IssueLog = field(default_factory=IssueLog, repr=False, compare=False)
+    plan: Plan | None = field(default=None, repr=False, compare=False)  # the plan the pillars were checked against
 
     @property
     def rejected_rows(self) -> int:

@@ -16,9 +16,9 @@ import pandas as pd
 from . import csv_careful
 from .derived import per_object
 from .loader import load
+from .plan import Plan, current
 from .report import REJECTED, LoadError, LoadResult
 from .sources import decode, normalise_header, read_source, sniff_delimiter
-from .vocab import PILLARS
 
 ROOT = Path(__file__).resolve().parent.parent
 SNAPSHOT_DIR = ROOT / "data" / "snapshots"
@@ -72,23 +72,24 @@ class Snapshot:
         return _rejected(self.date, self.result, source if source.is_file() else None)
 
 
-def load_snapshot(date: str, directory: str | Path = SNAPSHOT_DIR) -> Snapshot:
+def load_snapshot(date: str, directory: str | Path = SNAPSHOT_DIR, *, plan: Plan | None = None) -> Snapshot:
     """Load ``directory/<date>.csv`` through the ordinary loader (a file it cannot use
     has ``result.fatal`` set). Raises ``ValueError`` for a malformed date and
-    ``FileNotFoundError`` when there is no such snapshot."""
+    ``FileNotFoundError`` when there is no such snapshot. Pillars are checked against ``plan``
+    (default: the current plan)."""
     if not _valid_date(date):
         raise ValueError(f"Not a snapshot date (YYYY-MM-DD): {date!r}")
     path = Path(directory) / f"{date}.csv"
     if not path.is_file():
         raise FileNotFoundError(f"No snapshot for {date} in {directory}")
-    result = load(path, limit=None)
+    result = load(path, limit=None, plan=plan)
     rejected = _rejected(date, result, path) if result.rejected_rows else ()
     return Snapshot(date, result, rejected)
 
 
-def load_snapshots(directory: str | Path = SNAPSHOT_DIR) -> list[Snapshot]:
+def load_snapshots(directory: str | Path = SNAPSHOT_DIR, *, plan: Plan | None = None) -> list[Snapshot]:
     """Every snapshot in ``directory``, oldest first."""
-    return [load_snapshot(d, directory) for d in list_snapshots(directory)]
+    return [load_snapshot(d, directory, plan=plan) for d in list_snapshots(directory)]
 
 
 def _rejected(date: str, result: LoadResult, path: Path | None) -> tuple[Rejected, ...]:
@@ -150,7 +151,8 @@ def burnup(snapshots: Iterable[Snapshot], keep: Keep | None = None) -> pd.DataFr
         present = np.flatnonzero(total)  # pillars with kept rows in this snapshot
         per.append(({names[i]: int(total[i]) for i in present}, {names[i]: completed[i] for i in present}))
     seen: set[str] = set().union(*(t for t, _c in per))
-    pillars = [p for p in PILLARS.slugs if p in seen] + sorted(seen - set(PILLARS.slugs))
+    order = current().pillars.slugs
+    pillars = [p for p in order if p in seen] + sorted(seen - set(order))
     dates = [s.date for s in snaps]
     return pd.DataFrame(
         {

@@ -18,6 +18,7 @@ from typing import TypeAlias, TypeGuard
 import numpy as np
 import pyarrow as pa
 
+from . import safe
 from .contract import MAX_COLUMNS, MAX_UPLOAD_BYTES, MAX_UPLOAD_MB
 from .report import FILE, Issue, IssueLog, LoadError
 
@@ -27,6 +28,15 @@ SCAN = 1 << 20  # bytes per numpy pass when counting line breaks
 _NOT_SPACE = re.compile(rb"[^ \t\n\r\x0b\x0c]")  # what bytes.strip() keeps
 
 Source: TypeAlias = pa.Buffer | Path  # bytes in memory, or a local file read in pieces
+
+
+def public_source(source: str) -> str:
+    """What a viewer may see of a data source: a file's name, never the server's
+    directories; a URL without its query string (which may carry a token)."""
+    text = str(source)
+    if safe.http_url(text):
+        return text.split("?", 1)[0].split("#", 1)[0]
+    return Path(text).name or text
 
 
 @dataclass

@@ -10,7 +10,7 @@ from datetime import date
 from .dataset import Dataset
 from .filters import Filters
 from .i18n import LANGUAGES
-from .vocab import PILLARS, STATUSES, THEMES, fold
+from .vocab import STATUSES, THEMES, fold
 
 OWN_KEYS = ("pillar", "sector", "status", "theme", "from", "to", "q", "id", "lang", "since", "until", "tab")
 TABS = ("status", "sector")  # the overview's tabs; the first is open by default (no ``tab`` in the URL)
@@ -107,7 +107,7 @@ def from_query(params: Params, ds: Dataset, snapshots: Iterable[str] = ()) -> tu
     """Parse URL parameters. Unknown values are dropped and returned as notices."""
     notices: list[Notice] = []
     valid = {
-        "pillar": {s: s for s in PILLARS.slugs},
+        "pillar": {s: s for s in ds.plan.pillars.slugs},
         "sector": {sector_slug(s): s for s in ds.sectors} | {s: s for s in ds.sectors},
         "status": {s: s for s in STATUSES.slugs},
         "theme": {t: t for t in set(ds.theme_slugs) | set(THEMES.slugs)},

@@ -10,17 +10,11 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from . import figures, labels, metrics
-from .contract import PLAN_END
 from .derived import shared
-from .i18n import N_, _, fmt_date
+from .i18n import _, fmt_date
+from .plan import current, local
 from .vocab import STATUSES
 
-KEY_DATES = (  # (date, message id); sourced in data/initiatives.csv (PR-TRADE-09, MO-CULT-02)
-    ("2026-07-01", N_("CUSMA joint review")),
-    (PLAN_END, N_("Plan ends")),
-)
-
-WORLD_CUP = ("2026-06-11", "2026-07-19", N_("FIFA World Cup"))
 HOVER_ITEM = "<b>%{y}</b><br>%{customdata[3]}<br>%{customdata[2]} · %{customdata[4]}<extra></extra>"
 _CUSTOM = ["_kind", "id", "_status", "_pillar", "_when"]  # a click's [kind, id], then what the hover shows
 _BAR = {"type": "bar", "orientation": "h", "alignmentgroup": "True", "offsetgroup": "", "textposition": "auto"}
@@ -40,11 +34,12 @@ def timeline(df: pd.DataFrame, today: date, *, title: str | None = None) -> go.F
         return figures.empty(title)
     if len(df) > figures.GANTT_MAX_BARS:
         return timeline_by_sector(df, today, title=title)
-    d = _rows(df)
+    end = current().horizon(df)
+    d = _rows(df, end)
     shapes, notes = _pillar_bands(d)
     date_shapes, date_notes = _key_dates(today)
     lo = min(d["start_date"].min(), pd.Timestamp(today)) - pd.Timedelta(days=20)
-    hi = pd.Timestamp(PLAN_END) + pd.Timedelta(days=20)
+    hi = end + pd.Timedelta(days=20)
     return figures.figure(
         _traces(d),
         figures.layout(
@@ -63,7 +58,7 @@ def timeline(df: pd.DataFrame, today: date, *, title: str | None = None) -> go.F
     )
 
 
-def _rows(df: pd.DataFrame) -> pd.DataFrame:
+def _rows(df: pd.DataFrame, end: pd.Timestamp) -> pd.DataFrame:
     """The rows in drawing order (by pillar, then start), with each mark's end (the plan's
     end when open), whether it is a one-day event, its axis label and hover text."""
     title = labels.local_titles(df)  # then only the columns drawn
@@ -73,7 +68,7 @@ def _rows(df: pd.DataFrame) -> pd.DataFrame:
     d = df.assign(
         _point=point,
         _open=df["end_date"].isna() & ~point,
-        _end=df["end_date"].fillna(pd.Timestamp(PLAN_END)),
+        _end=df["end_date"].fillna(end),
         _o=df["pillar"].cat.codes,
         _kind="id",
     ).sort_values(["_o", "start_date", "id"])
@@ -155,22 +150,26 @@ def _pillar_bands(d: pd.DataFrame) -> tuple[list[dict], list[dict]]:
         pillar = d["pillar"].cat.categories[code]
         y1 = n - 1 - pos + 0.5  # category axis: row j sits at y = n-1-j (reversed order)
         y0 = y1 - k
-        shapes.append(figures.shape("rect", 0, 1, y0, y1, fillcolor=figures.PILLAR_COLORS[pillar], **band))
+        shapes.append(figures.shape("rect", 0, 1, y0, y1, fillcolor=figures.pillar_color(pillar), **band))
         notes.append(figures.label(1.005, (y0 + y1) / 2, figures.wrap(labels.pillar(pillar), 13), **note))
         pos += int(k)
     return shapes, notes
 
 
 def _key_dates(today: date) -> tuple[list[dict], list[dict]]:
-    """Today line, key dates and the World Cup window, as shapes and annotations."""
-    start, end, label = WORLD_CUP
+    """Today line, the plan's key dates (a band for a period) and its end, as shapes and annotations."""
+    plan = current()
     upright = {"xanchor": "right", "textangle": -90, "font": {"size": 11}}
     halo = {"bgcolor": "rgba(255,255,255,0.85)"}
-    shapes = [figures.shape("rect", start, end, fillcolor="#56B4E9", opacity=0.15, line={"width": 0}, layer="below")]
-    notes = [figures.date_note(start, _(label), top=False, **upright)]
-    for i, (d, msg) in enumerate(KEY_DATES):  # alternate top/bottom so close dates don't collide
+    band: dict = {"fillcolor": "#56B4E9", "opacity": 0.15, "line": {"width": 0}, "layer": "below"}
+    bands = [(k.when.isoformat(), k.until.isoformat(), local(k.label)) for k in plan.key_dates if k.until]
+    shapes = [figures.shape("rect", start, end, **band) for start, end, _label in bands]
+    notes = [figures.date_note(start, label, top=False, **upright) for start, _end, label in bands]
+    lines = [(k.when.isoformat(), local(k.label)) for k in plan.key_dates if not k.until]
+    lines += [(plan.end.isoformat(), _("Plan ends"))] if plan.end else []
+    for i, (d, label) in enumerate(lines):  # alternate top/bottom so close dates don't collide
         shapes.append(figures.date_line(d, line={"color": "#555555", "width": 1, "dash": "dot"}))
-        notes.append(figures.date_note(d, _(msg), top=i % 2 == 0, **upright, **halo))
+        notes.append(figures.date_note(d, label, top=i % 2 == 0, **upright, **halo))
     t = pd.Timestamp(today)
     shapes.append(figures.date_line(t, line={"color": "#D55E00", "width": 2}, name="today"))
     notes.append(
@@ -200,7 +199,7 @@ def timeline_by_sector(df: pd.DataFrame, today: date, *, title: str | None = Non
                 "x": _ms(end[rows] - start[rows]),
                 "y": [f"{labels.sector(sectors[r])} · {figures.short(label, 14)} ({counts[r]})" for r in rows],
                 "customdata": [["sector", sectors[r], label, mixes[r], int(counts[r])] for r in rows],
-                "marker": {"color": figures.PILLAR_COLORS[pillar]},
+                "marker": {"color": figures.pillar_color(pillar)},
                 "hovertemplate": "<b>%{customdata[1]}</b> · %{customdata[2]}<br>%{customdata[4]}: %{customdata[3]}<extra></extra>",
             }
         )
@@ -220,7 +219,7 @@ def _sector_spans(df: pd.DataFrame) -> tuple[np.ndarray, ...]:
     by_group = np.argsort(inv, kind="stable")
     first = np.searchsorted(inv[by_group], np.arange(len(groups)))  # each group's first row in by_group
     start = np.minimum.reduceat(df["start_date"].to_numpy()[by_group], first)
-    plan_end = np.datetime64(PLAN_END).astype(df["end_date"].dtype)
+    plan_end = np.datetime64(current().horizon(df)).astype(df["end_date"].dtype)
     ends = np.where(df["end_date"].isna().to_numpy(), plan_end, df["end_date"].to_numpy())
     end = np.maximum.reduceat(ends[by_group], first)
     stc, stv = metrics.codes(df["status"])

@@ -1,4 +1,4 @@
-"""Controlled vocabularies: pillars, statuses, themes and confidence levels. Each term is declared once: slug,
+"""Controlled vocabularies: statuses, themes and confidence levels (a plan declares its pillars: ``plan``). Each term is declared once: slug,
 label (an English msgid, translated by ``i18n``), the aliases the loader accepts, and a fixed colour for charts."""
 
 from __future__ import annotations
@@ -86,38 +86,6 @@ OKABE_ITO = {
     "black": "#000000",
     "grey": "#999999",
 }
-
-PILLARS = Vocabulary(
-    "pillar",
-    (
-        Term(
-            "prosperity",
-            N_("Prosperity"),
-            OKABE_ITO["blue"],
-            aka="prosperite, prosperidad, pillar 1, pillar i, i prosperity, economic prosperity",
-        ),
-        Term(
-            "mobility",
-            N_("Mobility, Inclusion and Well-being"),
-            OKABE_ITO["orange"],
-            aka="mobility, mobility inclusivity and well being, mobility inclusivity and wellbeing, "
-            "mobility inclusion and well being, mobility inclusion and wellbeing, mobility well being and inclusion, "
-            "mobility wellbeing and inclusion, mobilite inclusion et bien etre, mobilite bien etre et inclusion, "
-            "mobilite, mobility inclusion well being, mobility inclusivity well being, "
-            "movilidad inclusion y bienestar, movilidad bienestar e inclusion, movilidad, pillar 2, pillar ii",
-        ),
-        Term("security", N_("Security"), OKABE_ITO["vermillion"], aka="securite, seguridad, pillar 3, pillar iii"),
-        Term(
-            "environment",
-            N_("Environment and Sustainability"),
-            OKABE_ITO["green"],
-            aka="environment, environment and sustainability, environment sustainability, "
-            "environnement et durabilite, environnement, environnement et developpement durable, "
-            "medio ambiente y sostenibilidad, medio ambiente y sustentabilidad, medio ambiente, sostenibilidad, "
-            "pillar 4, pillar iv",
-        ),
-    ),
-)
 
 STATUSES = Vocabulary(
     "status",

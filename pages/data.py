@@ -1,6 +1,6 @@
 import streamlit as st
 
-from cmap_tracker import app, contract, i18n, labels, report, safe, spreadsheet, tables
+from cmap_tracker import app, contract, i18n, labels, plan, report, safe, spreadsheet, tables
 from cmap_tracker.i18n import _
 
 ctx = app.page(_("Data"))
@@ -10,12 +10,8 @@ st.header(_("Where the data comes from"), anchor=False)
 if ctx.uploaded:
     st.markdown(safe.md_format(_("Your uploaded file: {name}"), name=safe.clip(result.source)))
     st.button(_("Back to the bundled data"), on_click=app.clear_upload)
-else:
-    st.write(
-        _(
-            "The bundled dataset of the Canada–Mexico Action Plan 2025–2028, compiled from government releases and news reports. Every row links to its source and states how strong the evidence is."
-        )
-    )
+elif ctx.ds.plan.description:
+    st.write(safe.md(plan.local(ctx.ds.plan.description)))
 st.markdown(
     safe.md_format(
         _("Data as of {date}. Rows: {rows} in the file, {valid} shown, {rejected} rejected, {corrected} corrected."),

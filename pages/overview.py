@@ -1,11 +1,9 @@
-from datetime import date
-
 import streamlit as st
 
-from cmap_tracker import app, charts, context, i18n, labels, metrics, safe
+from cmap_tracker import app, charts, i18n, labels, metrics, plan, safe
 from cmap_tracker.i18n import _
 
-ctx = app.page(_("Canada–Mexico Action Plan 2025–2028"))
+ctx = app.page(safe.md(plan.current().title()))
 
 k = metrics.kpis(ctx.df, ctx.today)
 c = st.columns([1, 1, 1, 1, 1.5])
@@ -49,21 +47,18 @@ else:
 with st.container(border=True):  # one text block per column: light to render
     st.header(_("About the plan"), anchor=False)
 
-    def value(fact: context.Fact) -> str:
-        if fact.kind == "date":
-            return i18n.fmt_date(date.fromisoformat(fact.when))
-        if fact.kind == "cad_billion":
-            return _("C${n} B").format(n=i18n.fmt_int(fact.value))
-        if fact.kind == "cad_million":
-            return _("C${n} M").format(n=i18n.fmt_int(fact.value))
-        return i18n.fmt_int(fact.value)
+    def value(fact: plan.Fact) -> str:
+        if fact.when is not None:
+            return i18n.fmt_date(fact.when)
+        n = i18n.fmt_int(fact.value or 0)
+        return {"cad_billion": _("C${n} B"), "cad_million": _("C${n} M")}.get(fact.unit, "{n}").format(n=n)
 
-    facts = context.FACTS
+    facts = ctx.ds.plan.facts
     for col, part in zip(st.columns(3), (facts[0::3], facts[1::3], facts[2::3])):
         col.markdown(
             "\n\n".join(
-                f"**{safe.md(value(f))}**  \n{safe.md(_(f.label))}  \n"
-                + safe.md_link(_("Source: {name}").format(name=_(f.source_name)), f.source_url)
+                f"**{safe.md(value(f))}**  \n{safe.md(plan.local(f.label))}  \n"
+                + safe.md_link(_("Source: {name}").format(name=plan.local(f.source)), f.url)
                 for f in part
             )
         )

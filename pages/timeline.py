@@ -23,8 +23,10 @@ counts = ctx.df.groupby("pillar", observed=True).size()
 app.chart(
     fig,
     "timeline",
-    alt=_("Timeline of {n} initiatives from {start} to the plan's end in September 2028.").format(
-        n=len(ctx.df), start=ctx.df["start_date"].min().date().isoformat()
+    alt=_("Timeline of {n} initiatives from {start} to {end}.").format(
+        n=len(ctx.df),
+        start=ctx.df["start_date"].min().date().isoformat(),
+        end=ctx.ds.plan.horizon(ctx.df).date().isoformat(),
     )
     + " "
     + "; ".join(f"{labels.pillar(p)}: {c}" for p, c in counts.items()),

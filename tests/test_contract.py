@@ -7,8 +7,11 @@ from __future__ import annotations
 import pytest
 
 from cmap_tracker import contract, loader, report
-from cmap_tracker.vocab import CONFIDENCE, PILLARS, STATUSES, THEMES, fold
+from cmap_tracker.plan import bundled
+from cmap_tracker.vocab import CONFIDENCE, STATUSES, THEMES, fold
 from conftest import ROOT, csv_bytes
+
+PILLARS = bundled().pillars
 
 URL = "https://example.org/source"
 
@@ -259,14 +262,14 @@ def test_data_readme_contains_the_generated_dictionary():
             "data/README.md does not exist yet; once it does it must embed contract.data_dictionary_markdown() verbatim"
         )
     text = readme.read_text(encoding="utf-8")
-    assert contract.data_dictionary_markdown() in text, (
+    assert contract.data_dictionary_markdown(PILLARS) in text, (
         "data/README.md is out of step with cmap_tracker/contract.py: paste the output of "
         "contract.data_dictionary_markdown() into it"
     )
 
 
 def test_dictionary_lists_every_column_with_required_flag():
-    md = contract.data_dictionary_markdown()
+    md = contract.data_dictionary_markdown(PILLARS)
     for c in contract.COLUMNS:
         line = next((ln for ln in md.splitlines() if ln.startswith(f"| `{c.name}` |")), None)
         assert line is not None, c.name
@@ -275,14 +278,14 @@ def test_dictionary_lists_every_column_with_required_flag():
 
 
 def test_dictionary_lists_every_vocabulary_term():
-    md = contract.data_dictionary_markdown()
+    md = contract.data_dictionary_markdown(PILLARS)
     for vocab in (PILLARS, STATUSES, THEMES, CONFIDENCE):
         for t in vocab.terms:
             assert f"| `{t.slug}` |" in md, (vocab.name, t.slug)
 
 
 def test_every_status_has_definition_and_evidence_in_dictionary():
-    md = contract.data_dictionary_markdown()
+    md = contract.data_dictionary_markdown(PILLARS)
     for t in STATUSES.terms:
         assert t.definition.strip() and t.evidence.strip(), t.slug
         assert f"| `{t.slug}` | {t.label} | {t.definition} | {t.evidence} |" in md

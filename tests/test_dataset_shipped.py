@@ -11,8 +11,11 @@ import pandas as pd
 import pytest
 
 from cmap_tracker import loader
-from cmap_tracker.vocab import CONFIDENCE, PILLARS, STATUSES
+from cmap_tracker.plan import bundled
+from cmap_tracker.vocab import CONFIDENCE, STATUSES
 from conftest import DATA
+
+PILLARS = bundled().pillars
 
 
 @pytest.fixture(scope="module")

@@ -10,9 +10,13 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from cmap_tracker import charts, contract, dataset, figures, i18n, labels, loader, metrics, timeline
-from cmap_tracker.vocab import PILLARS, STATUSES, THEMES
+from cmap_tracker import charts, dataset, figures, i18n, labels, loader, metrics, timeline
+from cmap_tracker.plan import bundled
+from cmap_tracker.vocab import STATUSES, THEMES
 from conftest import ROOT, csv_bytes
+
+PILLARS = bundled().pillars
+PLAN_END = bundled().end.isoformat()  # type: ignore[union-attr]
 
 TODAY = date(2026, 5, 1)
 HEADER = "id,title,pillar,sector,status,start_date,source_url,end_date,milestone,themes"
@@ -145,7 +149,7 @@ def test_completion_by_pillar(df):
     got = {
         cd[1]: (y, x, text, color) for cd, y, x, text, color in zip(tr.customdata, tr.y, tr.x, tr.text, tr.marker.color)
     }
-    assert got["security"] == ("Security", pytest.approx(1 / 3), "1/3", figures.PILLAR_COLORS["security"])
+    assert got["security"] == ("Security", pytest.approx(1 / 3), "1/3", figures.pillar_color("security"))
     assert got["prosperity"][1:3] == (pytest.approx(1 / 3), "1/3")
     assert got["environment"][1:3] == (0, "0/1")
     assert all(list(cd[:1]) == ["pillar"] for cd in tr.customdata)
@@ -220,7 +224,7 @@ def test_timeline_open_ended_runs_to_plan_end_hatched(gantt):
     marks = points_by_id(gantt)
     for ident in ("S-3", "P-1", "E-1"):  # no end date, not finished
         tr, k = next((t, k) for t, k in marks[ident] if t.type == "bar")
-        assert bar_end(tr, k) == pd.Timestamp(contract.PLAN_END)
+        assert bar_end(tr, k) == pd.Timestamp(PLAN_END)
         assert pattern_at(tr, k) != "", ident
         assert "open-ended" in tr.customdata[k][4]
     tr, k = next((t, k) for t, k in marks["S-1"] if t.type == "bar")
@@ -251,17 +255,17 @@ def test_timeline_today_line_at_the_given_date(df):
 def test_timeline_marks_key_dates(gantt):
     notes = {a.text: a for a in gantt.layout.annotations}
     assert pd.Timestamp(notes["CUSMA joint review"].x) == pd.Timestamp("2026-07-01")
-    assert pd.Timestamp(notes["Plan ends"].x) == pd.Timestamp(contract.PLAN_END)
+    assert pd.Timestamp(notes["Plan ends"].x) == pd.Timestamp(PLAN_END)
     assert "FIFA World Cup" in notes
     rects = [s for s in gantt.layout.shapes if s.type == "rect" and s.xref == "x"]
     assert any((s.x0, s.x1) == ("2026-06-11", "2026-07-19") for s in rects)
     lines = {pd.Timestamp(s.x0) for s in gantt.layout.shapes if s.type == "line"}
-    assert {pd.Timestamp("2026-07-01"), pd.Timestamp(contract.PLAN_END)} <= lines
+    assert {pd.Timestamp("2026-07-01"), pd.Timestamp(PLAN_END)} <= lines
 
 
 def test_timeline_x_range_shows_the_whole_plan(gantt, df):
     lo, hi = (pd.Timestamp(v) for v in gantt.layout.xaxis.range)
-    assert lo <= df["start_date"].min() and hi >= pd.Timestamp(contract.PLAN_END)
+    assert lo <= df["start_date"].min() and hi >= pd.Timestamp(PLAN_END)
 
 
 def big_frame(n: int):
@@ -294,7 +298,7 @@ def test_timeline_over_the_cap_draws_one_bar_per_sector(big_fig):
     assert {name for name, _ in marks} == {"Security", "Prosperity", "Environment and Sustainability"}
     for tr in fig.data:
         pillar = next(p for p in PILLARS.slugs if PILLARS[p].label == tr.name)
-        assert tr.marker.color == figures.PILLAR_COLORS[pillar]
+        assert tr.marker.color == figures.pillar_color(pillar)
 
 
 def test_timeline_at_the_cap_still_draws_rows():
@@ -395,10 +399,8 @@ def test_burnup_names_pillars_and_marks_plan_end():
     names = [tr.name for tr in fig.data]
     assert names == ["Prosperity: total", "Prosperity: completed", "Security: total", "Security: completed"]
     assert list(fig.data[1].y) == [0, 2]
-    assert fig.data[2].line.color == figures.PILLAR_COLORS["security"]
-    assert any(
-        a.text == "Plan ends" and pd.Timestamp(a.x) == pd.Timestamp(contract.PLAN_END) for a in fig.layout.annotations
-    )
+    assert fig.data[2].line.color == figures.pillar_color("security")
+    assert any(a.text == "Plan ends" and pd.Timestamp(a.x) == pd.Timestamp(PLAN_END) for a in fig.layout.annotations)
 
 
 # ------------------------------------------------------------------ alt text

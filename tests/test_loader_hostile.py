@@ -367,6 +367,7 @@ def data_page(monkeypatch, tmp_path, data: bytes):
 
 def test_the_data_page_counts_every_reason_and_offers_the_full_list(monkeypatch, tmp_path):
     rows = [good(f"P-{k}", pillar=f"bogus{k}") for k in range(1200)] + [good("G-1")]
+    monkeypatch.setenv("DASHBOARD_PLAN", str(ROOT / "data" / "plan.toml"))  # its pillars, not the file's own
     at = data_page(monkeypatch, tmp_path, csv_bytes(*rows))
     details, counts = at.dataframe[0].value, at.dataframe[1].value
     assert len(details) == report.DETAIL_ROWS

@@ -15,10 +15,13 @@ from conftest import ROOT, shown
 sys.path.insert(0, str(ROOT))
 
 from bench import gen  # noqa: E402
-from cmap_tracker import contract, dataset, figures, loader, themes, timeline
+from cmap_tracker import dataset, figures, loader, themes, timeline
 from cmap_tracker import themes as theme_rules
 from cmap_tracker.filters import Filters  # noqa: E402
+from cmap_tracker.plan import bundled
 from cmap_tracker.vocab import fold  # noqa: E402
+
+PLAN_END = bundled().end.isoformat()  # type: ignore[union-attr]
 
 ROWS = 20_000
 TEXT = ["id", "title", "title_fr", "title_es", "description", "description_fr", "description_es"]
@@ -56,7 +59,7 @@ def test_timeline_draws_one_bar_per_sector_past_the_limit(ds):
     drawn = {row[1]: int(row[4]) for tr in bars for row in tr.customdata}
     assert drawn == counts.to_dict()  # each bar carries its sector's row count
     # each bar spans its sector: earliest start to latest end (the plan's end when open-ended)
-    end = df["end_date"].fillna(pd.Timestamp(contract.PLAN_END))
+    end = df["end_date"].fillna(pd.Timestamp(PLAN_END))
     for tr in bars:
         for base, ms, row in zip(tr.base, tr.x, tr.customdata):
             rows = df["sector"] == row[1]

@@ -12,12 +12,13 @@ from typing import TYPE_CHECKING
 import pandas as pd
 import streamlit as st
 
-from .. import changes, i18n, loader, report, safe, snapshots
+from .. import changes, i18n, loader, plan, report, safe, snapshots
 from .. import dataset as dataset_mod
 from ..dataset import Dataset
 from ..derived import per_object
 from ..filters import views_kept
 from ..i18n import _
+from ..sources import public_source
 
 if TYPE_CHECKING:
     from .run import Ctx
@@ -33,6 +34,11 @@ def data_source() -> str:
     return os.environ.get("DASHBOARD_DATA", "").strip() or str(DEFAULT_DATA)
 
 
+def plan_source() -> str:
+    """``DASHBOARD_PLAN`` (a plan file's path or http(s) URL); empty for the bundled plan."""
+    return os.environ.get("DASHBOARD_PLAN", "").strip()
+
+
 def _version(source: str) -> tuple:
     """Cache key part that changes when the data changes (mtime+size, or a
     10-minute bucket for URLs), so a replaced file is served on the next rerun."""
@@ -46,15 +52,18 @@ def _version(source: str) -> tuple:
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
-def _load_shared(source: str, version: tuple) -> Dataset:
+def _load_shared(source: str, version: tuple, plan_file: str, plan_version: tuple) -> Dataset:
     # Shared, read-only, across sessions: cache_resource hands out the same
     # object (cache_data would copy the frame for every session and rerun).
-    return dataset_mod.build(loader.load(source, limit=None))
+    # A file other than the bundled one, with no plan file, may declare its own pillars.
+    open_pillars = not plan_file and source != str(DEFAULT_DATA)
+    chosen = plan_file or plan.bundled()
+    return dataset_mod.build(loader.load(source, limit=None, plan=chosen, open_pillars=open_pillars))
 
 
 def load_default() -> Dataset:
-    source = data_source()
-    return _load_shared(source, _version(source))
+    source, plan_file = data_source(), plan_source()
+    return _load_shared(source, _version(source), plan_file, _version(plan_file) if plan_file else ())
 
 
 def _snapshot_version() -> tuple:
@@ -66,7 +75,7 @@ def _snapshot_version() -> tuple:
 
 @st.cache_resource(max_entries=2, show_spinner=False)
 def _snapshots_shared(version: tuple) -> tuple[snapshots.Snapshot, ...]:
-    return tuple(snapshots.load_snapshots())
+    return tuple(snapshots.load_snapshots(plan=load_default().plan))
 
 
 def all_snapshots() -> tuple[snapshots.Snapshot, ...]:
@@ -83,7 +92,7 @@ def dataset() -> tuple[Dataset, bool]:
 
 def set_upload(name: str, data: bytes) -> report.LoadResult:
     """Parse an upload into this session only (never written to disk)."""
-    result = loader.load(data, name=name)
+    result = loader.load(data, name=name, plan=load_default().plan, open_pillars=True)
     if result.ok:
         st.session_state["upload"] = dataset_mod.build(result)
     return result
@@ -91,15 +100,6 @@ def set_upload(name: str, data: bytes) -> report.LoadResult:
 
 def clear_upload() -> None:
     st.session_state.pop("upload", None)
-
-
-def public_source(source: str) -> str:
-    """What a viewer may see of a data source: a file's name, never the server's
-    directories; a URL without its query string (which may carry a token)."""
-    text = str(source)
-    if safe.http_url(text):
-        return text.split("?", 1)[0].split("#", 1)[0]
-    return Path(text).name or text
 
 
 def public_text(issue: report.Issue) -> str:

@@ -31,7 +31,7 @@ def briefing(ctx: Ctx) -> str:
     ]
     figs = [charts.status_by_pillar(ctx.df), timeline.timeline(ctx.df, ctx.today)] if len(ctx.df) else []
     return briefing_html(
-        title=_("Canada–Mexico Action Plan 2025–2028"),
+        title=ctx.ds.plan.title(),
         filters_text=filters_text(ctx),
         kpis=kpis,
         figures=figs,

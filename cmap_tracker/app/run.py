@@ -14,10 +14,11 @@ import pandas as pd
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from .. import i18n, safe, state
+from .. import i18n, plan, safe, state
 from ..dataset import Dataset
 from ..filters import Filters
 from ..i18n import N_, _
+from ..sources import public_source
 from ..state import View
 from . import data, sidebar, url
 from .data import ROOT
@@ -74,6 +75,7 @@ def start() -> Ctx | None:
     except Exception as exc:  # noqa: BLE001 - never a traceback on screen
         st.error(safe.md_format(_("The data could not be loaded: {error}"), error=safe.clip(str(exc))))
         return None
+    plan.use(ds.plan)
     if not ds.result.ok:
         assert ds.result.fatal is not None  # ok means fatal is None
         st.error(_("The data file could not be used."))
@@ -81,7 +83,7 @@ def start() -> Ctx | None:
         st.caption(
             safe.md_format(
                 _("Source: {source}. The dashboard will use the file as soon as it is fixed; reload the page."),
-                source=data.public_source(ds.result.source),
+                source=public_source(ds.result.source),
             )
         )
         return None

@@ -7,7 +7,7 @@ import streamlit as st
 from .. import i18n, labels, safe, state
 from ..dataset import Dataset
 from ..i18n import _
-from ..vocab import PILLARS, STATUSES
+from ..vocab import STATUSES
 from . import url
 from .url import LANG_KEY, W
 
@@ -26,7 +26,7 @@ def draw(ds: Dataset) -> None:
     sb.header(_("Filters"))
     themes = list(dict.fromkeys([*ds.theme_slugs, *st.session_state.get(W["theme"], [])]))
     for field, label, options, name, placeholder in (
-        ("pillar", _("Pillar"), PILLARS.slugs, labels.pillar, _("All pillars")),
+        ("pillar", _("Pillar"), ds.plan.pillars.slugs, labels.pillar, _("All pillars")),
         ("sector", _("Sector"), ds.sectors, labels.sector, _("All sectors")),
         ("status", _("Status"), STATUSES.slugs, labels.status, _("All statuses")),
         ("theme", _("Theme"), themes, labels.theme, _("All themes")),

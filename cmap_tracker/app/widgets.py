@@ -14,7 +14,7 @@ from .. import i18n, labels, safe, state, tables
 from ..dataset import Dataset
 from ..derived import per_object
 from ..i18n import N_, _
-from ..vocab import PILLARS, STATUSES, THEMES
+from ..vocab import STATUSES, THEMES
 from . import data
 from .url import ID_KEY, TAB_KEY, W
 
@@ -58,7 +58,7 @@ def _click_values(ds: Dataset, kind: str) -> dict[str, str]:
 
     def options() -> dict[str, str]:
         values = {
-            "pillar": PILLARS.slugs,
+            "pillar": ds.plan.pillars.slugs,
             "status": STATUSES.slugs,
             "sector": ds.sectors,
             "theme": [*ds.theme_slugs, *THEMES.slugs],
