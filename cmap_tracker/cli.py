@@ -85,11 +85,13 @@ def check(args: argparse.Namespace) -> int:
 # -------------------------------------------------------------------- snapshot
 
 
-NO_BASE_URL = "The feed needs the dashboard's public http(s) address: pass --base-url or set DASHBOARD_URL."
-
-
 def _base_url(args: argparse.Namespace) -> str:
     return (args.base_url or os.environ.get("DASHBOARD_URL", "")).strip()
+
+
+def _bad_base_url(args: argparse.Namespace) -> str | None:
+    base = _base_url(args)
+    return f"The dashboard's address must be an http(s) URL: {base!r}." if base and not safe.http_url(base) else None
 
 
 def snapshot(args: argparse.Namespace) -> int:
@@ -98,9 +100,7 @@ def snapshot(args: argparse.Namespace) -> int:
     if result.fatal is not None:
         print(f"snapshot refused: {args.data} cannot be read: {result.fatal.text()}", file=sys.stderr)
         return UNREADABLE
-    why = snapshots.refusals(result, when, args.dir)
-    if not safe.http_url(_base_url(args)):
-        why.append(NO_BASE_URL)
+    why = snapshots.refusals(result, when, args.dir) + [w for w in [_bad_base_url(args)] if w]
     if why:
         print("snapshot refused:", *(f"- {w}" for w in why), sep="\n", file=sys.stderr)
         return REJECTED
@@ -110,12 +110,11 @@ def snapshot(args: argparse.Namespace) -> int:
 
 
 def write_feed(args: argparse.Namespace) -> int:
-    base = _base_url(args)
-    if not safe.http_url(base):
-        print(f"feed not written: {NO_BASE_URL}", file=sys.stderr)
+    if _bad_base_url(args):
+        print(f"feed not written: {_bad_base_url(args)}", file=sys.stderr)
         return UNREADABLE
     snaps = snapshots.load_snapshots(args.dir)
-    path = feed.write(snaps, base, args.feed)
+    path = feed.write(snaps, _base_url(args), args.feed)
     print(f"wrote {path} ({sum(1 for _ in feed.entries(snaps))} entries)")
     return OK
 
@@ -207,7 +206,8 @@ def parser() -> argparse.ArgumentParser:
 
     def feed_options(p: argparse.ArgumentParser) -> None:
         p.add_argument(
-            "--base-url", help="the dashboard's public address for the feed's links (default: $DASHBOARD_URL)"
+            "--base-url",
+            help="the dashboard's public address for the feed's links (default: $DASHBOARD_URL, else links relative to the feed's own)",
         )
         p.add_argument("--feed", type=Path, default=feed.FEED_PATH, help="the Atom feed (default: %(default)s)")
 

@@ -39,10 +39,16 @@ class Entry:
     def urn(self) -> str:
         return f"urn:uuid:{uuid.uuid5(_NAMESPACE, f'{self.since}/{self.until}/{self.kind}/{self.id}')}"
 
-    def link(self, base_url: str) -> str:
+    def link(self, base_url: str = "") -> str:
         """The initiative's detail card on the Explorer, as of the snapshot it changed in."""
         query = {"asof": [self.until], **View(id=self.id).to_query()}
-        return f"{base_url.rstrip('/')}/explorer?{urlencode(query, doseq=True)}"
+        return f"{_root(base_url)}explorer?{urlencode(query, doseq=True)}"
+
+
+def _root(base_url: str) -> str:
+    """The dashboard's address: ``base_url``, else relative to the feed's own (``app/static/feed.xml``), which
+    feed readers resolve against the address they read the feed from, whatever the host or base path."""
+    return base_url.rstrip("/") + "/" if base_url else "../../"
 
 
 def step_entries(d: Diff, titles: dict[str, str]) -> list[Entry]:
@@ -80,7 +86,7 @@ def entries(snapshots: Iterable[Snapshot]) -> Iterator[Entry]:
         yield from step_entries(diff(a, b), dict(zip(b.frame["id"], b.frame["title"])))
 
 
-def atom(snapshots: Iterable[Snapshot], base_url: str) -> bytes:
+def atom(snapshots: Iterable[Snapshot], base_url: str = "") -> bytes:
     """The feed as UTF-8 XML; every text goes through ElementTree's escaping, without control characters."""
     snaps = sorted(snapshots, key=lambda s: s.date)
     ET.register_namespace("", ATOM)
@@ -95,7 +101,8 @@ def atom(snapshots: Iterable[Snapshot], base_url: str) -> bytes:
     add(root, "title", TITLE)
     add(root, "updated", f"{snaps[-1].date if snaps else '1970-01-01'}T00:00:00Z")
     add(add(root, "author"), "name", "Canada–Mexico Action Plan Tracker")
-    add(root, "link", rel="alternate", href=f"{base_url.rstrip('/')}/changes")
+    add(root, "link", rel="self", href=f"{_root(base_url)}{FEED_URL}" if base_url else "feed.xml")
+    add(root, "link", rel="alternate", href=f"{_root(base_url)}changes")
     for e in entries(snaps):
         node = add(root, "entry")
         add(node, "id", e.urn)
@@ -108,9 +115,10 @@ def atom(snapshots: Iterable[Snapshot], base_url: str) -> bytes:
     return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
 
 
-def write(snapshots: Iterable[Snapshot], base_url: str, path: str | Path = FEED_PATH) -> Path:
-    """(Re)write the feed at ``path``, replacing the old one in one step. ``base_url`` must be an http(s) URL."""
-    if safe.http_url(base_url) is None:
+def write(snapshots: Iterable[Snapshot], base_url: str = "", path: str | Path = FEED_PATH) -> Path:
+    """(Re)write the feed at ``path``, replacing the old one in one step. ``base_url``, when given, must be an
+    http(s) URL."""
+    if base_url and safe.http_url(base_url) is None:
         raise ValueError(f"The dashboard's address must be an http(s) URL: {base_url!r}")
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -2,7 +2,7 @@ from datetime import date
 
 import streamlit as st
 
-from cmap_tracker import app, charts, context, i18n, labels, metrics, safe
+from cmap_tracker import app, charts, context, feed, i18n, labels, metrics, safe
 from cmap_tracker.i18n import _
 
 ctx = app.page(_("Canada–Mexico Action Plan 2025–2028"))
@@ -20,6 +20,8 @@ news = app.since_last_update(ctx)
 if news:
     st.caption(safe.md(news))
     st.page_link("pages/changes.py", label=_("See what changed"), icon=":material/history:")
+    if st.get_option("server.enableStaticServing") and feed.FEED_PATH.is_file():
+        st.link_button(_("Feed of changes (Atom)"), feed.FEED_URL, type="tertiary", icon=":material/rss_feed:")
 
 if ctx.df.empty:
     app.empty_state()

@@ -10,13 +10,14 @@ import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urljoin, urlsplit
+from urllib.request import urlopen
 
 import feedparser
 import pytest
 
-from cmap_tracker import changes, snapshots
-from conftest import ROOT
+from cmap_tracker import changes, feed, snapshots
+from conftest import ROOT, run
 
 HEADER = "id,title,pillar,sector,status,start_date,end_date,source_url,source_note"
 BASE = "https://tracker.example.org/cmap/"
@@ -146,10 +147,10 @@ def test_snapshot_refuses_when_an_id_of_the_newest_snapshot_is_gone(repo):
     assert not (repo / "snaps" / "2026-03-01.csv").exists()
 
 
-def test_snapshot_refuses_without_the_dashboards_address_and_says_every_reason(repo):
-    done = snapshot(repo, "--date", "2026-01-20")
+def test_snapshot_refuses_an_address_that_is_not_http_and_says_every_reason(repo):
+    done = snapshot(repo, "--date", "2026-01-20", "--base-url", "javascript:alert(1)")
     assert done.returncode == 1
-    assert "not after the newest snapshot" in done.stderr and "--base-url or set DASHBOARD_URL" in done.stderr
+    assert "not after the newest snapshot" in done.stderr and "must be an http(s) URL" in done.stderr
     assert not (repo / "static").exists()
 
 
@@ -246,3 +247,40 @@ def test_feed_text_is_escaped_and_entry_ids_are_stable(repo):
     assert snapshot(repo, "--date", "2026-04-01", "--base-url", BASE).returncode == 0
     second = feedparser.parse((repo / "static" / "feed.xml").read_bytes())
     assert {e.id for e in first.entries} < {e.id for e in second.entries}
+
+
+def test_without_an_address_the_feeds_links_resolve_from_where_streamlit_serves_it(repo):
+    assert snapshot(repo, "--date", "2026-03-01").returncode == 0
+    root = ET.parse(repo / "static" / "feed.xml").getroot()
+    served = "https://tracker.example.org/cmap/app/static/feed.xml"  # static/ under --server.baseUrlPath=cmap
+    links = {urljoin(served, e.find(ATOM + "link").get("href")) for e in root.iter(ATOM + "entry")}
+    assert BASE + "explorer?asof=2026-03-01&id=A-5" in links
+    assert all(link.startswith(BASE + "explorer?asof=") for link in links)
+
+
+# ------------------------------------------------------------ the shipped feed
+
+
+def kinds_ids_dates(raw: bytes) -> set[tuple[str, str, str]]:
+    parsed = feedparser.parse(raw)
+    assert not parsed.bozo and parsed.version == "atom10"
+    return {(e.tags[0].term, *(parse_qs(urlsplit(e.link).query)[k][0] for k in ("id", "asof"))) for e in parsed.entries}
+
+
+def test_the_shipped_feed_holds_the_shipped_snapshots_changes():
+    want = {(e.kind, e.id, e.until) for e in feed.entries(snapshots.load_snapshots())}
+    assert len(want) > 10 and kinds_ids_dates(feed.FEED_PATH.read_bytes()) == want
+
+
+def test_the_overview_links_to_the_feed():
+    at = run("overview")
+    [link] = [e.proto for e in at.get("link_button")]
+    assert (link.label, link.url) == ("Feed of changes (Atom)", feed.FEED_URL)
+
+
+def test_the_running_dashboard_serves_the_feed_as_xml(server):
+    with urlopen(f"{server.url}/{feed.FEED_URL}", timeout=30) as response:
+        assert response.status == 200
+        assert response.headers["Content-Type"].split(";")[0] in ("application/xml", "text/xml")
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.read() == feed.FEED_PATH.read_bytes()
