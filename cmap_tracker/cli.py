@@ -8,7 +8,8 @@ import json
 import os
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import asdict
 from datetime import date
 from pathlib import Path
 
@@ -33,6 +34,14 @@ def _date(text: str) -> str:
     except ValueError:
         pass
     raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}")
+
+
+def _emit(data: dict, fmt: str, as_text: Callable[[dict], None]) -> None:
+    """``data`` on standard output, as JSON or as ``as_text`` prints it."""
+    if fmt == "json":
+        print(json.dumps(data, ensure_ascii=False, indent=1, default=str))
+    else:
+        as_text(data)
 
 
 def _load(path: str | Path) -> LoadResult:
@@ -77,8 +86,7 @@ def print_report(r: dict) -> None:
 
 def check(args: argparse.Namespace) -> int:
     result = _load(args.file)
-    r = report(result)
-    print(json.dumps(r, ensure_ascii=False, indent=1, default=str)) if args.format == "json" else print_report(r)
+    _emit(report(result), args.format, print_report)
     return UNREADABLE if not result.ok else REJECTED if result.rejected_rows else OK
 
 
@@ -110,8 +118,9 @@ def snapshot(args: argparse.Namespace) -> int:
 
 
 def write_feed(args: argparse.Namespace) -> int:
-    if _bad_base_url(args):
-        print(f"feed not written: {_bad_base_url(args)}", file=sys.stderr)
+    bad = _bad_base_url(args)
+    if bad:
+        print(f"feed not written: {bad}", file=sys.stderr)
         return UNREADABLE
     snaps = snapshots.load_snapshots(args.dir)
     path = feed.write(snaps, _base_url(args), args.feed)
@@ -151,7 +160,7 @@ def diff_data(d: changes.Diff) -> dict:
         "until": d.until,
         "counts": changes.diff_summary(d),
         **{name: t.astype(object).to_dict(orient="records") for name, t in tables.items()},
-        "rejected": [r.__dict__ for r in d.unmatched_rejected],
+        "rejected": [asdict(r) for r in d.unmatched_rejected],
     }
 
 
@@ -180,8 +189,7 @@ def diff(args: argparse.Namespace) -> int:
     if args.until is not None and args.since >= args.until:
         print("diff: SINCE must be earlier than UNTIL.", file=sys.stderr)
         return UNREADABLE
-    r = diff_data(changes.diff(a, b))
-    print(json.dumps(r, ensure_ascii=False, indent=1, default=str)) if args.format == "json" else print_diff(r)
+    _emit(diff_data(changes.diff(a, b)), args.format, print_diff)
     return OK
 
 
