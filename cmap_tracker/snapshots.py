@@ -1,10 +1,11 @@
 """Dated snapshots (``data/snapshots/YYYY-MM-DD.csv``, each a full CSV under the
-contract): loading them, the rows each refused, the burn-up across them, and the
-sidebar filters as a row filter."""
+contract): loading them, freezing a new one, the rows each refused, the burn-up across
+them, and the sidebar filters as a row filter."""
 
 from __future__ import annotations
 
 import re
+import shutil
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date as _date
@@ -41,6 +42,40 @@ def list_snapshots(directory: str | Path = SNAPSHOT_DIR) -> list[str]:
     if not directory.is_dir():
         return []
     return sorted(p.stem for p in directory.glob("*.csv") if _valid_date(p.stem) and p.is_file())
+
+
+def refusals(result: LoadResult, date: str, directory: str | Path = SNAPSHOT_DIR) -> list[str]:
+    """Why the loaded data file ``result`` may not be frozen as snapshot ``date`` (none: it may). A snapshot is
+    refused when the file has rejected rows, when ``date`` is not after the newest snapshot's, or when an id of
+    the newest snapshot is gone from the file (its row stays, cancelled or with a note saying what became of it)."""
+    out = []
+    if result.rejected_rows:
+        out.append(f"{result.source} has {result.rejected_rows} rejected row(s); `check` lists them.")
+    dates = list_snapshots(directory)
+    if not dates:
+        return out
+    if date <= dates[-1]:
+        out.append(f"{date} is not after the newest snapshot, {dates[-1]}.")
+    previous = load_snapshot(dates[-1], directory)
+    if previous.result.fatal is not None:
+        return [*out, f"The newest snapshot, {dates[-1]}, cannot be read: {previous.result.fatal.text()}"]
+    present = set(result.frame["id"]) | {r.id for r in Snapshot(date, result).rejected_rows()}
+    gone = sorted(set(previous.frame["id"]) - present)
+    if gone:
+        out.append(
+            f"{len(gone)} id(s) of snapshot {dates[-1]} are gone from {result.source}: {', '.join(gone)}. "
+            "Keep each row, with status cancelled or a source_note saying what became of it."
+        )
+    return out
+
+
+def freeze(source: str | Path, date: str, directory: str | Path = SNAPSHOT_DIR) -> Path:
+    """Copy the file ``source`` byte for byte to ``directory/<date>.csv`` (never over an existing file)."""
+    target = Path(directory) / f"{date}.csv"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with open(source, "rb") as src, open(target, "xb") as out:
+        shutil.copyfileobj(src, out)
+    return target
 
 
 @dataclass(frozen=True)

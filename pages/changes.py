@@ -25,7 +25,7 @@ dates = [d for d, s in snaps.items() if s.result.ok]
 if len(dates) < 2:
     st.info(
         _(
-            "At least two snapshots are needed to compare. Add one by copying data/initiatives.csv to data/snapshots/YYYY-MM-DD.csv."
+            "At least two snapshots are needed to compare. Add one with python -m cmap_tracker snapshot (see the README)."
         )
     )
     app.stop()

@@ -1,6 +1,6 @@
 import streamlit as st
 
-from cmap_tracker import app, charts, i18n, labels, metrics, plan, safe
+from cmap_tracker import app, charts, feed, i18n, labels, metrics, plan, safe
 from cmap_tracker.i18n import _
 
 ctx = app.page(safe.md(plan.current().title()))
@@ -18,6 +18,8 @@ news = app.since_last_update(ctx)
 if news:
     st.caption(safe.md(news))
     st.page_link("pages/changes.py", label=_("See what changed"), icon=":material/history:")
+    if st.get_option("server.enableStaticServing") and feed.FEED_PATH.is_file():
+        st.link_button(_("Feed of changes (Atom)"), feed.FEED_URL, type="tertiary", icon=":material/rss_feed:")
 
 if ctx.df.empty:
     app.empty_state()

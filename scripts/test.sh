@@ -29,6 +29,9 @@ echo "== lint, format and types"
 .venv/bin/ruff format --check .
 .venv/bin/mypy
 
+echo "== checking the bundled data"
+.venv/bin/python -m cmap_tracker check data/initiatives.csv
+
 echo "== running the tests"
 set +e
 .venv/bin/python -m pytest "$@"

@@ -262,7 +262,7 @@ def test_dockerignore_keeps_the_app_and_drops_local_state_and_secrets():
     ]
     app += [
         p.relative_to(ROOT).as_posix()
-        for d in ("cmap_tracker", "pages", "data")
+        for d in ("cmap_tracker", "pages", "data", "static")
         for p in (ROOT / d).rglob("*")
         if p.is_file() and "__pycache__" not in p.parts
     ]
