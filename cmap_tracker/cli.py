@@ -85,7 +85,7 @@ def print_report(r: dict) -> None:
 
 
 def check(args: argparse.Namespace) -> int:
-    result = _load(args.file)
+    result = load(args.file, limit=None, plan=args.plan) if args.plan else _load(args.file)
     _emit(report(result), args.format, print_report)
     return UNREADABLE if not result.ok else REJECTED if result.rejected_rows else OK
 
@@ -223,6 +223,7 @@ def parser() -> argparse.ArgumentParser:
         "check", "Print the validation report of a data file: counts, then each rejected or corrected row.", check
     )
     p.add_argument("file", type=Path, help="the CSV file to check")
+    p.add_argument("--plan", help="the plan file whose pillars the file uses (default: data/plan.toml)")
     p.add_argument("--format", choices=("text", "json"), default="text")
 
     p = command("snapshot", "Freeze the data file as DIR/DATE.csv and rewrite the Atom feed of changes.", snapshot)
