@@ -6,18 +6,22 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pyarrow as pa
 
 from . import contract, csv_careful, csv_fast
+from . import mapping as mapping_mod
 from .arrow_text import blank
 from .checks import Checker
 from .contract import BY_NAME, COLUMN_NAMES, COLUMNS, MAX_UPLOAD_BYTES, REQUIRED, Kind
+from .mapping import Mapping
 from .report import FILE, REJECTED, Issue, LoadError, LoadResult
 from .sources import (
     LOAD_SECONDS,
     Clock,
+    Parsed,
     is_blank,
     line_feeds,
     normalise_header,
@@ -34,22 +38,29 @@ def load(
     name: str | None = None,
     limit: int | None = MAX_UPLOAD_BYTES,
     budget: float | None = None,
+    mapping: Mapping | None = None,
 ) -> LoadResult:
     """Load and validate. Never raises for bad input: file-level problems, among them a load longer
-    than ``budget`` seconds (LOAD_SECONDS by default), come back as ``result.fatal``."""
+    than ``budget`` seconds (LOAD_SECONDS by default), come back as ``result.fatal``. A file is read
+    through ``mapping``; without one, a file of another shape through the mapping ``guess`` makes of it."""
     label = name or (str(source) if not isinstance(source, (bytes, bytearray)) else "upload")
     clock = Clock(LOAD_SECONDS if budget is None else budget)
     try:
         try:
             max_rows = contract.MAX_UPLOAD_ROWS if limit is not None else None
-            return _load(read_input(source, limit=limit, clock=clock), label, clock, max_rows)
+            return _load(read_input(source, limit=limit, clock=clock), label, clock, max_rows, mapping)
         except FileNotFoundError:  # removed while it was being read
             raise LoadError("The data file {source} does not exist.", source=str(source)) from None
         except csv.Error as exc:  # every csv.Error the readers expect is handled where it arises
             raise LoadError("The file could not be read as CSV: {error}.", error=str(exc)) from None
     except LoadError as exc:
-        fatal = Issue(None, None, "", exc.reason, FILE, tuple(exc.params.items()))
-        return LoadResult(empty_frame(), [], 0, label, fatal=fatal)
+        return failed(exc, label)
+
+
+def failed(exc: LoadError, label: str) -> LoadResult:
+    """A load refused as a whole, for ``exc``."""
+    fatal = Issue(None, None, "", exc.reason, FILE, tuple(exc.params.items()))
+    return LoadResult(empty_frame(), [], 0, label, fatal=fatal)
 
 
 def empty_frame() -> pd.DataFrame:
@@ -59,7 +70,7 @@ def empty_frame() -> pd.DataFrame:
     )
 
 
-def _load(data: bytes | Path, label: str, clock: Clock, max_rows: int | None) -> LoadResult:
+def _load(data: bytes | Path, label: str, clock: Clock, max_rows: int | None, mapping: Mapping | None) -> LoadResult:
     """Parsed by the fast reader, or else the careful one, then checked; more than ``max_rows`` refuse it."""
     src = data if isinstance(data, Path) else pa.py_buffer(data)
     if is_blank(src):
@@ -76,7 +87,11 @@ def _load(data: bytes | Path, label: str, clock: Clock, max_rows: int | None) ->
     names = [normalise_header(c) for c in parsed.header]
     refuse_repeats(names)
     missing = [c for c in REQUIRED if c not in names]
-    if missing:
+    if mapping is None and missing:
+        guessed = mapping_mod.guess(parsed.header, _sample(parsed.columns))
+        if mapping_mod.renames(guessed) and mapping_mod.complete(guessed):  # a file of another shape
+            mapping = guessed
+    if mapping is None and missing:
         raise LoadError(
             "Required column(s) missing: {missing}. Expected at least: {expected}.",
             missing=", ".join(missing),
@@ -89,14 +104,38 @@ def _load(data: bytes | Path, label: str, clock: Clock, max_rows: int | None) ->
             "The file has a header but no rows. Expected columns: {expected}.", expected=", ".join(REQUIRED)
         )
 
-    columns = dict(zip(names, parsed.columns))
+    rules: dict[str, Any] = {}  # what a mapping brings to the checks
+    if mapping is None:
+        columns = dict(zip(names, parsed.columns))
+    else:
+        columns, rules = _mapped(mapping, parsed, label)
     empty = blank(len(parsed.lines))  # one array for every missing column (Arrow arrays are immutable)
     columns |= {c: empty for c in COLUMN_NAMES if c not in columns}
     extra = tuple(c for c in columns if c not in BY_NAME)
-    checker = Checker(columns, parsed.lines, log)
+    checker = Checker(columns, parsed.lines, log, **rules)
     del columns
     clock.check()
     frame = checker.run(clock)
-    result = LoadResult(frame, log.details(), rows_in_file, label, extra_columns=extra, notes=parsed.notes, log=log)
+    result = LoadResult(
+        frame, log.details(), rows_in_file, label, extra_columns=extra, notes=parsed.notes, log=log, mapping=mapping
+    )
     assert len(frame) + result.rejected_rows == rows_in_file, "loader lost a row"
     return result
+
+
+def _sample(columns: list[pa.ChunkedArray]) -> list[tuple[str, ...]]:
+    """The first rows of a parsed file, for the guess of its mapping."""
+    return list(zip(*(col.slice(0, mapping_mod.SAMPLE_ROWS).to_pylist() for col in columns)))
+
+
+def _mapped(mapping: Mapping, parsed: Parsed, label: str) -> tuple[dict[str, pa.ChunkedArray], dict[str, Any]]:
+    """The columns of a file read through ``mapping``, and what the checks take from it."""
+    columns, trusted, missing = mapping_mod.apply(mapping, parsed.header, parsed.columns, parsed.lines, label)
+    if missing:
+        raise LoadError(
+            "Required column(s) missing: {missing}. Expected at least: {expected}.",
+            missing=", ".join(missing),
+            expected=", ".join(REQUIRED),
+        )
+    overrides = {c: mapping.overrides(c) for c in mapping_mod.TERM_COLUMNS}
+    return columns, {"overrides": overrides, "trusted": trusted, "date_order": mapping.dates}

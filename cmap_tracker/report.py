@@ -6,11 +6,15 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+
+if TYPE_CHECKING:
+    from .mapping import Mapping
 
 Translator = Callable[[str], str]
 
@@ -187,6 +191,7 @@ class LoadResult:
     extra_columns: tuple[str, ...] = ()
     notes: list[Issue] = field(default_factory=list)  # file-level notes (encoding, delimiter)
     log: IssueLog = field(default_factory=IssueLog, repr=False, compare=False)
+    mapping: Mapping | None = None  # the mapping applied; None when the file follows the contract as it is
 
     @property
     def rejected_rows(self) -> int:

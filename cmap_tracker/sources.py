@@ -18,6 +18,7 @@ from typing import TypeAlias, TypeGuard
 import numpy as np
 import pyarrow as pa
 
+from . import safe
 from .contract import MAX_COLUMNS, MAX_UPLOAD_BYTES, MAX_UPLOAD_MB
 from .report import FILE, Issue, IssueLog, LoadError
 
@@ -84,6 +85,15 @@ def read_source(source: str | Path | bytes, *, limit: int | None = MAX_UPLOAD_BY
     if limit is not None and len(data) > limit:
         raise LoadError("The file is larger than the {limit} MB limit.", limit=MAX_UPLOAD_MB)
     return data
+
+
+def public_name(source: str) -> str:
+    """What a viewer may see of a source: a file's name, never the server's directories; an http(s) URL
+    without its query string (which may carry a token)."""
+    text = str(source)
+    if safe.http_url(text):
+        return text.split("?", 1)[0].split("#", 1)[0]
+    return Path(text).name or text
 
 
 def _is_address(source: object) -> TypeGuard[str]:

@@ -18,6 +18,8 @@ from ..dataset import Dataset
 from ..derived import per_object
 from ..filters import views_kept
 from ..i18n import _
+from ..mapping import Mapping, read_mapping_source
+from ..sources import public_name as public_source
 
 if TYPE_CHECKING:
     from .run import Ctx
@@ -33,6 +35,11 @@ def data_source() -> str:
     return os.environ.get("DASHBOARD_DATA", "").strip() or str(DEFAULT_DATA)
 
 
+def mapping_source() -> str:
+    """``DASHBOARD_MAPPING`` (a path or an http(s) URL of a mapping file for that data file), else ''."""
+    return os.environ.get("DASHBOARD_MAPPING", "").strip()
+
+
 def _version(source: str) -> tuple:
     """Cache key part that changes when the data changes (mtime+size, or a
     10-minute bucket for URLs), so a replaced file is served on the next rerun."""
@@ -46,15 +53,19 @@ def _version(source: str) -> tuple:
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
-def _load_shared(source: str, version: tuple) -> Dataset:
+def _load_shared(source: str, version: tuple, mapping_file: str, mapping_version: tuple) -> Dataset:
     # Shared, read-only, across sessions: cache_resource hands out the same
     # object (cache_data would copy the frame for every session and rerun).
-    return dataset_mod.build(loader.load(source, limit=None))
+    try:
+        mapping = read_mapping_source(mapping_file) if mapping_file else None
+    except report.LoadError as exc:  # a bad mapping file: the data is not loaded, and the page says why
+        return dataset_mod.build(loader.failed(exc, source))
+    return dataset_mod.build(loader.load(source, limit=None, mapping=mapping))
 
 
 def load_default() -> Dataset:
-    source = data_source()
-    return _load_shared(source, _version(source))
+    source, mapping_file = data_source(), mapping_source()
+    return _load_shared(source, _version(source), mapping_file, _version(mapping_file) if mapping_file else ())
 
 
 def _snapshot_version() -> tuple:
@@ -81,9 +92,9 @@ def dataset() -> tuple[Dataset, bool]:
     return load_default(), False
 
 
-def set_upload(name: str, data: bytes) -> report.LoadResult:
-    """Parse an upload into this session only (never written to disk)."""
-    result = loader.load(data, name=name)
+def set_upload(name: str, data: bytes, mapping: Mapping | None = None) -> report.LoadResult:
+    """Parse an upload into this session only (never written to disk), through ``mapping`` if given."""
+    result = loader.load(data, name=name, mapping=mapping)
     if result.ok:
         st.session_state["upload"] = dataset_mod.build(result)
     return result
@@ -91,15 +102,6 @@ def set_upload(name: str, data: bytes) -> report.LoadResult:
 
 def clear_upload() -> None:
     st.session_state.pop("upload", None)
-
-
-def public_source(source: str) -> str:
-    """What a viewer may see of a data source: a file's name, never the server's
-    directories; a URL without its query string (which may carry a token)."""
-    text = str(source)
-    if safe.http_url(text):
-        return text.split("?", 1)[0].split("#", 1)[0]
-    return Path(text).name or text
 
 
 def public_text(issue: report.Issue) -> str:
