@@ -14,9 +14,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import safe
+from . import dates, safe
 from .arrow_text import bools, encode, map_uniques, strip, take
 from .contract import COLUMN_NAMES, COLUMNS, Column, Kind, OnInvalid
+from .dates import DateOrder
 from .report import CORRECTED, REJECTED, VALUE_CHARS, Issue, IssueLog
 from .sources import NO_LIMIT, Clock
 from .themes import parse_themes, theme_slug
@@ -47,8 +48,9 @@ def source_link(value: str) -> bool:
     return safe.http_url(value) is not None and _LINK_HOST.match(value) is not None
 
 
-def parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
-    """-> (datetime64 values, bad mask, widened mask) for stripped strings; '' is NaT, not bad."""
+def parse_dates(values: pd.Series, order: DateOrder | None = None) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """-> (datetime64 values, bad mask, widened mask) for stripped strings; '' is NaT, not bad. With an
+    ``order`` (a file read through a mapping), other written forms are read too (``dates.written``)."""
     full = pd.to_datetime(values, format="%Y-%m-%d", errors="coerce")
     missing = full.isna() & (values != "")
     widened = pd.Series(False, index=values.index)
@@ -59,6 +61,10 @@ def parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
         part = month.fillna(year)
         full.loc[missing] = part
         widened.loc[missing] = part.notna()
+    if order is not None and (rest := full.isna() & (values != "")).any():
+        written, written_widened = dates.written(values[rest], order)
+        full.loc[rest] = written
+        widened.loc[rest] = written_widened
     bad = full.isna() & (values != "")
     return full, bad, widened
 
@@ -68,10 +74,24 @@ def _prepare(name: str, col: pa.ChunkedArray) -> tuple[np.ndarray, pd.Series, bo
 
 
 class Checker:
-    """Column-by-column checks of Arrow string columns: logs issues and keeps a mask of rejected rows."""
+    """Column-by-column checks of Arrow string columns: logs issues and keeps a mask of rejected rows.
+    A file read through a mapping (``mapping.apply``) brings ``overrides`` (per term column, file value ->
+    term, read before the vocabulary), ``trusted`` values (per column, one its check takes as it is) and
+    the ``date_order`` of written dates (None: the contract's date forms only)."""
 
-    def __init__(self, columns: dict[str, pa.ChunkedArray], lines: np.ndarray, log: IssueLog) -> None:
+    def __init__(
+        self,
+        columns: dict[str, pa.ChunkedArray],
+        lines: np.ndarray,
+        log: IssueLog,
+        *,
+        overrides: dict[str, dict[str, str]] | None = None,
+        trusted: dict[str, str] | None = None,
+        date_order: DateOrder | None = None,
+    ) -> None:
         self.lines, self.log = lines, log
+        self.overrides = {c: {fold(k): v for k, v in o.items()} for c, o in (overrides or {}).items()}
+        self.trusted, self.date_order = trusted or {}, date_order
         self.n = len(lines)
         self.order = list(columns)
         with ThreadPoolExecutor(max_workers=2 if self.n >= _PARALLEL_ROWS else 1) as pool:
@@ -245,7 +265,9 @@ class Checker:
         assert col.vocabulary is not None  # every TERM column has one (asserted at import)
         vocabulary = self.vocabularies.get(col.vocabulary.name, col.vocabulary)
         codes, uniques = self.coded[col.name]
-        terms = map_uniques(uniques, lambda v: vocabulary.lookup.get(fold(v)))  # a slug or NaN per distinct value
+        override = self.overrides.get(col.name, {})
+        # a slug or NaN per distinct value
+        terms = map_uniques(uniques, lambda v: vocabulary.lookup.get(fold(override.get(fold(v), v))))
         unknown = terms.isna().to_numpy()[codes]
         params = {"name": vocabulary.name, "allowed": ", ".join(vocabulary.slugs)}
         if col.on_invalid is OnInvalid.REJECT:
@@ -268,12 +290,13 @@ class Checker:
 
     def check_url(self, col: Column) -> None:
         codes, urls = self.coded[col.name]
-        bad = np.array([u != "" and not source_link(u) for u in urls], dtype=bool)
+        trusted = self.trusted.get(col.name)
+        bad = np.array([u != "" and u != trusted and not source_link(u) for u in urls], dtype=bool)
         self.flag(bad[codes], col.name, "The link must be a web address starting with http:// or https://.")
 
     def check_date(self, col: Column) -> Output:
         codes, uniques = self.coded[col.name]
-        values, bad_u, widened_u = parse_dates(uniques)
+        values, bad_u, widened_u = parse_dates(uniques, self.date_order)
         bad, widened = bad_u.to_numpy(dtype=bool)[codes], widened_u.to_numpy(dtype=bool)[codes]
         if col.on_invalid is OnInvalid.CLEAR:
             self.flag(bad, col.name, "'{value}' is not a date (YYYY-MM-DD); it was left empty.", CORRECTED)

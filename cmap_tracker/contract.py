@@ -175,6 +175,67 @@ COLUMN_NAMES: tuple[str, ...] = tuple(c.name for c in COLUMNS)
 REQUIRED: tuple[str, ...] = tuple(c.name for c in COLUMNS if c.required)
 BY_NAME: dict[str, Column] = {c.name: c for c in COLUMNS}
 
+# The headers other files give each column, in English, French and Spanish (matched folded, as vocab.fold does,
+# after the words mapping.GENERIC_WORDS such as "project" are dropped): the guess of a file's mapping starts here.
+# Earlier names win a tie. A URL or DATE column also needs values of its kind (mapping.guess).
+HEADER_ALIASES: dict[str, str] = {
+    "id": "id, identifier, code, reference, ref, number, identifiant, identificador, clave, folio",
+    "title": "title, name, commitment, mandate, initiative, task, item, titre, nom, intitule, engagement, titulo, "
+    "nombre, compromiso",
+    "pillar": "pillar, pillars, area, focus area, priority area, priority, axis, strategic objective, pilier, axe, "
+    "axe prioritaire, domaine prioritaire, pilar, eje, area prioritaria, eje estrategico",
+    "sector": "sector, sector 1, main sector, major sector, category, type, asset type, sub area, department, "
+    "ministry, secteur, categorie, ministere, rubro, categoria, tipo, ministerio, secretaria, dependencia",
+    "status": "status, state, stage, progress, statut, etat, etat d avancement, avancement, estado, estatus, "
+    "situacion, avance",
+    "start_date": "start date, start, planned start, start planned, actual start, start actual, approval date, "
+    "board approval date, begin, date, announced, announcement date, date de debut, debut, "
+    "fecha de inicio, inicio, fecha",
+    "end_date": "end date, end, planned end, end planned, actual end, end actual, closing date, close date, "
+    "completion date, deadline, due date, due, date de fin, fin, echeance, date limite, fecha de fin, "
+    "fecha de termino, fecha de cierre, fecha limite, termino",
+    "source_url": "source url, url, link, source link, web link, website, source, hyperlink, lien, lien source, "
+    "enlace, vinculo, liga, fuente",
+    "themes": "themes, theme, tags, keywords, topics, theme 1, thematiques, mots cles, temas, tema, etiquetas",
+    "description": "description, summary, abstract, details, objective, development objective, task description, "
+    "resume, descripcion, resumen, objetivo",
+    "lead_canada": "lead canada, canadian lead, lead, responsible, responsable canada, responsable, lead department",
+    "lead_mexico": "lead mexico, mexican lead, responsable mexico, dependencia responsable",
+    "confidence": "confidence, evidence, confiance, confianza",
+    "source_note": "source note, source, notes, note, remarks, comments, source de l information, nota, notas, fuente",
+    "last_updated": "last updated, updated, last update, date updated, mis a jour, mise a jour, actualizado, "
+    "ultima actualizacion",
+}
+assert set(HEADER_ALIASES) <= set(COLUMN_NAMES), "aliases of a column the contract does not have"
+
+
+class Fill(Enum):
+    """What a required column that no file column maps onto holds (``UNMAPPED``)."""
+
+    LINE = "line"  # the row's line number in the file
+    CONSTANT = "constant"  # one value for every row
+    SOURCE = "source"  # the file's own http(s) address, else its name: a name is no link, such rows show none
+
+
+@dataclass(frozen=True)
+class Unmapped:
+    fill: Fill
+    value: str = ""  # the value of a CONSTANT
+
+    @property
+    def trusted(self) -> bool:
+        """Taken as it is by the column's check (the file's name is no link, and is no reason to reject a row)."""
+        return self.fill is Fill.SOURCE
+
+
+# The defaults of a mapping, always shown with it: the user may replace each by a file column or a constant.
+UNMAPPED: dict[str, Unmapped] = {
+    "id": Unmapped(Fill.LINE),
+    "pillar": Unmapped(Fill.CONSTANT, "Unassigned"),
+    "source_url": Unmapped(Fill.SOURCE),
+}
+assert set(UNMAPPED) <= set(REQUIRED), "a default for a column that may be empty anyway"
+
 
 def data_dictionary_markdown(pillars: Vocabulary) -> str:
     """The data dictionary, generated from COLUMNS, the vocabularies and a plan's ``pillars``."""

@@ -14,6 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 if TYPE_CHECKING:
+    from .mapping import Mapping
     from .plan import Plan
 
 Translator = Callable[[str], str]
@@ -191,6 +192,7 @@ class LoadResult:
     extra_columns: tuple[str, ...] = ()
     notes: list[Issue] = field(default_factory=list)  # file-level notes (encoding, delimiter)
     log: IssueLog = field(default_factory=IssueLog, repr=False, compare=False)
+    mapping: Mapping | None = None  # the mapping applied; None when the file follows the contract as it is
     plan: Plan | None = field(default=None, repr=False, compare=False)  # the plan the pillars were checked against
 
     @property

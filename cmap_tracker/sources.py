@@ -30,15 +30,6 @@ _NOT_SPACE = re.compile(rb"[^ \t\n\r\x0b\x0c]")  # what bytes.strip() keeps
 Source: TypeAlias = pa.Buffer | Path  # bytes in memory, or a local file read in pieces
 
 
-def public_source(source: str) -> str:
-    """What a viewer may see of a data source: a file's name, never the server's
-    directories; a URL without its query string (which may carry a token)."""
-    text = str(source)
-    if safe.http_url(text):
-        return text.split("?", 1)[0].split("#", 1)[0]
-    return Path(text).name or text
-
-
 @dataclass
 class Parsed:
     """A parsed file, as either reader gives it to the checks."""
@@ -94,6 +85,15 @@ def read_source(source: str | Path | bytes, *, limit: int | None = MAX_UPLOAD_BY
     if limit is not None and len(data) > limit:
         raise LoadError("The file is larger than the {limit} MB limit.", limit=MAX_UPLOAD_MB)
     return data
+
+
+def public_name(source: str) -> str:
+    """What a viewer may see of a source: a file's name, never the server's directories; an http(s) URL
+    without its query string (which may carry a token)."""
+    text = str(source)
+    if safe.http_url(text):
+        return text.split("?", 1)[0].split("#", 1)[0]
+    return Path(text).name or text
 
 
 def _is_address(source: object) -> TypeGuard[str]:

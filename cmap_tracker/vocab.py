@@ -97,7 +97,7 @@ STATUSES = Vocabulary(
             N_("The deliverable happened or the event took place."),
             N_("A dated public source (government release, or credible report) that it was done."),
             "complete, done, finished, achieved, termine, terminee, acheve, completado, completada, concluido, "
-            "terminado, cumplido, hecho",
+            "terminado, cumplido, hecho, closed, closed out, ferme, cerrado, cerrada",
         ),
         Term(
             "in_progress",
@@ -105,7 +105,8 @@ STATUSES = Vocabulary(
             OKABE_ITO["sky"],
             N_("Work toward a defined deliverable is under way."),
             N_("A public source showing work has started (a call launched, talks held, a draft)."),
-            "in progress, underway, under way, started, active, en cours, en curso, en progreso, en proceso, wip",
+            "in progress, underway, under way, started, active, implementation, under implementation, under construction, "
+            "en cours, actif, en execution, en curso, en progreso, en proceso, activo, en ejecucion, wip",
         ),
         Term(
             "ongoing",
@@ -122,7 +123,8 @@ STATUSES = Vocabulary(
             N_("Committed or announced in the plan; no public sign yet that work has begun."),
             N_("The announcement itself (the plan text or a release naming it)."),
             "not started, announced, committed, scheduled, upcoming, to do, todo, prevu, prevue, planifie, annonce, "
-            "planeado, previsto, anunciado, programado, pendiente, no iniciado",
+            "planeado, previsto, anunciado, programado, pendiente, no iniciado, pipeline, proposed, identification, "
+            "not yet started, propose, en preparation, propuesto, en preparacion",
         ),
         Term(
             "delayed",
@@ -138,7 +140,7 @@ STATUSES = Vocabulary(
             OKABE_ITO["black"],
             N_("A source says it was dropped."),
             N_("A source stating the cancellation."),
-            "canceled, dropped, abandoned, annule, annulee, cancelado, cancelada",
+            "canceled, dropped, abandoned, annule, annulee, cancelado, cancelada, descartado",
         ),
         Term(
             "unknown",

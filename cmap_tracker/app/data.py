@@ -18,7 +18,8 @@ from ..dataset import Dataset
 from ..derived import per_object
 from ..filters import views_kept
 from ..i18n import _
-from ..sources import public_source
+from ..mapping import Mapping, read_mapping_source
+from ..sources import public_name
 
 if TYPE_CHECKING:
     from .run import Ctx
@@ -39,6 +40,11 @@ def plan_source() -> str:
     return os.environ.get("DASHBOARD_PLAN", "").strip()
 
 
+def mapping_source() -> str:
+    """``DASHBOARD_MAPPING`` (a path or an http(s) URL of a mapping file for that data file), else ''."""
+    return os.environ.get("DASHBOARD_MAPPING", "").strip()
+
+
 def _version(source: str) -> tuple:
     """Cache key part that changes when the data changes (mtime+size, or a
     10-minute bucket for URLs), so a replaced file is served on the next rerun."""
@@ -52,18 +58,23 @@ def _version(source: str) -> tuple:
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
-def _load_shared(source: str, version: tuple, plan_file: str, plan_version: tuple) -> Dataset:
+def _load_shared(source: str, version: tuple, plan_file: str, mapping_file: str, files: tuple) -> Dataset:
     # Shared, read-only, across sessions: cache_resource hands out the same
     # object (cache_data would copy the frame for every session and rerun).
     # A file other than the bundled one, with no plan file, may declare its own pillars.
     open_pillars = not plan_file and source != str(DEFAULT_DATA)
     chosen = plan_file or plan.bundled()
-    return dataset_mod.build(loader.load(source, limit=None, plan=chosen, open_pillars=open_pillars))
+    try:
+        mapping = read_mapping_source(mapping_file) if mapping_file else None
+    except report.LoadError as exc:  # a bad mapping file: the data is not loaded, and the page says why
+        return dataset_mod.build(loader.failed(exc, source))
+    return dataset_mod.build(loader.load(source, limit=None, plan=chosen, open_pillars=open_pillars, mapping=mapping))
 
 
 def load_default() -> Dataset:
-    source, plan_file = data_source(), plan_source()
-    return _load_shared(source, _version(source), plan_file, _version(plan_file) if plan_file else ())
+    source, plan_file, mapping_file = data_source(), plan_source(), mapping_source()
+    files = tuple(_version(f) for f in (plan_file, mapping_file) if f)  # a changed plan or mapping reloads
+    return _load_shared(source, _version(source), plan_file, mapping_file, files)
 
 
 def _snapshot_version() -> tuple:
@@ -90,9 +101,10 @@ def dataset() -> tuple[Dataset, bool]:
     return load_default(), False
 
 
-def set_upload(name: str, data: bytes) -> report.LoadResult:
-    """Parse an upload into this session only (never written to disk)."""
-    result = loader.load(data, name=name, plan=load_default().plan, open_pillars=True)
+def set_upload(name: str, data: bytes, mapping: Mapping | None = None) -> report.LoadResult:
+    """Parse an upload into this session only (never written to disk), through ``mapping`` if given;
+    its pillars are the plan's, or its own when they are mostly not the plan's."""
+    result = loader.load(data, name=name, mapping=mapping, plan=load_default().plan, open_pillars=True)
     if result.ok:
         st.session_state["upload"] = dataset_mod.build(result)
     return result
@@ -103,10 +115,10 @@ def clear_upload() -> None:
 
 
 def public_text(issue: report.Issue) -> str:
-    """An issue's message with any file path shortened by public_source(), and every
+    """An issue's message with any file path shortened by public_name(), and every
     value from the file (a header, a cell) cut to safe.NOTICE_CHARS."""
     params = tuple(
-        (k, public_source(str(v)) if k == "source" else safe.clip(safe.plain(v)) if isinstance(v, str) else v)
+        (k, public_name(str(v)) if k == "source" else safe.clip(safe.plain(v)) if isinstance(v, str) else v)
         for k, v in issue.params
     )
     return dataclasses.replace(issue, params=params).text(_)

@@ -18,7 +18,7 @@ from .. import i18n, plan, safe, state
 from ..dataset import Dataset
 from ..filters import Filters
 from ..i18n import N_, _
-from ..sources import public_source
+from ..sources import public_name
 from ..state import View
 from . import data, sidebar, url
 from .data import ROOT
@@ -83,7 +83,7 @@ def start() -> Ctx | None:
         st.caption(
             safe.md_format(
                 _("Source: {source}. The dashboard will use the file as soon as it is fixed; reload the page."),
-                source=public_source(ds.result.source),
+                source=public_name(ds.result.source),
             )
         )
         return None
