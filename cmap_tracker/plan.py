@@ -127,7 +127,7 @@ def parse(data: bytes) -> Plan:
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise LoadError("The plan file is not valid TOML: {error}.", error=str(exc)) from None
     head = _table(doc.get("plan"), "[plan]")
-    pillars = [_table(p, f"[[pillars]] {i + 1}") for i, p in enumerate(_list(doc.get("pillars"), "[[pillars]]"))]
+    pillars = [_table(p, f"[[pillars]] {i + 1}") for i, p in enumerate(_list(doc.get("pillars", []), "[[pillars]]"))]
     if not pillars:
         raise LoadError("The plan file declares no pillars ([[pillars]] with a slug and a label).")
     terms, labels = [], {}

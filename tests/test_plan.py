@@ -1,0 +1,151 @@
+"""A plan declared in a file (data/plan.toml, DASHBOARD_PLAN), and pillars declared by a file's own values."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+
+from cmap_tracker import i18n, labels, loader, plan, report
+from conftest import ROOT, csv_bytes, good, run, shown
+
+PLAN_2023 = ROOT / "data" / "plans" / "canada-mexico-2023"
+NINE = [
+    "Reconciliation with Indigenous Peoples",
+    "Gender equality and women's empowerment",
+    "Trade and investment",
+    "Anti-racism",
+    "Youth engagement",
+    "Peace and security",
+    "Tourism, migration and human mobility",
+    "Environment and climate change",
+    "Cooperation in the face of future health crises",
+]
+
+
+def load(data: bytes, **kw) -> report.LoadResult:
+    result = loader.load(data, **kw)
+    assert len(result.frame) + result.rejected_rows == result.rows_in_file  # nothing is lost
+    return result
+
+
+# ------------------------------------------------------------------ the bundled plan
+
+
+def test_the_bundled_plan_declares_what_the_dashboard_showed_before():
+    p = plan.bundled()
+    assert p.pillars.slugs == ["prosperity", "mobility", "security", "environment"]
+    assert (p.start, p.end) == (date(2025, 9, 18), date(2028, 9, 30))
+    assert {k.when.isoformat() for k in p.key_dates} == {"2026-07-01", "2026-06-11"}
+    assert len(p.facts) == 5 and all(f.url.startswith("https://") for f in p.facts)
+    i18n.set_language("fr")
+    try:
+        assert p.title() == "Plan d'action Canada-Mexique 2025-2028"
+        assert labels.pillar("mobility") == "Mobilité, inclusion et bien-être"
+    finally:
+        i18n.set_language("en")
+
+
+def test_every_plan_text_is_in_three_languages():
+    p = plan.bundled()
+    texts = [p.name, p.description, *p.pillar_labels.values(), *(k.label for k in p.key_dates)]
+    texts += [f.label for f in p.facts] + [f.source for f in p.facts]
+    assert all(set(t) == {"en", "fr", "es"} for t in texts)
+
+
+# ------------------------------------------------------------------ plan files
+
+
+@pytest.mark.parametrize(
+    "text, says",
+    [
+        ("[plan\nname = 'x'", "not valid TOML"),
+        ("[plan]\nname = 'x'\n", "declares no pillars"),
+        ("[plan]\nname = 'x'\n[[pillars]]\nslug = 'Bad Slug'\nlabel = 'B'\n", "must be lower-case letters"),
+        ("[plan]\nname = 'x'\nsource = 'javascript:alert(1)'\n[[pillars]]\nslug = 'a'\nlabel = 'A'\n", "http(s) link"),
+        ("[plan]\nname = {de = 'x'}\n[[pillars]]\nslug = 'a'\nlabel = 'A'\n", "en, fr and es"),
+        ("[plan]\nname = 'x'\n[[pillars]]\nslug = 'a'\nlabel = 'A'\ncolor = 'red; x'\n", "#RRGGBB"),
+    ],
+)
+def test_a_bad_plan_file_is_refused_with_its_reason_and_no_traceback(tmp_path, text, says):
+    path = tmp_path / "plan.toml"
+    path.write_text(text, encoding="utf-8")
+    result = loader.load(csv_bytes(good()), plan=str(path))
+    assert not result.ok and result.fatal is not None
+    assert says in result.fatal.text()
+
+
+def test_the_2023_plan_loads_its_nine_pillars_from_its_plan_file():
+    result = load((PLAN_2023 / "initiatives.csv").read_bytes(), plan=str(PLAN_2023 / "plan.toml"))
+    assert result.rejected_rows == 0 and len(result.frame) == result.rows_in_file == 13
+    assert result.plan is not None
+    assert [result.plan.pillar_label(s) for s in result.plan.pillars.slugs] == NINE
+    assert set(result.frame["pillar"].astype(str)) == set(result.plan.pillars.slugs)
+
+
+def test_the_2023_csv_without_its_plan_declares_its_own_nine_pillars():
+    result = load((PLAN_2023 / "initiatives.csv").read_bytes(), name="plan-2023.csv", open_pillars=True)
+    assert result.rejected_rows == 0 and len(result.frame) == 13
+    assert result.plan is not None and not result.plan.declared
+    assert [result.plan.pillar_label(s) for s in result.plan.pillars.slugs] == NINE
+    assert result.plan.title() == "plan-2023.csv"
+
+
+# ------------------------------------------------------------------ pillars declared by the data
+
+
+def test_a_file_mostly_of_the_plans_pillars_is_checked_against_the_plan():
+    """A typo is reported, not turned into a fifth pillar."""
+    rows = [good(f"A-{k}", pillar="security") for k in range(3)] + [good("A-9", pillar="Securty")]
+    result = load(csv_bytes(*rows), open_pillars=True)
+    assert result.plan is plan.bundled()
+    assert result.rejected_rows == 1 and "'Securty' is not a known pillar" in result.issues[0].text()
+
+
+def test_a_files_own_pillars_are_its_values_in_file_order_with_slugs_for_links():
+    rows = [good("A-1", pillar="Parks"), good("A-2", pillar="Facility Improvement"), good("A-3", pillar=" parks ")]
+    result = load(csv_bytes(*rows), open_pillars=True)
+    assert result.rejected_rows == 0
+    assert result.plan is not None
+    assert result.plan.pillars.slugs == ["parks", "facility_improvement"]
+    assert list(result.frame["pillar"].astype(str)) == ["parks", "facility_improvement", "parks"]
+    assert len(set(result.plan.colors().values())) == 2
+
+
+def test_a_file_with_too_many_pillar_values_keeps_the_most_frequent_and_reports_the_rest():
+    rows = [good(f"A-{k}", pillar=f"group {k % 40}") for k in range(400)]
+    rows += [good(f"B-{k}", pillar="group 0") for k in range(5)]
+    result = load(csv_bytes(*rows), open_pillars=True)
+    assert result.plan is not None and len(result.plan.pillars.slugs) == plan.MAX_PILLARS
+    assert "group_0" in result.plan.pillars.slugs
+    assert result.rejected_rows == 400 - 10 * plan.MAX_PILLARS
+    assert all(i.column == "pillar" and i.line is not None for i in result.issues)
+
+
+# ------------------------------------------------------------------ the dashboard on another plan
+
+
+def test_the_dashboard_serves_another_plan_from_DASHBOARD_PLAN(monkeypatch):
+    monkeypatch.setenv("DASHBOARD_PLAN", str(PLAN_2023 / "plan.toml"))
+    monkeypatch.setenv("DASHBOARD_DATA", str(PLAN_2023 / "initiatives.csv"))
+    at = run("overview", pillar=["anti_racism"])
+    assert not at.exception, at.exception
+    assert shown(at.title[0].value) == "Canada–Mexico Action Plan (2023)"
+    pillar = next(w for w in at.sidebar.multiselect if w.label == "Pillar")
+    assert pillar.options == NINE and pillar.value == ["anti_racism"]
+    assert any("Anti-racism · 3 of 13 initiatives" in shown(m.value) for m in at.markdown)
+    at = run("overview", lang="es")
+    assert shown(at.title[0].value) == "Plan de Acción Canadá-México (2023)"
+    assert next(w for w in at.sidebar.multiselect if w.label == "Pilar").options[3] == "Lucha contra el racismo"
+
+
+def test_an_external_file_without_a_plan_shows_its_own_pillars_in_every_chart(monkeypatch):
+    monkeypatch.setenv("DASHBOARD_DATA", str(PLAN_2023 / "initiatives.csv"))
+    at = run("status")
+    assert not at.exception, at.exception
+    pillar = next(w for w in at.sidebar.multiselect if w.label == "Pillar")
+    assert pillar.options == NINE
+    by_pillar = json.loads(at.get("plotly_chart")[1].proto.spec)["data"][0]  # completion by pillar
+    assert [kind for kind, _slug in by_pillar["customdata"]] == ["pillar"] * 9
+    assert len(set(by_pillar["marker"]["color"])) == 9
