@@ -77,21 +77,34 @@ def load_default() -> Dataset:
     return _load_shared(source, _version(source), plan_file, mapping_file, files)
 
 
-def _snapshot_version() -> tuple:
+def snapshot_dir() -> Path | None:
+    """The snapshots of the served plan: data/snapshots for the bundled plan, a ``snapshots`` folder next to
+    a local DASHBOARD_PLAN file, none for a plan read from a URL or declared by the file's own pillars."""
+    served = load_default().plan
+    if served is plan.bundled():
+        return snapshots.SNAPSHOT_DIR
+    plan_file = plan_source()
+    return (
+        Path(plan_file).parent / "snapshots" if served.declared and plan_file and not safe.http_url(plan_file) else None
+    )
+
+
+def _snapshot_version(directory: Path | None) -> tuple:
     try:
-        return tuple((p.name, p.stat().st_mtime_ns) for p in sorted(snapshots.SNAPSHOT_DIR.glob("*.csv")))
+        return tuple((p.name, p.stat().st_mtime_ns) for p in sorted(directory.glob("*.csv"))) if directory else ()
     except OSError:
         return ()
 
 
 @st.cache_resource(max_entries=2, show_spinner=False)
-def _snapshots_shared(version: tuple) -> tuple[snapshots.Snapshot, ...]:
-    return tuple(snapshots.load_snapshots(plan=load_default().plan))
+def _snapshots_shared(directory: Path | None, version: tuple) -> tuple[snapshots.Snapshot, ...]:
+    return tuple(snapshots.load_snapshots(directory, plan=load_default().plan)) if directory and version else ()
 
 
 def all_snapshots() -> tuple[snapshots.Snapshot, ...]:
-    """Every dated snapshot (shared across sessions; reloaded when a file changes)."""
-    return _snapshots_shared(_snapshot_version())
+    """Every dated snapshot of the served plan (shared across sessions; reloaded when a file changes)."""
+    directory = snapshot_dir()
+    return _snapshots_shared(directory, _snapshot_version(directory))
 
 
 def dataset() -> tuple[Dataset, bool]:
