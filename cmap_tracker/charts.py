@@ -160,12 +160,15 @@ def theme_matrix(table: pd.DataFrame) -> go.Figure:
     if table.empty:
         return figures.empty(title)
     z = table.to_numpy()
+    names = [labels.pillar(p) for p in table.columns]
+    # past four pillars their names are drawn slanted above the plot: room for them, not taken from the rows
+    slant = 5 * max(map(len, names)) if len(names) > 4 else 0
     return figures.figure(
         [
             {
                 "type": "heatmap",
                 "z": z,
-                "x": [labels.pillar(p) for p in table.columns],
+                "x": names,
                 "y": [labels.theme(t) for t in table.index],
                 "colorscale": [[0, "#f7fbff"], [1, "#0072B2"]],
                 "showscale": False,
@@ -178,7 +181,7 @@ def theme_matrix(table: pd.DataFrame) -> go.Figure:
         ],
         figures.layout(
             title,
-            height=max(280, 90 + 30 * len(table)),
+            height=max(280, 90 + 30 * len(table)) + slant,
             yaxis={"autorange": "reversed", "automargin": True},
             xaxis={"side": "top"},
         ),

@@ -135,9 +135,11 @@ def short(text: str, n: int) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
-def wrap(text: str, width: int) -> str:
-    """Break a label into lines of about ``width`` characters."""
-    return "\n".join(textwrap.wrap(str(text), width, break_long_words=False)) or str(text)
+def wrap(text: str, width: int, lines: int | None = None) -> str:
+    """Break a label into lines of about ``width`` characters, at most ``lines`` of them (then '…')."""
+    return "\n".join(textwrap.wrap(str(text), width, break_long_words=False, max_lines=lines, placeholder=" …")) or str(
+        text
+    )
 
 
 def date_axis(start: pd.Timestamp, end: pd.Timestamp, **kw) -> dict:

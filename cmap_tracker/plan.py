@@ -83,11 +83,12 @@ class Plan:
         return self.pillars.colors()
 
     def horizon(self, frame: pd.DataFrame) -> pd.Timestamp:
-        """Where open-ended rows are drawn to: the plan's end, else the latest date in ``frame``."""
+        """Where open-ended rows are drawn to: the plan's end, else the latest date in ``frame`` or today."""
         if self.end is not None:
             return pd.Timestamp(self.end)
         latest = pd.concat([frame["end_date"], frame["start_date"]]).max() if len(frame) else pd.NaT
-        return latest if pd.notna(latest) else pd.Timestamp(date.today())
+        today = pd.Timestamp(date.today())
+        return max(latest, today) if pd.notna(latest) else today
 
     def for_values(self, counts: Iterable[tuple[str, int]], name: str) -> Plan:
         """This plan, when at least PLAN_SHARE of the rows' pillar values are its pillars; else a plan whose

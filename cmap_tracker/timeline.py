@@ -151,7 +151,8 @@ def _pillar_bands(d: pd.DataFrame) -> tuple[list[dict], list[dict]]:
         y1 = n - 1 - pos + 0.5  # category axis: row j sits at y = n-1-j (reversed order)
         y0 = y1 - k
         shapes.append(figures.shape("rect", 0, 1, y0, y1, fillcolor=figures.pillar_color(pillar), **band))
-        notes.append(figures.label(1.005, (y0 + y1) / 2, figures.wrap(labels.pillar(pillar), 13), **note))
+        # two lines fit a row: a one-row pillar's long name is cut, and the bars' hovers give it whole
+        notes.append(figures.label(1.005, (y0 + y1) / 2, figures.wrap(labels.pillar(pillar), 13, 2 * k), **note))
         pos += int(k)
     return shapes, notes
 
@@ -172,8 +173,9 @@ def _key_dates(today: date) -> tuple[list[dict], list[dict]]:
         notes.append(figures.date_note(d, label, top=i % 2 == 0, **upright, **halo))
     t = pd.Timestamp(today)
     shapes.append(figures.date_line(t, line={"color": "#D55E00", "width": 2}, name="today"))
+    side = "left" if plan.end and t < pd.Timestamp(plan.end) else "right"  # the label stays inside the plot
     notes.append(
-        figures.date_note(t, _("Today"), top=False, xanchor="left", font={"size": 12, "color": "#A04000"}, **halo)
+        figures.date_note(t, _("Today"), top=False, xanchor=side, font={"size": 12, "color": "#A04000"}, **halo)
     )
     return shapes, notes
 
