@@ -10,7 +10,7 @@ import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 
 import pandas as pd
@@ -80,6 +80,10 @@ class Plan:
         return local(labels) if labels else humanize(slug)
 
     def colors(self) -> dict[str, str]:
+        return self._colors
+
+    @cached_property
+    def _colors(self) -> dict[str, str]:
         return self.pillars.colors()
 
     def horizon(self, frame: pd.DataFrame) -> pd.Timestamp:
