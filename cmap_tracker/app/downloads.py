@@ -4,6 +4,7 @@ only when its button is clicked."""
 from __future__ import annotations
 
 import contextvars
+from datetime import date
 
 import streamlit as st
 
@@ -39,7 +40,8 @@ def briefing(ctx: Ctx) -> str:
         as_of=i18n.fmt_date(ctx.ds.as_of),
         link=url.share_link(ctx.view) or "",
         lang=i18n.language(),
-        generated=i18n.fmt_date(ctx.today),
+        generated=i18n.fmt_date(date.today()),
+        snapshot=i18n.fmt_date(ctx.today) if ctx.view.asof else "",
         source_note=_(
             "Sources: each initiative links to its public source. Compiled by the Canada–Mexico Action Plan Tracker."
         ),
@@ -82,7 +84,8 @@ def downloads(ctx: Ctx) -> None:
         col.download_button(
             safe.md(label),
             deferred(build),
-            file_name=spreadsheet.filename(stem, ext, ctx.today),
+            # cmap-initiatives-2026-11-27.csv; in a view as of a date, cmap-initiatives-as-of-2026-01-15.csv
+            file_name=spreadsheet.filename(f"{stem}-as-of" if ctx.view.asof else stem, ext, ctx.today),
             mime=mime,
             on_click="ignore",
             icon=icon,
