@@ -22,7 +22,9 @@ def deferred(fn):
     return lambda: frozen.run(fn)
 
 
-def briefing(ctx: Ctx) -> str:
+def briefing(ctx: Ctx, link: str) -> str:
+    """The briefing of the view; ``link`` is its share link, read while the page runs (``st.context`` is not
+    there when the download is built)."""
     k = metrics.kpis(ctx.df, ctx.today)
     kpis = [
         (_("Initiatives in view"), i18n.fmt_int(k.total)),
@@ -38,7 +40,7 @@ def briefing(ctx: Ctx) -> str:
         figures=figs,
         table=ctx.df,
         as_of=i18n.fmt_date(ctx.ds.as_of),
-        link=url.share_link(ctx.view) or "",
+        link=link,
         lang=i18n.language(),
         generated=i18n.fmt_date(date.today()),
         snapshot=i18n.fmt_date(ctx.today) if ctx.view.asof else "",
@@ -51,6 +53,7 @@ def briefing(ctx: Ctx) -> str:
 def downloads(ctx: Ctx) -> None:
     """CSV, Excel and briefing downloads of the rows in view, built only when clicked."""
     xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    link = url.share_link(ctx.view) or ""
     buttons = (
         (
             _("Download CSV"),
@@ -72,7 +75,7 @@ def downloads(ctx: Ctx) -> None:
         ),
         (
             _("Download briefing (HTML)"),
-            lambda: briefing(ctx),
+            lambda: briefing(ctx, link),
             "cmap-briefing",
             "html",
             "text/html",
