@@ -58,9 +58,8 @@ def start() -> Ctx | None:
     """Run before the page: language, data, URL seeding, the rows in view. Returns the
     context, or None after showing a clear error (the app never shows a traceback)."""
     ss = st.session_state
-    dates = [s.date for s in data.all_snapshots()]
     if not ss.get("_seeded"):
-        url.seed_asof(usable_snapshots())
+        url.seed_asof(usable_snapshots())  # before the data: a link's date chooses it
     if LANG_KEY not in ss:
         ss[LANG_KEY] = i18n.negotiate(getattr(st.context, "locale", None))
         lang_q = state.language(st.query_params.get_all("lang"))
@@ -90,7 +89,7 @@ def start() -> Ctx | None:
         return None
 
     if not ss.get("_seeded"):
-        url.seed(ds, dates)
+        url.seed(ds, [s.date for s in data.all_snapshots()])
         ss["_seeded"] = True
     # The widgets' values are in session state before the widgets are drawn
     # (seeded from the URL, or sent by the browser with this run), so the

@@ -215,7 +215,7 @@ def initiative_table(
         box = opened(safe.md_format(_("Show the {n} initiatives"), n=i18n.fmt_int(len(df))), f"{key}__rows")
         if box:
             with box:
-                initiative_table(df, key=key, select=select)
+                initiative_table(df, key=key, select=select, stale_before=stale_before)
         return
     view = tables.display_frame(df, stale_before)
     config = {
