@@ -58,6 +58,7 @@ def _labels(given: Mapping[str, str]) -> dict[str, str]:
         "live_view": label("Live view"),
         "no_rows": label("No initiatives match these filters."),
         "showing": label("Showing the first {shown} of {total} initiatives; download the CSV for all of them."),
+        "snapshot": label("This briefing shows the data as it was on {date}: the snapshot of that date."),
     }
 
 
@@ -119,12 +120,14 @@ def briefing_html(
     source_note: str,
     labels: Mapping[str, str] | None = None,
     max_rows: int = BRIEFING_MAX_ROWS,
+    snapshot: str = "",
 ) -> str:
     """A self-contained HTML briefing of the current view (opens offline, prints on A4).
 
     Every text argument is shown HTML-escaped; ``figures`` are Plotly figures, with
     plotly.js inlined once; at most ``max_rows`` rows of ``table`` are listed; ``link``
-    is a link only when it is http(s). The page is in ``lang`` (its section labels
+    is a link only when it is http(s). ``snapshot``, the date of a view as of a date, is named at the top. The
+    page is in ``lang`` (its section labels
     translated unless ``labels`` gives them); the caller's language is not changed."""
     lang = str(lang or "")
     lang_attr = lang if _LANG_TAG.match(lang) else i18n.DEFAULT
@@ -156,6 +159,7 @@ def briefing_html(
             lang=lang_attr,
             generated=generated,
             source_note=source_note,
+            snapshot_note=words["snapshot"].format(date=snapshot) if snapshot else "",
         )
 
     return contextvars.copy_context().run(run)

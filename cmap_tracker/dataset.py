@@ -35,6 +35,7 @@ VIEW_COLUMNS = (
     "lead_canada",
     "lead_mexico",
     "source_url",
+    "last_updated",
 )
 # Text columns that usually repeat: in the view they are categoricals when at most half their values are
 # distinct, so filtering takes integer codes and counting needs no factorising.

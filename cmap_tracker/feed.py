@@ -41,7 +41,7 @@ class Entry:
 
     def link(self, base_url: str = "") -> str:
         """The initiative's detail card on the Explorer, as of the snapshot it changed in."""
-        query = {"asof": [self.until], **View(id=self.id).to_query()}
+        query = View(id=self.id, asof=self.until).to_query()
         return f"{_root(base_url)}explorer?{urlencode(query, doseq=True)}"
 
 

@@ -4,7 +4,7 @@ its "Show as table" alternative are drawn from the same table, so they never dis
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
@@ -15,6 +15,7 @@ from .themes import carrying, theme_pairs
 from .vocab import STATUSES
 
 DUE_SOON_DAYS = 90
+STALE_DAYS = 120  # a row whose last_updated is older than this is "not checked since" that date
 DONE = {"completed", "cancelled"}
 
 
@@ -47,6 +48,19 @@ def _late_and_soon(df: pd.DataFrame, today: date) -> tuple[np.ndarray, np.ndarra
 def late(df: pd.DataFrame, today: date) -> pd.DataFrame:
     """The rows delayed, or overdue: end date passed and not completed (or cancelled)."""
     return df[(df["status"] == "delayed").to_numpy() | _late_and_soon(df, today)[0]]
+
+
+def stale_before(today: date, days: int = STALE_DAYS) -> date:
+    """The date before which a row's ``last_updated`` makes it stale, on ``today``."""
+    return today - timedelta(days=days)
+
+
+@shared
+def stale(df: pd.DataFrame, today: date, days: int = STALE_DAYS) -> pd.DataFrame:
+    """The rows not checked for more than ``days`` on ``today`` (``last_updated`` before ``stale_before``), oldest
+    first. A row without ``last_updated`` is not among them: nothing says when it was checked."""
+    rows = df[(df["last_updated"] < pd.Timestamp(stale_before(today, days))).to_numpy()]
+    return rows.sort_values("last_updated", kind="stable")
 
 
 @shared

@@ -22,6 +22,7 @@ _LINE_BREAK = re.compile(r"\s*[\r\n]+\s*")
 # resolved, so escaping alone still leaves a link: a word joiner (U+2060) after the scheme, "www" or "@" breaks it.
 _AUTOLINK = re.compile(r"(?i)(\b(?:https?|ftp|mailto|xmpp)(?=:)|\bwww(?=\.)|@)")
 HTTP_URL = re.compile(r"^https?://[^\s<>\"]+$", re.IGNORECASE)  # the one rule for links (str.match)
+MAILTO_URL = re.compile(r"^mailto:[^\s<>\"]+$", re.IGNORECASE)
 _URL_KEEP = "/:?#[]@!$&'*+,;=%~-._"  # RFC 3986 reserved and unreserved, less ( ) < > and spaces
 
 NOTICE_CHARS = 80  # how much of a value from a link or a file a notice echoes
@@ -68,3 +69,11 @@ def http_url(value: object) -> str | None:
     """``value`` when it is an http(s) URL, else None: the one check for every link the dashboard shows or follows."""
     text = str(value or "").strip()
     return text if HTTP_URL.match(text) else None
+
+
+def form_url(value: object) -> str | None:
+    """``value`` when it is an http(s) or ``mailto:`` URL, else None: for a link the operator configures (the
+    correction form), never for one from data. A mailto link from a data file could address a pre-written mail to
+    anyone; an operator choosing where corrections go may rightly want one."""
+    text = str(value or "").strip()
+    return text if HTTP_URL.match(text) or MAILTO_URL.match(text) else None

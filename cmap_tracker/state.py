@@ -12,7 +12,23 @@ from .filters import Filters
 from .i18n import LANGUAGES
 from .vocab import STATUSES, THEMES, fold
 
-OWN_KEYS = ("pillar", "sector", "status", "theme", "from", "to", "q", "id", "lang", "since", "until", "tab")
+OWN_KEYS = (
+    "asof",
+    "pillar",
+    "sector",
+    "status",
+    "theme",
+    "from",
+    "to",
+    "q",
+    "id",
+    "detail",
+    "lang",
+    "since",
+    "until",
+    "tab",
+)
+ID_KEYS = ("id", "detail")  # the detail card's initiative; ``detail`` is read as ``id`` and written back as it
 TABS = ("status", "sector")  # the overview's tabs; the first is open by default (no ``tab`` in the URL)
 MAX_Q = 200
 MAX_VALUES = 100  # values read per repeated parameter; the rest get one notice
@@ -31,10 +47,12 @@ class View:
     since: str = ""
     until: str = ""
     tab: str = ""  # the overview's open tab, when not the first
+    asof: str = ""  # the date of the snapshot shown instead of the latest data
 
     def to_query(self) -> dict[str, list[str]]:
         f = self.filters
         q: dict[str, list[str]] = {
+            "asof": [self.asof] if self.asof else [],
             "pillar": list(f.pillar),
             "sector": [sector_slug(s) for s in f.sector],
             "status": list(f.status),
@@ -103,9 +121,31 @@ def _date(value: str, key: str, notices: list[Notice]) -> date | None:
         return None
 
 
+def snapshot_on(value: str, snapshots: Iterable[str]) -> str:
+    """The newest of the ``snapshots`` (ISO dates) on or before the date ``value`` (``YYYY-MM-DD``), else ""."""
+    try:
+        wanted = date.fromisoformat(value).isoformat() if len(value) == 10 else ""
+    except ValueError:
+        wanted = ""
+    return max((s for s in snapshots if s <= wanted), default="") if wanted else ""
+
+
+def as_of(params: Params, snapshots: Iterable[str], notices: list[Notice] | None = None) -> str:
+    """The snapshot a link's ``asof`` date asks for: the newest on or before it. A value that is not a date, or is
+    before the first snapshot, gives "" (the latest data) and a notice."""
+    value = _first(params, "asof")
+    found = snapshot_on(value, snapshots)
+    if value and not found and notices is not None:
+        notices.append(Notice("asof", value))
+    return found
+
+
 def from_query(params: Params, ds: Dataset, snapshots: Iterable[str] = ()) -> tuple[View, list[Notice]]:
-    """Parse URL parameters. Unknown values are dropped and returned as notices."""
+    """Parse URL parameters. Unknown values are dropped and returned as notices. ``ds`` is the data the link
+    shows: with ``asof``, the snapshot that ``as_of`` picks among ``snapshots``."""
     notices: list[Notice] = []
+    snaps = set(snapshots)
+    asof = as_of(params, snaps, notices)
     valid = {
         "pillar": {s: s for s in ds.plan.pillars.slugs},
         "sector": {sector_slug(s): s for s in ds.sectors} | {s: s for s in ds.sectors},
@@ -119,10 +159,10 @@ def from_query(params: Params, ds: Dataset, snapshots: Iterable[str] = ()) -> tu
         date_to=_date(_first(params, "to"), "to", notices),
         q=_first(params, "q")[:MAX_Q],
     )
-    ident = _known(params, "id", set(ds.frame["id"]) if "id" in params else (), notices)
+    id_key = next((k for k in ID_KEYS if k in params), ID_KEYS[0])
+    ident = _known(params, id_key, set(ds.frame["id"]) if id_key in params else (), notices)
     langs = _values(params, "lang", notices)
     notices.extend(Notice("lang", v) for v in langs if v and v not in LANGUAGES)
-    snaps = set(snapshots)
     since, until = _known(params, "since", snaps, notices), _known(params, "until", snaps, notices)
     tab = _known(params, "tab", TABS, notices)
-    return View(f, ident, language(langs), since, until, "" if tab == TABS[0] else tab), notices
+    return View(f, ident, language(langs), since, until, "" if tab == TABS[0] else tab, asof), notices

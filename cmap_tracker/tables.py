@@ -3,6 +3,8 @@ the data dictionary. Every table a page shows is built here (no Streamlit)."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import numpy as np
 import pandas as pd
 
@@ -72,9 +74,10 @@ def _links(urls: pd.Series) -> pd.Series:
 
 
 @shared
-def display_frame(df: pd.DataFrame) -> pd.DataFrame:
-    """Rows as people read them: labels, not slugs; titles in the current language."""
-    return pd.DataFrame(
+def display_frame(df: pd.DataFrame, stale_before: date | None = None) -> pd.DataFrame:
+    """Rows as people read them: labels, not slugs; titles in the current language. With ``stale_before``, rows
+    last updated before that date get it in a "Not checked since" column (only when some row does)."""
+    table = pd.DataFrame(
         {
             "id": df["id"],
             _("Title"): labels.local_titles(df),
@@ -88,7 +91,12 @@ def display_frame(df: pd.DataFrame) -> pd.DataFrame:
             _("Lead (Mexico)"): _compact(df["lead_mexico"]),
             _("Source"): _links(df["source_url"]),
         }
-    ).reset_index(drop=True)  # a RangeIndex is not sent: the rows' positions in the file would be
+    )
+    if stale_before is not None:
+        checked = df["last_updated"].where(df["last_updated"] < pd.Timestamp(stale_before))
+        if checked.notna().any():
+            table.insert(2, _("Not checked since"), checked)
+    return table.reset_index(drop=True)  # a RangeIndex is not sent: the rows' positions in the file would be
 
 
 def dictionary_frame() -> pd.DataFrame:

@@ -21,7 +21,8 @@ for s in broken:
             _("Snapshot {date} could not be used: {reason}"), date=s.date, reason=app.public_text(s.result.fatal)
         )
     )
-dates = [d for d, s in snaps.items() if s.result.ok]
+# a view as of a date compares the snapshots known on that date
+dates = [d for d, s in snaps.items() if s.result.ok and (not ctx.view.asof or d <= ctx.view.asof)]
 if len(dates) < 2:
     st.info(
         _(

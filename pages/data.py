@@ -1,6 +1,6 @@
 import streamlit as st
 
-from cmap_tracker import app, contract, i18n, labels, plan, report, safe, spreadsheet, tables
+from cmap_tracker import app, contract, i18n, labels, metrics, plan, report, safe, spreadsheet, tables
 from cmap_tracker.i18n import _
 
 ctx = app.page(_("Data"))
@@ -57,6 +57,20 @@ if result.issues:
 else:
     st.success(_("Every row passed the checks."))
 
+days = app.stale_days()
+stale = metrics.stale(ctx.ds.view, ctx.today, days)
+st.header(_("Not checked recently"), anchor=False)
+st.caption(
+    safe.md_format(
+        _("Initiatives whose last update is more than {days} days before {date}: {n}."),
+        days=i18n.fmt_int(days),
+        date=i18n.fmt_date(ctx.today),
+        n=i18n.fmt_int(len(stale)),
+    )
+)
+if len(stale):
+    app.initiative_table(stale, key="stale", on_demand=True, stale_before=metrics.stale_before(ctx.today, days))
+
 st.header(_("Explore your own CSV"), anchor=False)
 st.caption(
     safe.md_format(
@@ -65,15 +79,17 @@ st.caption(
     )
 )
 up = st.file_uploader(_("CSV file following the data contract"), type=["csv", "txt"], key="uploader")
-if up is not None and st.session_state.get("_upload_seen") != up.file_id:
-    st.session_state["_upload_seen"] = up.file_id
+ss = st.session_state
+if up is not None and ss.get("_upload_seen") != up.file_id:
+    ss["_upload_seen"] = up.file_id
+    ss.pop("_upload_error", None)  # an earlier file's error never outlives it
     res = app.set_upload(up.name, up.getvalue())
     if res.ok:
-        st.session_state.pop("_upload_error", None)
         st.rerun()
-    st.session_state["_upload_error"] = app.public_text(res.fatal)
-if st.session_state.get("_upload_error") and up is not None:
-    st.error(safe.md_format(_("This file could not be used: {reason}"), reason=st.session_state["_upload_error"]))
+    ss["_upload_error"] = (up.file_id, app.public_text(res.fatal))
+failed = ss.get("_upload_error")
+if failed and up is not None and failed[0] == up.file_id:  # only the file in the box has its error shown
+    st.error(safe.md_format(_("This file could not be used: {reason}"), reason=failed[1]))
 
 st.header(_("Data dictionary"), anchor=False)
 st.dataframe(tables.dictionary_frame(), hide_index=True, width="stretch")

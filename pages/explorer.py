@@ -1,4 +1,4 @@
-from cmap_tracker import app
+from cmap_tracker import app, metrics
 from cmap_tracker.i18n import _
 
 ctx = app.page(
@@ -8,5 +8,6 @@ ctx = app.page(
 )
 
 app.downloads(ctx)
-app.initiative_table(ctx.df, key="explorer", select=True)
+stale_before = metrics.stale_before(ctx.today, app.stale_days())
+app.initiative_table(ctx.df, key="explorer", select=True, stale_before=stale_before)
 app.detail(ctx)

@@ -1,7 +1,16 @@
 """The Streamlit app: the only code that imports Streamlit. Pages call ``app.page()``
 for the run's context and compose with the helpers named here."""
 
-from .data import all_snapshots, burnup, clear_upload, public_text, set_upload, since_last_update, snapshot_diff
+from .data import (
+    all_snapshots,
+    burnup,
+    clear_upload,
+    public_text,
+    set_upload,
+    since_last_update,
+    snapshot_diff,
+    stale_days,
+)
 from .downloads import deferred, downloads
 from .run import PAGES, Ctx, empty_state, page, run, stop
 from .widgets import LAZY_ROWS, chart, detail, initiative_table, opened, overview_tabs, titled_table
@@ -27,6 +36,7 @@ __all__ = [
     "set_upload",
     "since_last_update",
     "snapshot_diff",
+    "stale_days",
     "stop",
     "titled_table",
 ]

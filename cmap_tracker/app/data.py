@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 import streamlit as st
 
-from .. import changes, i18n, loader, plan, report, safe, snapshots
+from .. import changes, i18n, loader, metrics, plan, report, safe, snapshots
 from .. import dataset as dataset_mod
 from ..dataset import Dataset
 from ..derived import per_object
@@ -20,6 +20,7 @@ from ..filters import views_kept
 from ..i18n import _
 from ..mapping import Mapping, read_mapping_source
 from ..sources import public_name
+from .url import ASOF_KEY
 
 if TYPE_CHECKING:
     from .run import Ctx
@@ -107,20 +108,58 @@ def all_snapshots() -> tuple[snapshots.Snapshot, ...]:
     return _snapshots_shared(directory, _snapshot_version(directory))
 
 
+def snapshot_dataset(snap: snapshots.Snapshot) -> Dataset:
+    """A snapshot as a dataset: another data version, shared like the current file's while the snapshot is kept."""
+    return per_object(snap, "dataset", lambda: dataset_mod.build(snap.result))
+
+
 def dataset() -> tuple[Dataset, bool]:
-    up = st.session_state.get("upload")
+    """This session's data: its upload, else the snapshot it views as of a date, else the latest data."""
+    ss = st.session_state
+    up = ss.get("upload")
     if up is not None:
         return up, True
+    asof = ss.get(ASOF_KEY)
+    if asof:
+        snap = next((s for s in all_snapshots() if s.date == asof), None)
+        if snap is not None:
+            return snapshot_dataset(snap), False
+        ss[ASOF_KEY] = None  # the snapshot file has gone since: the latest data
     return load_default(), False
 
 
+def matching_snapshot(ds: Dataset) -> str | None:
+    """The date of the newest snapshot holding exactly the rows of ``ds``, if one does: a view of the latest data
+    that a dated link reproduces."""
+    snaps = [s for s in all_snapshots() if s.result.ok]
+    if not snaps:
+        return None
+    newest = snaps[-1]
+    same = per_object((ds, newest), "same rows", lambda: ds.frame.reset_index(drop=True).equals(newest.frame))
+    return newest.date if same else None
+
+
 def set_upload(name: str, data: bytes, mapping: Mapping | None = None) -> report.LoadResult:
-    """Parse an upload into this session only (never written to disk), through ``mapping`` if given;
-    its pillars are the plan's, or its own when they are mostly not the plan's."""
+    """Parse an upload into this session only (never written to disk), through ``mapping`` if given; its
+    pillars are the plan's, or its own when they are mostly not the plan's. An upload is shown instead of any
+    snapshot, so a successful one leaves the view as of a date."""
     result = loader.load(data, name=name, mapping=mapping, plan=load_default().plan, open_pillars=True)
     if result.ok:
         st.session_state["upload"] = dataset_mod.build(result)
+        st.session_state[ASOF_KEY] = None
     return result
+
+
+def stale_days() -> int:
+    """``DASHBOARD_STALE_DAYS`` (a positive whole number, else ``metrics.STALE_DAYS``): how old ``last_updated``
+    may be before a row is "not checked since" it."""
+    text = os.environ.get("DASHBOARD_STALE_DAYS", "").strip()
+    return int(text) if text.isdigit() and int(text) > 0 else metrics.STALE_DAYS
+
+
+def correction_template() -> str:
+    """``DASHBOARD_CORRECTION_URL``: the "Suggest a correction" link's URL template ("" when off)."""
+    return os.environ.get("DASHBOARD_CORRECTION_URL", "").strip()
 
 
 def clear_upload() -> None:
@@ -155,8 +194,9 @@ def burnup(ctx: Ctx, snaps: tuple[snapshots.Snapshot, ...]) -> pd.DataFrame:
 
 
 def since_last_update(ctx: Ctx) -> str | None:
-    """'Since 1 Jun 2026: +1 completed, 0 delayed, 1 added' for the two newest snapshots."""
-    snaps = [s for s in all_snapshots() if s.result.ok]
+    """'Since 1 Jun 2026: +1 completed, 0 delayed, 1 added' for the two newest snapshots (up to the one in view)."""
+    asof = ctx.view.asof
+    snaps = [s for s in all_snapshots() if s.result.ok and (not asof or s.date <= asof)]
     if len(snaps) < 2 or ctx.uploaded:
         return None
     n = changes.diff_summary(snapshot_diff(ctx, snaps[-2], snaps[-1]))

@@ -4,6 +4,7 @@ only when its button is clicked."""
 from __future__ import annotations
 
 import contextvars
+from datetime import date
 
 import streamlit as st
 
@@ -21,7 +22,9 @@ def deferred(fn):
     return lambda: frozen.run(fn)
 
 
-def briefing(ctx: Ctx) -> str:
+def briefing(ctx: Ctx, link: str) -> str:
+    """The briefing of the view; ``link`` is its share link, read while the page runs (``st.context`` is not
+    there when the download is built)."""
     k = metrics.kpis(ctx.df, ctx.today)
     kpis = [
         (_("Initiatives in view"), i18n.fmt_int(k.total)),
@@ -37,9 +40,10 @@ def briefing(ctx: Ctx) -> str:
         figures=figs,
         table=ctx.df,
         as_of=i18n.fmt_date(ctx.ds.as_of),
-        link=url.share_link(ctx.view) or "",
+        link=link,
         lang=i18n.language(),
-        generated=i18n.fmt_date(ctx.today),
+        generated=i18n.fmt_date(date.today()),
+        snapshot=i18n.fmt_date(ctx.today) if ctx.view.asof else "",
         source_note=_(
             "Sources: each initiative links to its public source. Compiled by the Canada–Mexico Action Plan Tracker."
         ),
@@ -49,6 +53,7 @@ def briefing(ctx: Ctx) -> str:
 def downloads(ctx: Ctx) -> None:
     """CSV, Excel and briefing downloads of the rows in view, built only when clicked."""
     xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    link = url.share_link(ctx.view) or ""
     buttons = (
         (
             _("Download CSV"),
@@ -70,7 +75,7 @@ def downloads(ctx: Ctx) -> None:
         ),
         (
             _("Download briefing (HTML)"),
-            lambda: briefing(ctx),
+            lambda: briefing(ctx, link),
             "cmap-briefing",
             "html",
             "text/html",
@@ -82,7 +87,8 @@ def downloads(ctx: Ctx) -> None:
         col.download_button(
             safe.md(label),
             deferred(build),
-            file_name=spreadsheet.filename(stem, ext, ctx.today),
+            # cmap-initiatives-2026-11-27.csv; in a view as of a date, cmap-initiatives-as-of-2026-01-15.csv
+            file_name=spreadsheet.filename(f"{stem}-as-of" if ctx.view.asof else stem, ext, ctx.today),
             mime=mime,
             on_click="ignore",
             icon=icon,

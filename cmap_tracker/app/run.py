@@ -29,7 +29,7 @@ from .url import LANG_KEY
 class Ctx:
     ds: Dataset
     view: View
-    today: date
+    today: date  # the day the view is of: the snapshot's date in a view as of a date, so its KPIs stay the same
     uploaded: bool
 
     @property
@@ -59,6 +59,8 @@ def start() -> Ctx | None:
     """Run before the page: language, data, URL seeding, the rows in view. Returns the
     context, or None after showing a clear error (the app never shows a traceback)."""
     ss = st.session_state
+    if not ss.get("_seeded"):
+        url.seed_asof(usable_snapshots())  # before the data: a link's date chooses it
     if LANG_KEY not in ss:
         ss[LANG_KEY] = i18n.negotiate(getattr(st.context, "locale", None))
         lang_q = state.language(st.query_params.get_all("lang"))
@@ -95,7 +97,8 @@ def start() -> Ctx | None:
     # (seeded from the URL, or sent by the browser with this run), so the
     # sidebar is drawn by finish(), after the page: the browser gets the
     # page's content, and its first chart, first.
-    ctx = Ctx(ds, url.current_view(), date.today(), uploaded)
+    view = url.current_view()
+    ctx = Ctx(ds, view, date.fromisoformat(view.asof) if view.asof else date.today(), uploaded)
     _ctx.set(ctx)
     _finished.set(False)
     return ctx
@@ -111,8 +114,13 @@ def finish(ctx: Ctx) -> None:
     _finished.set(True)
     if not embedded():
         with _app_wide():
-            sidebar.draw(ctx.ds)
+            sidebar.draw(ctx.ds, [] if ctx.uploaded else usable_snapshots())
     url.write_url(url.current_view())
+
+
+def usable_snapshots() -> list[str]:
+    """The dates of the snapshots a view can be of: those that loaded."""
+    return [s.date for s in data.all_snapshots() if s.result.ok]
 
 
 def _app_wide():
@@ -190,6 +198,8 @@ def page(title: str, caption: str | None = None, *, needs_rows: bool = False) ->
     if caption:
         st.caption(caption)
     _link_notices(st.session_state.get("_notices") or [])
+    if ctx.view.asof:
+        _as_of_banner(ctx)
     if ctx.uploaded:
         st.info(
             safe.md_format(
@@ -203,6 +213,19 @@ def page(title: str, caption: str | None = None, *, needs_rows: bool = False) ->
         empty_state()
         stop()
     return ctx
+
+
+def _as_of_banner(ctx: Ctx) -> None:
+    """Says that the page shows a snapshot, not the latest data, with a link to today's view."""
+    latest = url.latest_link(ctx.view)
+    st.info(
+        safe.md_format(
+            _("You are viewing the data as it was on {date}: the snapshot of that date, not the latest data."),
+            date=i18n.fmt_date(ctx.today),
+        )
+        + (" " + safe.md_link(_("See today's view"), latest) if latest else ""),
+        icon=":material/history:",
+    )
 
 
 SHOWN_NOTICES = 10  # unknown values listed by name; the rest are counted
@@ -242,7 +265,15 @@ def filters_text(ctx: Ctx) -> str:
 
 
 def empty_state() -> None:
-    st.info(
-        _("No initiatives match these filters. Remove a filter or press “Reset filters” in the sidebar."),
-        icon=":material/search_off:",
+    """Why no row is in view: the filters, or a file none of whose rows is usable (with a link to its report)."""
+    if len(_ctx.get().ds.frame):
+        st.info(
+            _("No initiatives match these filters. Remove a filter or press “Reset filters” in the sidebar."),
+            icon=":material/search_off:",
+        )
+        return
+    st.warning(
+        _("The file loaded, but none of its rows is usable. The validation report on the Data page says why."),
+        icon=":material/report:",
     )
+    st.page_link("pages/data.py", label=_("See the validation report"), icon=":material/dataset:")

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import dataclasses
+from datetime import date
+
 import streamlit as st
 
 from .. import i18n, labels, safe, state
 from ..dataset import Dataset
 from ..i18n import _
 from ..vocab import STATUSES
-from . import url
-from .url import LANG_KEY, W
+from . import data, url
+from .url import ASOF_KEY, LANG_KEY, W
 
 
-def draw(ds: Dataset) -> None:
-    """Widgets keep their values across page switches (persist_state="session")."""
+def draw(ds: Dataset, snapshot_dates: list[str]) -> None:
+    """Widgets keep their values across page switches (persist_state="session"). ``snapshot_dates`` are offered
+    under "As of" (none for an upload)."""
     sb = st.sidebar
     sb.selectbox(
         _("Language"),
@@ -23,11 +27,23 @@ def draw(ds: Dataset) -> None:
         format_func=lambda c: i18n.LANGUAGES[c],
         on_change=lambda: st.session_state.update(_lang_chosen=True),
     )
+    if snapshot_dates:
+        sb.selectbox(  # ISO dates, as in the link and the date filters; empty for the latest data
+            _("As of"),
+            list(reversed(snapshot_dates)),
+            index=None,
+            key=ASOF_KEY,
+            persist_state="session",
+            placeholder=_("Latest data"),
+            help=_("Show the data as it was on the date of a snapshot; clear the choice for the latest data."),
+        )
     sb.header(_("Filters"))
+    # values chosen on other data (another snapshot, a link) stay selectable
     themes = list(dict.fromkeys([*ds.theme_slugs, *st.session_state.get(W["theme"], [])]))
+    sectors = list(dict.fromkeys([*ds.sectors, *st.session_state.get(W["sector"], [])]))
     for field, label, options, name, placeholder in (
         ("pillar", _("Pillar"), ds.plan.pillars.slugs, labels.pillar, _("All pillars")),
-        ("sector", _("Sector"), ds.sectors, labels.sector, _("All sectors")),
+        ("sector", _("Sector"), sectors, labels.sector, _("All sectors")),
         ("status", _("Status"), STATUSES.slugs, labels.status, _("All statuses")),
         ("theme", _("Theme"), themes, labels.theme, _("All themes")),
     ):
@@ -45,8 +61,27 @@ def draw(ds: Dataset) -> None:
         max_chars=state.MAX_Q,
     )
     sb.button(_("Reset filters"), on_click=url.reset_filters, width="stretch")
-    link = url.share_link(url.current_view())
-    if link:  # in a popover: its content (and the code block's script) loads only when opened
-        with sb.popover(_("Share this view"), icon=":material/link:", width="stretch"):
-            st.caption(_("Link to this view (use the copy icon):"))
-            st.code(link, language=None, wrap_lines=True)
+    share(ds)
+
+
+def share(ds: Dataset) -> None:
+    """The share links: one that always shows the latest data, and one that shows exactly this data (the
+    snapshot in view, or the newest snapshot when the latest data is the same)."""
+    view = url.current_view()
+    latest = url.latest_link(view)
+    if not latest:
+        return
+    dated = view.asof or data.matching_snapshot(ds)
+    with st.sidebar.popover(_("Share this view"), icon=":material/link:", width="stretch"):
+        st.caption(_("Link to this view, always with the latest data (use the copy icon):"))
+        st.code(latest, language=None, wrap_lines=True)
+        if dated:
+            st.caption(
+                safe.md_format(
+                    _("Link to exactly this data (as of {date}), to cite:"),
+                    date=i18n.fmt_date(date.fromisoformat(dated)),
+                )
+            )
+            st.code(url.share_link(dataclasses.replace(view, asof=dated)), language=None, wrap_lines=True)
+        else:
+            st.caption(_("To cite exactly this data, pick a date under “As of”: a link with a date keeps its data."))

@@ -4,6 +4,7 @@ link back (``state.View`` is the one mapping; this module moves it in and out of
 from __future__ import annotations
 
 import contextvars
+import dataclasses
 from urllib.parse import urlencode
 
 import streamlit as st
@@ -29,12 +30,22 @@ ID_KEY = "view_id"
 
 TAB_KEY = "view_tab"  # the overview's open tab, as in the URL (state.TABS)
 
+ASOF_KEY = "w_asof"  # the snapshot date shown instead of the latest data (None for the latest)
+
 page_path: contextvars.ContextVar[str | None] = contextvars.ContextVar("page_path", default=None)
 
 
+def _params() -> dict[str, list[str]]:
+    return {k: st.query_params.get_all(k) for k in st.query_params}
+
+
+def seed_asof(snapshot_dates: list[str]) -> None:
+    """The snapshot a link asks for (``?asof=``), before the data is chosen: the rest is seeded from that data."""
+    st.session_state[ASOF_KEY] = state.as_of(_params(), snapshot_dates) or None
+
+
 def seed(ds: Dataset, snapshot_dates: list[str]) -> None:
-    params = {k: st.query_params.get_all(k) for k in st.query_params}
-    view, notices = state.from_query(params, ds, snapshot_dates)
+    view, notices = state.from_query(_params(), ds, snapshot_dates)
     put_filters(view.filters)
     st.session_state[ID_KEY] = view.id
     st.session_state["view_since"] = view.since
@@ -72,6 +83,7 @@ def current_view() -> View:
         ss.get("view_since", ""),
         ss.get("view_until", ""),
         (ss.get(TAB_KEY, "") or "") if on_overview else "",
+        ss.get(ASOF_KEY, "") or "",
     )
 
 
@@ -102,3 +114,8 @@ def share_link(view: View) -> str | None:
         return None
     query = urlencode(view.to_query(), doseq=True)
     return f"{base}?{query}" if query else base
+
+
+def latest_link(view: View) -> str | None:
+    """The share link of ``view`` on the latest data: what it shows changes when the data does."""
+    return share_link(dataclasses.replace(view, asof=""))

@@ -3,6 +3,8 @@ built when opened, the detail card and the tables of initiatives."""
 
 from __future__ import annotations
 
+import dataclasses
+from datetime import date
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -10,12 +12,12 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from .. import i18n, labels, safe, state, tables
+from .. import corrections, i18n, labels, metrics, safe, state, tables
 from ..dataset import Dataset
 from ..derived import per_object
 from ..i18n import N_, _
 from ..vocab import STATUSES, THEMES
-from . import data
+from . import data, url
 from .url import ID_KEY, TAB_KEY, W
 
 if TYPE_CHECKING:
@@ -145,20 +147,31 @@ def detail(ctx: Ctx, ident: str | None = None) -> None:
             (c3, _("Lead (Mexico)"), row.get("lead_mexico") or "—"),
         ):
             col.markdown(f"**{safe.md(name)}**  \n{safe.md(value)}")
-        conf = row.get("confidence") or ""
-        lu = row.get("last_updated")
-        confidence = _(conf.capitalize()) if conf else "—"
-        updated = i18n.fmt_date(lu.date()) if pd.notna(lu) else "—"
-        st.markdown(
-            safe.md_format(
-                "**{a}**: {b} · **{c}**: {d}", a=_("Confidence"), b=confidence, c=_("Last updated"), d=updated
-            )
-        )
-        url = safe.http_url(row["source_url"])
-        if url:
-            st.link_button(_("Open the source"), url)
-        if row.get("source_note"):
-            st.caption(safe.md(row["source_note"]))
+        _evidence(ctx, row)
+
+
+def _evidence(ctx: Ctx, row: pd.Series) -> None:
+    """The detail card's foot: confidence, when last checked (marked when stale), the source and the correction link."""
+    conf = row.get("confidence") or ""
+    lu = row.get("last_updated")
+    confidence = _(conf.capitalize()) if conf else "—"
+    updated = i18n.fmt_date(lu.date()) if pd.notna(lu) else "—"
+    st.markdown(
+        safe.md_format("**{a}**: {b} · **{c}**: {d}", a=_("Confidence"), b=confidence, c=_("Last updated"), d=updated)
+    )
+    if pd.notna(lu) and lu < pd.Timestamp(metrics.stale_before(ctx.today, data.stale_days())):
+        st.warning(safe.md_format(_("Not checked since {date}."), date=updated), icon=":material/schedule:")
+    source = safe.http_url(row["source_url"])
+    link = url.share_link(dataclasses.replace(ctx.view, id=row["id"])) or ""
+    values = {"id": row["id"], "title": row["title"], "status": row["status"], "link": link}
+    fix = corrections.correction_url(data.correction_template(), **values)
+    left, right = st.columns(2)
+    if source:
+        left.link_button(_("Open the source"), source, icon=":material/open_in_new:")
+    if fix:
+        right.link_button(_("Suggest a correction"), fix, icon=":material/edit_note:")
+    if row.get("source_note"):
+        st.caption(safe.md(row["source_note"]))
 
 
 def _on_row_select(key: str, ids: list[str]) -> None:
@@ -191,19 +204,22 @@ def _open_by_id(df: pd.DataFrame, box: str) -> None:
 LAZY_ROWS = 5_000  # above this, tables stream rows on demand (no row selection then)
 
 
-def initiative_table(df: pd.DataFrame, *, key: str, select: bool = False, on_demand: bool = False) -> None:
+def initiative_table(
+    df: pd.DataFrame, *, key: str, select: bool = False, on_demand: bool = False, stale_before: date | None = None
+) -> None:
     """The rows as a table. With ``on_demand``, a list of more than LAZY_ROWS rows
     (a page's secondary list, below its charts) is built only when opened, not
     again on every filter change; the Explorer, whose table is the page, always
-    shows it."""
+    shows it. With ``stale_before``, rows last updated before it say since when they were not checked."""
     if on_demand and len(df) > LAZY_ROWS:
         box = opened(safe.md_format(_("Show the {n} initiatives"), n=i18n.fmt_int(len(df))), f"{key}__rows")
         if box:
             with box:
-                initiative_table(df, key=key, select=select)
+                initiative_table(df, key=key, select=select, stale_before=stale_before)
         return
-    view = tables.display_frame(df)
+    view = tables.display_frame(df, stale_before)
     config = {
+        _("Not checked since"): st.column_config.DateColumn(_("Not checked since")),
         _("Source"): st.column_config.LinkColumn(_("Source"), display_text=_("Open")),
         _("Start"): st.column_config.DateColumn(_("Start")),
         _("End"): st.column_config.DateColumn(_("End")),
