@@ -267,7 +267,7 @@ class Checker:
         codes, uniques = self.coded[col.name]
         override = self.overrides.get(col.name, {})
         # a slug or NaN per distinct value
-        terms = map_uniques(uniques, lambda v: vocabulary.lookup.get(fold(override.get(fold(v), v))))
+        terms = map_uniques(uniques, lambda v: vocabulary.find(override.get(fold(v), v)))
         unknown = terms.isna().to_numpy()[codes]
         params = {"name": vocabulary.name, "allowed": ", ".join(vocabulary.slugs)}
         if col.on_invalid is OnInvalid.REJECT:

@@ -5,11 +5,12 @@ file's own values. The plan of a script run is a ContextVar, as its language is:
 from __future__ import annotations
 
 import contextvars
+import math
 import re
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from functools import cache, cached_property
 from pathlib import Path
 
@@ -99,7 +100,7 @@ class Plan:
         pillars are the values themselves (``counts``: distinct stripped value and its rows, in file order)."""
         counts = [(v, n) for v, n in counts if v]
         rows = sum(n for _v, n in counts)
-        known = sum(n for v, n in counts if fold(v) in self.pillars.lookup)
+        known = sum(n for v, n in counts if self.pillars.find(v) is not None)
         if not rows or known >= PLAN_SHARE * rows:
             return self
         return from_values(counts, name)
@@ -110,49 +111,71 @@ def local(value: Text) -> str:
     return value.get(language()) or value.get("en") or next(iter(value.values()), "")
 
 
+def value_key(value: str) -> str:
+    """How a file's own pillar values are told apart: folded (case, accents, punctuation), or, for a value
+    with no Latin letter or digit (日本), its words in lower case."""
+    return fold(value) or " ".join(str(value).casefold().split())
+
+
 def from_values(counts: list[tuple[str, int]], name: str) -> Plan:
-    """Pillars declared by a file: its MAX_PILLARS most frequent values, in file order, each labelled as
-    written (in every language) with a slug made from it, so links still work."""
-    top = {v for v, _n in sorted(counts, key=lambda c: -c[1])[:MAX_PILLARS]}
-    by_slug: dict[str, list[str]] = {}
-    for value, _n in counts:
-        if value in top:
-            by_slug.setdefault(fold(value).replace(" ", "_")[:60] or f"pillar_{len(by_slug) + 1}", []).append(value)
-    terms = tuple(
-        Term(slug, values[0], PALETTE[i % len(PALETTE)], aka=", ".join(values))
-        for i, (slug, values) in enumerate(by_slug.items())
-    )
-    return Plan({"en": name}, Vocabulary("pillar", terms), {t.slug: {"en": t.label} for t in terms}, declared=False)
+    """Pillars declared by a file: its MAX_PILLARS most frequent values (``value_key`` tells them apart), in
+    file order, each labelled as first written (in every language), with a slug made from it that no other
+    value shares, so links still work."""
+    rows: dict[str, int] = {}
+    written: dict[str, list[str]] = {}
+    for value, n in counts:
+        key = value_key(value)
+        rows[key] = rows.get(key, 0) + n
+        written.setdefault(key, []).append(value)
+    top = set(sorted(rows, key=lambda k: -rows[k])[:MAX_PILLARS])
+    terms: list[Term] = []
+    taken: set[str] = set()
+    for key in (k for k in written if k in top):
+        base = fold(key).replace(" ", "_")[:60] or "pillar"
+        slug = next(s for s in (base, *(f"{base}_{i}" for i in range(2, MAX_PILLARS + 2))) if s not in taken)
+        taken.add(slug)
+        terms.append(Term(slug, written[key][0], PALETTE[len(terms) % len(PALETTE)], aka=tuple(written[key])))
+    pillars = Vocabulary("pillar", tuple(terms), key=value_key)
+    return Plan({"en": name}, pillars, {t.slug: {"en": t.label} for t in terms}, declared=False)
 
 
 def parse(data: bytes) -> Plan:
     """A plan file's bytes to a Plan; anything wrong is a LoadError naming what and where."""
     try:
         doc = tomllib.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise LoadError("The plan file is not valid TOML: {error}.", error=str(exc)) from None
-    head = _table(doc.get("plan"), "[plan]")
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError) as exc:
+        error = str(exc) if not isinstance(exc, RecursionError) else "nested too deeply"
+        raise LoadError("The plan file is not valid TOML: {error}.", error=error) from None
+    head = _keys(_table(doc.get("plan"), "[plan]"), "[plan]", "name description start end source")
+    _keys(doc, "the plan file", "plan pillars key_dates facts")
     pillars = [_table(p, f"[[pillars]] {i + 1}") for i, p in enumerate(_list(doc.get("pillars", []), "[[pillars]]"))]
-    if not pillars:
-        raise LoadError("The plan file declares no pillars ([[pillars]] with a slug and a label).")
+    if not pillars or len(pillars) > MAX_PILLARS:
+        raise LoadError(
+            "The plan file must declare 1 to {n} pillars ([[pillars]] with a slug and a label).", n=MAX_PILLARS
+        )
     terms, labels = [], {}
     for i, p in enumerate(pillars):
         where = f"[[pillars]] {i + 1}"
-        slug = _str(p.get("slug"), f"{where} slug")
-        if fold(slug).replace(" ", "_") != slug:
+        slug = _str(_keys(p, where, "slug label color aliases").get("slug"), f"{where} slug")
+        if fold(slug).replace(" ", "_") != slug or slug in labels:
             raise LoadError(
-                "{where}: the slug {slug} must be lower-case letters, digits and '_'.", where=where, slug=slug
+                "{where}: the slug {slug} must be lower-case letters, digits and '_', and not used twice.",
+                where=where,
+                slug=slug,
             )
         labels[slug] = _text(p.get("label"), f"{where} label")
         color = p.get("color", PALETTE[i % len(PALETTE)])
-        aliases = [*labels[slug].values(), *(_str(a, f"{where} aliases") for a in _list(p.get("aliases", []), where))]
-        terms.append(Term(slug, labels[slug].get("en", slug), _color(color, where), aka=", ".join(aliases)))
+        aliases = (*labels[slug].values(), *(_str(a, f"{where} aliases") for a in _list(p.get("aliases", []), where)))
+        terms.append(Term(slug, labels[slug].get("en", slug), _color(color, where), aka=aliases))
+    start, end = _date(head.get("start"), "[plan] start"), _date(head.get("end"), "[plan] end")
+    if start and end and end < start:
+        raise LoadError("{where} must not be before {other}.", where="[plan] end", other="[plan] start")
     return Plan(
         _text(head.get("name"), "[plan] name"),
         Vocabulary("pillar", tuple(terms)),
         labels,
-        start=_date(head.get("start"), "[plan] start"),
-        end=_date(head.get("end"), "[plan] end"),
+        start=start,
+        end=end,
         description=_text(head.get("description", {}), "[plan] description", optional=True),
         source=_url(head.get("source", ""), "[plan] source", optional=True),
         key_dates=tuple(
@@ -163,26 +186,34 @@ def parse(data: bytes) -> Plan:
 
 
 def _key_date(t: dict) -> KeyDate:
-    when = _date(t.get("date"), "[[key_dates]] date", optional=False)
+    when = _date(_keys(t, "[[key_dates]]", "date until label source").get("date"), "[[key_dates]] date", optional=False)
+    until = _date(t.get("until"), "[[key_dates]] until")
     assert when is not None  # a required date
+    if until and until < when:
+        raise LoadError("{where} must not be before {other}.", where="[[key_dates]] until", other="date")
     return KeyDate(
-        when,
-        _text(t.get("label"), "[[key_dates]] label"),
-        _url(t.get("source"), "[[key_dates]] source"),
-        _date(t.get("until"), "[[key_dates]] until"),
+        when, _text(t.get("label"), "[[key_dates]] label"), _url(t.get("source"), "[[key_dates]] source"), until
     )
 
 
 def _fact(t: dict) -> Fact:
-    unit = t.get("unit")
+    unit = _keys(t, "[[facts]]", "unit value date label source url").get("unit")
     if unit not in UNITS:
         raise LoadError("[[facts]] unit must be one of {units}.", units=", ".join(UNITS))
     value = t.get("value")
-    if unit != "date" and not isinstance(value, int | float):
+    if unit != "date" and (not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value)):
         raise LoadError("[[facts]] value must be a number.")
     when = _date(t.get("date"), "[[facts]] date", optional=unit != "date")
     return Fact(unit, _text(t.get("label"), "[[facts]] label"), _text(t.get("source"), "[[facts]] source"),
                 _url(t.get("url"), "[[facts]] url"), value, when)  # fmt: skip
+
+
+def _keys(table: dict, where: str, allowed: str) -> dict:
+    """``table``, when it has no key but those ``allowed`` (a typo such as ``colour`` would be ignored)."""
+    unknown = sorted(set(table) - set(allowed.split()))
+    if unknown:
+        raise LoadError("{where}: unknown key {key}. Known: {known}.", where=where, key=unknown[0], known=allowed)
+    return table
 
 
 def _table(value: object, where: str) -> dict:
@@ -217,7 +248,7 @@ def _text(value: object, where: str, *, optional: bool = False) -> Text:
 def _date(value: object, where: str, *, optional: bool = True) -> date | None:
     if value is None and optional:
         return None
-    if not isinstance(value, date):
+    if not isinstance(value, date) or isinstance(value, datetime):
         raise LoadError("{where} must be a date written as YYYY-MM-DD.", where=where)
     return value
 

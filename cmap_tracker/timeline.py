@@ -151,8 +151,9 @@ def _pillar_bands(d: pd.DataFrame) -> tuple[list[dict], list[dict]]:
         y1 = n - 1 - pos + 0.5  # category axis: row j sits at y = n-1-j (reversed order)
         y0 = y1 - k
         shapes.append(figures.shape("rect", 0, 1, y0, y1, fillcolor=figures.pillar_color(pillar), **band))
-        # two lines fit a row: a one-row pillar's long name is cut, and the bars' hovers give it whole
-        notes.append(figures.label(1.005, (y0 + y1) / 2, figures.wrap(labels.pillar(pillar), 13, 2 * k), **note))
+        # three lines, or two a row: a one-row pillar's longer name is cut, and the bars' hovers give it whole
+        text = figures.wrap(labels.pillar(pillar), 13, max(3, 2 * int(k)))
+        notes.append(figures.label(1.005, (y0 + y1) / 2, text, **note))
         pos += int(k)
     return shapes, notes
 

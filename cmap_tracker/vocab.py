@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import InitVar, dataclass, field
 from functools import cached_property
 from types import MappingProxyType
@@ -29,17 +29,18 @@ class Term:
     color: str = "#888888"
     definition: str = ""
     evidence: str = ""
-    aka: InitVar[str] = ""  # the aliases, written as one ", "-separated string
+    aka: InitVar[str | tuple[str, ...]] = ""  # the aliases: a tuple, or one ", "-separated string
     aliases: tuple[str, ...] = field(init=False, default=())
 
-    def __post_init__(self, aka: str) -> None:
-        object.__setattr__(self, "aliases", tuple(aka.split(", ")) if aka else ())
+    def __post_init__(self, aka: str | tuple[str, ...]) -> None:
+        object.__setattr__(self, "aliases", aka if isinstance(aka, tuple) else tuple(aka.split(", ")) if aka else ())
 
 
 @dataclass(frozen=True)
 class Vocabulary:
     name: str
     terms: tuple[Term, ...]
+    key: Callable[[str], str] = field(default=fold, repr=False, compare=False)  # how a value is compared
 
     @property
     def slugs(self) -> list[str]:
@@ -57,8 +58,12 @@ class Vocabulary:
 
     @cached_property
     def lookup(self) -> Mapping[str, str]:
-        """Folded alias -> slug. Slugs, labels and aliases all resolve."""
-        return MappingProxyType({fold(name): t.slug for t in self.terms for name in (t.slug, t.label, *t.aliases)})
+        """Folded alias (``key``) -> slug. Slugs, labels and aliases all resolve."""
+        return MappingProxyType({self.key(name): t.slug for t in self.terms for name in (t.slug, t.label, *t.aliases)})
+
+    def find(self, value: str) -> str | None:
+        """The slug a value names, if any."""
+        return self.lookup.get(self.key(value))
 
     def colors(self) -> dict[str, str]:
         return {t.slug: t.color for t in self.terms}

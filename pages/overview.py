@@ -46,21 +46,22 @@ else:
             )
     st.caption(_("Click a bar or a box to narrow the view to it."))
 
-with st.container(border=True):  # one text block per column: light to render
-    st.header(_("About the plan"), anchor=False)
+facts = ctx.ds.plan.facts
+if facts:  # a plan file may give none; a file's own pillars never do
+    with st.container(border=True):  # one text block per column: light to render
+        st.header(_("About the plan"), anchor=False)
 
-    def value(fact: plan.Fact) -> str:
-        if fact.when is not None:
-            return i18n.fmt_date(fact.when)
-        n = i18n.fmt_int(fact.value or 0)
-        return {"cad_billion": _("C${n} B"), "cad_million": _("C${n} M")}.get(fact.unit, "{n}").format(n=n)
+        def value(fact: plan.Fact) -> str:
+            if fact.when is not None:
+                return i18n.fmt_date(fact.when)
+            n = i18n.fmt_int(fact.value or 0)
+            return {"cad_billion": _("C${n} B"), "cad_million": _("C${n} M")}.get(fact.unit, "{n}").format(n=n)
 
-    facts = ctx.ds.plan.facts
-    for col, part in zip(st.columns(3), (facts[0::3], facts[1::3], facts[2::3])):
-        col.markdown(
-            "\n\n".join(
-                f"**{safe.md(value(f))}**  \n{safe.md(plan.local(f.label))}  \n"
-                + safe.md_link(_("Source: {name}").format(name=plan.local(f.source)), f.url)
-                for f in part
+        for col, part in zip(st.columns(3), (facts[0::3], facts[1::3], facts[2::3])):
+            col.markdown(
+                "\n\n".join(
+                    f"**{safe.md(value(f))}**  \n{safe.md(plan.local(f.label))}  \n"
+                    + safe.md_link(_("Source: {name}").format(name=plan.local(f.source)), f.url)
+                    for f in part
+                )
             )
-        )

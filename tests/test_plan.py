@@ -11,6 +11,7 @@ from cmap_tracker import i18n, labels, loader, plan, report
 from conftest import ROOT, csv_bytes, good, run, shown
 
 PLAN_2023 = ROOT / "data" / "plans" / "canada-mexico-2023"
+NINE_FR_ES = ["Tourisme, migration et mobilité humaine", "Turismo, migración y movilidad humana"]
 NINE = [
     "Reconciliation with Indigenous Peoples",
     "Gender equality and women's empowerment",
@@ -22,6 +23,9 @@ NINE = [
     "Environment and climate change",
     "Cooperation in the face of future health crises",
 ]
+
+
+PILLAR = "[plan]\nname = 'x'\n[[pillars]]\nslug = 'a'\nlabel = 'A'\n"
 
 
 def load(data: bytes, **kw) -> report.LoadResult:
@@ -61,11 +65,25 @@ def test_every_plan_text_is_in_three_languages():
     "text, says",
     [
         ("[plan\nname = 'x'", "not valid TOML"),
-        ("[plan]\nname = 'x'\n", "declares no pillars"),
+        ("[plan]\nname = 'x'\n", "1 to 30 pillars"),
         ("[plan]\nname = 'x'\n[[pillars]]\nslug = 'Bad Slug'\nlabel = 'B'\n", "must be lower-case letters"),
         ("[plan]\nname = 'x'\nsource = 'javascript:alert(1)'\n[[pillars]]\nslug = 'a'\nlabel = 'A'\n", "http(s) link"),
         ("[plan]\nname = {de = 'x'}\n[[pillars]]\nslug = 'a'\nlabel = 'A'\n", "en, fr and es"),
         ("[plan]\nname = 'x'\n[[pillars]]\nslug = 'a'\nlabel = 'A'\ncolor = 'red; x'\n", "#RRGGBB"),
+        ("[plan]\nname = 'x'\n[[pillars]]\nslug = 'a'\nlabel = 'A'\ncolour = '#000000'\n", "unknown key colour"),
+        ("[plan]\nname = 'x'\n" + "[[pillars]]\nslug = 'a'\nlabel = 'A'\n" * 2, "not used twice"),
+        ("[plan]\nname = 'x'\n" + "".join(f"[[pillars]]\nslug = 'p{i}'\nlabel = 'P'\n" for i in range(31)), "1 to 30"),
+        ("[plan]\nname = 'x'\nstart = 2026-01-01\nend = 2025-01-01\n[[pillars]]\nslug = 'a'\nlabel = 'A'\n", "before"),
+        ("[plan]\nname = 'x'\nstart = 2026-01-01T10:00:00\n[[pillars]]\nslug = 'a'\nlabel = 'A'\n", "YYYY-MM-DD"),
+        (
+            PILLAR + "[[facts]]\nunit = 'count'\nvalue = nan\nlabel = 'L'\nsource = 'S'\nurl = 'https://e.org'\n",
+            "number",
+        ),
+        (
+            PILLAR + "[[facts]]\nunit = 'count'\nvalue = true\nlabel = 'L'\nsource = 'S'\nurl = 'https://e.org'\n",
+            "number",
+        ),
+        ("[plan]\nname = 'x'\nv = " + "[" * 100_000 + "]" * 100_000 + "\n", "not valid TOML"),
     ],
 )
 def test_a_bad_plan_file_is_refused_with_its_reason_and_no_traceback(tmp_path, text, says):
@@ -113,6 +131,26 @@ def test_a_files_own_pillars_are_its_values_in_file_order_with_slugs_for_links()
     assert len(set(result.plan.colors().values())) == 2
 
 
+def test_a_files_own_pillars_are_never_merged_silently():
+    """Values with no Latin letter, or that differ only past the slug's length, stay apart."""
+    long = "Cross-border infrastructure and logistics investments along the trade corridors "
+    values = ["日本", "中国", long + "North", long + "South", "Parks", "parks"]
+    result = load(csv_bytes(*(good(f"A-{k}", pillar=v) for k, v in enumerate(values))), open_pillars=True)
+    assert result.rejected_rows == 0 and result.plan is not None
+    slugs = result.plan.pillars.slugs
+    assert len(slugs) == 5 and len(set(slugs)) == 5
+    labels_of = [result.plan.pillar_label(s) for s in result.frame["pillar"].astype(str)]
+    assert labels_of == ["日本", "中国", long + "North", long + "South", "Parks", "Parks"]
+
+
+def test_a_label_with_a_comma_reads_back_in_every_language(tmp_path):
+    """'Tourisme, migration et mobilité humaine' is one name, not two aliases."""
+    rows = [good(f"A-{k}", pillar=f'"{v}"') for k, v in enumerate(NINE_FR_ES)]  # quoted: it has a comma
+    result = load(csv_bytes(*rows), plan=str(PLAN_2023 / "plan.toml"))
+    assert result.rejected_rows == 0
+    assert set(result.frame["pillar"].astype(str)) == {"mobility"}
+
+
 def test_a_file_with_too_many_pillar_values_keeps_the_most_frequent_and_reports_the_rest():
     rows = [good(f"A-{k}", pillar=f"group {k % 40}") for k in range(400)]
     rows += [good(f"B-{k}", pillar="group 0") for k in range(5)]
@@ -149,3 +187,23 @@ def test_an_external_file_without_a_plan_shows_its_own_pillars_in_every_chart(mo
     by_pillar = json.loads(at.get("plotly_chart")[1].proto.spec)["data"][0]  # completion by pillar
     assert [kind for kind, _slug in by_pillar["customdata"]] == ["pillar"] * 9
     assert len(set(by_pillar["marker"]["color"])) == 9
+
+
+def test_a_bad_plan_file_on_the_server_shows_its_reason_on_every_page_not_a_traceback(tmp_path, monkeypatch):
+    bad = tmp_path / "plan.toml"
+    bad.write_text(PILLAR + "[[pillars]]\nslug = 'a'\nlabel = 'A again'\n", encoding="utf-8")
+    monkeypatch.setenv("DASHBOARD_PLAN", str(bad))
+    for page in ("overview", "timeline", "changes", "data"):
+        at = run(page)
+        assert not at.exception, (page, at.exception)
+        assert "could not be used" in at.error[0].value
+        assert "not used twice" in shown(" ".join(m.value for m in at.markdown))
+
+
+def test_a_files_own_pillars_show_no_empty_about_the_plan_box(monkeypatch):
+    monkeypatch.setenv("DASHBOARD_DATA", str(PLAN_2023 / "initiatives.csv"))
+    at = run("overview")
+    assert not at.exception, at.exception
+    assert "About the plan" not in [h.value for h in at.header]
+    monkeypatch.setenv("DASHBOARD_PLAN", str(PLAN_2023 / "plan.toml"))
+    assert "About the plan" in [h.value for h in run("overview").header]

@@ -59,8 +59,6 @@ def start() -> Ctx | None:
     """Run before the page: language, data, URL seeding, the rows in view. Returns the
     context, or None after showing a clear error (the app never shows a traceback)."""
     ss = st.session_state
-    if not ss.get("_seeded"):
-        url.seed_asof(usable_snapshots())  # before the data: a link's date chooses it
     if LANG_KEY not in ss:
         ss[LANG_KEY] = i18n.negotiate(getattr(st.context, "locale", None))
         lang_q = state.language(st.query_params.get_all("lang"))
@@ -73,6 +71,8 @@ def start() -> Ctx | None:
     )
 
     try:
+        if not ss.get("_seeded"):
+            url.seed_asof(usable_snapshots())  # before the data: a link's date chooses it
         ds, uploaded = data.dataset()
     except Exception as exc:  # noqa: BLE001 - never a traceback on screen
         st.error(safe.md_format(_("The data could not be loaded: {error}"), error=safe.clip(str(exc))))
