@@ -1,6 +1,7 @@
 import streamlit as st
 
 from cmap_tracker import app, contract, i18n, labels, plan, report, safe, spreadsheet, tables
+from cmap_tracker.app.mapping_editor import mapping_editor
 from cmap_tracker.i18n import _
 
 ctx = app.page(_("Data"))
@@ -74,6 +75,7 @@ if up is not None and st.session_state.get("_upload_seen") != up.file_id:
     st.session_state["_upload_error"] = app.public_text(res.fatal)
 if st.session_state.get("_upload_error") and up is not None:
     st.error(safe.md_format(_("This file could not be used: {reason}"), reason=st.session_state["_upload_error"]))
+mapping_editor(ctx)
 
 st.header(_("Data dictionary"), anchor=False)
 st.dataframe(tables.dictionary_frame(), hide_index=True, width="stretch")
