@@ -48,7 +48,7 @@ def test_the_guess_is_shown_with_its_defaults_and_the_file_s_columns():
     at = uploaded(world_bank_file())
     table = at.data_editor[0].value.set_index("column")
     assert table.loc["title", "file"] == "Project Name" and table.loc["start_date", "file"] == "Board Approval Date"
-    assert table.loc["pillar", "default"] == "“Unassigned” on every row" and pd.isna(table.loc["pillar", "file"])
+    assert table.loc["pillar", "default"] == "“Unassigned”" and pd.isna(table.loc["pillar", "file"])
     assert list(at.data_editor[1].value["value"]) == ["Active", "Closed", "Pipeline", "Dropped"]
 
 
@@ -76,6 +76,16 @@ def test_a_mapping_that_cannot_be_used_leaves_the_data_as_it_was():
     ]
     assert summary(at) == "**58 of 58 initiatives**"
     assert at.data_editor[0].value.set_index("column").loc["title", "file"] == "Project Name"
+
+
+def test_a_pillar_filter_the_new_mapping_has_no_more_is_dropped():
+    at = uploaded(regional_file())
+    edit(at, 0, {row_of(at, "pillar"): {"file": "Region"}})
+    at.sidebar.multiselect(key="w_pillar").set_value(["africa"]).run()
+    assert summary(at) == "**Africa · 4 of 12 initiatives**"
+    edit(at, 0, {row_of(at, "pillar"): {"file": None}})  # back to the default: one pillar, Unassigned
+    assert not at.exception and summary(at) == "**12 of 12 initiatives**"
+    assert at.sidebar.multiselect(key="w_pillar").value == []
 
 
 def test_a_status_the_vocabulary_does_not_read_gets_an_override():
@@ -143,6 +153,8 @@ def test_a_bad_mapping_file_is_refused_with_its_reason(body, says):
     assert not at.exception
     assert len(errors(at)) == 1 and says in errors(at)[0]
     assert summary(at) == "**58 of 58 initiatives**"
+    at.file_uploader[0].set_value(("other.csv", regional_file(), "text/csv")).run()
+    assert summary(at) == "**12 of 12 initiatives**" and not at.error  # the error was about the last upload
 
 
 def test_the_hosted_file_s_mapping_is_read_only(tmp_path, monkeypatch):
@@ -208,14 +220,21 @@ def pillar_chart(page):
 
 
 def choose_file_column(page, row: int, option: str) -> None:
-    """In the columns table, open the file-column cell of ``row`` from the keyboard and pick ``option``."""
+    """In the columns table, move to the file-column cell of ``row`` (the grid's accessible cells say which one
+    is selected), open it and pick ``option``."""
     grid = page.locator("[class*='st-key-mapping_columns_'] [data-testid='stDataFrame']")
     grid.scroll_into_view_if_needed()
     box = grid.bounding_box()
     assert box is not None
-    page.mouse.click(box["x"] + 20, box["y"] + 35 * 1.5)  # the first row's first cell
-    for key in ["ArrowDown"] * row + ["ArrowRight", "ArrowRight", "Enter"]:
-        page.keyboard.press(key)
+    page.mouse.click(box["x"] + 20, box["y"] + 35 + 17)  # a cell of the first row
+    selected = grid.locator("[role='gridcell'][aria-selected='true']")
+    expect(selected).to_have_count(1)
+    col, at = map(int, (selected.get_attribute("data-testid") or "").split("-")[-2:])  # glide-cell-COL-ROW
+    for key, n in (("ArrowRight", 2 - col), ("ArrowDown", row - at)):
+        for _ in range(n):
+            page.keyboard.press(key)
+    expect(grid.get_by_test_id(f"glide-cell-2-{row}")).to_have_attribute("aria-selected", "true")
+    page.keyboard.press("Enter")
     page.get_by_role("option", name=option, exact=True).click()
 
 
@@ -229,7 +248,8 @@ def test_a_mapped_column_changed_on_the_data_page_changes_the_charts(server, pag
     page.get_by_test_id("stFileUploader").first.locator("input[type=file]").set_input_files(str(upload))
     expect(page.get_by_role("heading", name=EDITOR_HEADING)).to_be_visible()
     wait_for_app(page)
-    page.screenshot(path=str(SHOTS / "data-before.png"), full_page=True)
+    page.get_by_role("heading", name=EDITOR_HEADING).scroll_into_view_if_needed()
+    page.screenshot(path=str(SHOTS / "data-before.png"))
     open_page(page, "Overview")
     expect(pillar_chart(page)).to_contain_text("Unassigned")  # no pillar column: the default
 
@@ -237,11 +257,7 @@ def test_a_mapped_column_changed_on_the_data_page_changes_the_charts(server, pag
     choose_file_column(page, 2, "Region")  # rows: id, title, pillar
     expect(page.locator("[class*='st-key-mapping_columns_1']")).to_be_visible()  # read again: a new table
     wait_for_app(page)
-    page.screenshot(path=str(SHOTS / "data-after.png"), full_page=True)
-    with page.expect_download() as download:
-        page.get_by_role("button", name="Download this mapping").click()
-    saved = read_mapping(Path(download.value.path()).read_bytes())
-    assert saved.source("pillar") == Source(column="Region")
+    page.screenshot(path=str(SHOTS / "data-after.png"))
 
     open_page(page, "Overview")
     chart = pillar_chart(page)
@@ -249,4 +265,10 @@ def test_a_mapped_column_changed_on_the_data_page_changes_the_charts(server, pag
         expect(chart).to_contain_text(region)
     expect(chart).not_to_contain_text("Unassigned")
     shot(page, "mapping-edited-overview")
-    page.screenshot(path=str(SHOTS / "overview-after.png"), full_page=True)
+    page.screenshot(path=str(SHOTS / "overview-after.png"))
+
+    open_page(page, "Data")  # the mapping saved is the one in view
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download this mapping").click()
+    saved = read_mapping(Path(download.value.path()).read_bytes())
+    assert saved.source("pillar") == Source(column="Region")

@@ -22,7 +22,7 @@ from ..mapping import DEFAULT, Mapping, Source, read_mapping, to_toml
 from ..report import LoadError
 from ..sources import normalise_header
 from ..vocab import STATUSES, fold
-from . import data
+from . import data, url
 
 if TYPE_CHECKING:
     from .run import Ctx
@@ -33,7 +33,7 @@ ERROR = "_mapping_error"
 FILE_SEEN = "_mapping_file_seen"
 DEFAULT_TEXT = {
     Fill.LINE: N_("the line number"),
-    Fill.CONSTANT: N_("“{value}” on every row"),
+    Fill.CONSTANT: N_("“{value}”"),
     Fill.SOURCE: N_("the file's name (no link)"),
 }
 ROW_PX = 35  # Streamlit's table row height: the columns table is drawn whole, with no inner scroll
@@ -64,7 +64,7 @@ def mapping_editor(ctx: Ctx) -> None:
     st.header(_("How the file's columns are read"), anchor=False)
     if kept is None:
         st.caption(_("The server reads its data file through this mapping. Only the server's mapping file changes it."))
-        table = columns_table(mapping, None)
+        table = _columns_table(mapping, None)
         config = _columns_config(None)
         st.dataframe(table, hide_index=True, width="stretch", column_config=config, placeholder="—")
         _download(mapping, ctx)
@@ -75,10 +75,10 @@ def mapping_editor(ctx: Ctx) -> None:
             "Change a cell and the file is read again at once."
         )
     )
-    if st.session_state.get(ERROR):
-        reason = st.session_state[ERROR]
+    facts = _file_facts(ctx.ds, kept)
+    reason, upload = st.session_state.get(ERROR) or ("", None)
+    if upload is kept:
         st.error(safe.md_format(_("This mapping could not be used: {reason}"), reason=reason), icon=":material/error:")
-    facts = file_facts(ctx.ds, kept)
     rev = st.session_state.get(REVISION, 0)
     _edit_columns(mapping, facts.header, rev)
     _edit_statuses(mapping, facts.statuses, rev)
@@ -87,7 +87,7 @@ def mapping_editor(ctx: Ctx) -> None:
     _upload_mapping()
 
 
-def file_facts(ds: Dataset, kept: tuple[str, bytes]) -> FileFacts:
+def _file_facts(ds: Dataset, kept: tuple[str, bytes]) -> FileFacts:
     """The upload's header and status values, read once per dataset (that is, per mapping)."""
     return per_object(ds, "mapping_editor_file", lambda: _read_facts(ds, kept))
 
@@ -124,7 +124,7 @@ def _default_text(column: str, source: Source | None) -> str:
     return _(DEFAULT_TEXT[default.fill]).format(value=default.value)
 
 
-def columns_table(mapping: Mapping, header: tuple[str, ...] | None) -> pd.DataFrame:
+def _columns_table(mapping: Mapping, header: tuple[str, ...] | None) -> pd.DataFrame:
     """One row per contract column: whether it is required, the file column or the constant that feeds it,
     and the default in use, in words. Without a header (the hosted file), only the columns the mapping names."""
     rows = []
@@ -148,8 +148,8 @@ def columns_table(mapping: Mapping, header: tuple[str, ...] | None) -> pd.DataFr
 def _columns_config(header: tuple[str, ...] | None) -> dict:
     """The columns' headings; the file column is a choice among the file's columns (text when read-only)."""
     return {
-        "column": st.column_config.TextColumn(_("Dashboard column")),
-        "required": st.column_config.TextColumn(_("Required"), width="small"),
+        "column": st.column_config.TextColumn(_("Dashboard column"), width=150),
+        "required": st.column_config.TextColumn(_("Required"), width=90),
         "file": st.column_config.TextColumn(_("Column of the file"))
         if header is None
         else st.column_config.SelectboxColumn(_("Column of the file"), options=list(header), width="medium"),
@@ -159,7 +159,7 @@ def _columns_config(header: tuple[str, ...] | None) -> dict:
 
 
 def _edit_columns(mapping: Mapping, header: tuple[str, ...], rev: int) -> None:
-    table = columns_table(mapping, header)
+    table = _columns_table(mapping, header)
     key = f"mapping_columns_{rev}"
     st.data_editor(
         table,
@@ -284,7 +284,8 @@ def _apply(make) -> None:
         result = loader.failed(exc, kept[0])
     if result.ok:
         ss.pop(ERROR, None)
+        url.keep_known(data.dataset()[0])
     else:
         assert result.fatal is not None
-        ss[ERROR] = data.public_text(result.fatal)
+        ss[ERROR] = (data.public_text(result.fatal), kept)  # shown while this upload is in view
     st.rerun()
