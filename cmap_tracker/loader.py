@@ -94,19 +94,9 @@ def _load(
     plan: _plan.Plan,
     open_pillars: bool,
 ) -> LoadResult:
-    """Parsed by the fast reader, or else the careful one, then checked; more than ``max_rows`` refuse it."""
-    src = data if isinstance(data, Path) else pa.py_buffer(data)
-    if is_blank(src):
-        raise LoadError("The file is empty.")
-    refuse_wide(src)
-    # with more lines than rows allowed, the careful reader counts the rows (not every line is one)
-    too_many = max_rows is not None and line_feeds(src) > max_rows + 1
-    parsed = None if too_many else csv_fast.read(src)
-    clock.check()
-    if parsed is None:
-        parsed = csv_careful.read(data if isinstance(data, bytes) else read_source(data, limit=None), clock, max_rows)
-        clock.check()
-    del data, src  # the columns hold all that is needed from here on
+    """Parsed, then checked."""
+    parsed = parse(data, clock, max_rows)
+    del data  # the columns hold all that is needed from here on
     names = [normalise_header(c) for c in parsed.header]
     refuse_repeats(names)
     missing = [c for c in REQUIRED if c not in names]
@@ -154,6 +144,24 @@ def _load(
     )
     assert len(frame) + result.rejected_rows == rows_in_file, "loader lost a row"
     return result
+
+
+def parse(data: bytes | Path, clock: Clock | None = None, max_rows: int | None = contract.MAX_UPLOAD_ROWS) -> Parsed:
+    """A file's header as written and its columns, unchecked: read by the fast reader, or else the careful one;
+    a LoadError for an empty or too wide file, or more than ``max_rows`` rows."""
+    clock = clock or Clock(LOAD_SECONDS)
+    src = data if isinstance(data, Path) else pa.py_buffer(data)
+    if is_blank(src):
+        raise LoadError("The file is empty.")
+    refuse_wide(src)
+    # with more lines than rows allowed, the careful reader counts the rows (not every line is one)
+    too_many = max_rows is not None and line_feeds(src) > max_rows + 1
+    parsed = None if too_many else csv_fast.read(src)
+    clock.check()
+    if parsed is None:
+        parsed = csv_careful.read(data if isinstance(data, bytes) else read_source(data, limit=None), clock, max_rows)
+        clock.check()
+    return parsed
 
 
 def _sample(columns: list[pa.ChunkedArray]) -> list[tuple[str, ...]]:

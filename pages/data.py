@@ -1,6 +1,7 @@
 import streamlit as st
 
 from cmap_tracker import app, contract, i18n, labels, metrics, plan, report, safe, spreadsheet, tables
+from cmap_tracker.app.mapping_editor import mapping_editor
 from cmap_tracker.i18n import _
 
 ctx = app.page(_("Data"))
@@ -90,6 +91,7 @@ if up is not None and ss.get("_upload_seen") != up.file_id:
 failed = ss.get("_upload_error")
 if failed and up is not None and failed[0] == up.file_id:  # only the file in the box has its error shown
     st.error(safe.md_format(_("This file could not be used: {reason}"), reason=failed[1]))
+mapping_editor(ctx)
 
 st.header(_("Data dictionary"), anchor=False)
 st.dataframe(tables.dictionary_frame(), hide_index=True, width="stretch")

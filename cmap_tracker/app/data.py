@@ -147,7 +147,13 @@ def set_upload(name: str, data: bytes, mapping: Mapping | None = None) -> report
     if result.ok:
         st.session_state["upload"] = dataset_mod.build(result)
         st.session_state[ASOF_KEY] = None
+        st.session_state["upload_file"] = (name, data)  # kept to read it again through another mapping
     return result
+
+
+def upload_file() -> tuple[str, bytes] | None:
+    """(name, bytes) of the upload in view, kept in this session only; None without one."""
+    return st.session_state.get("upload_file")
 
 
 def stale_days() -> int:
@@ -164,6 +170,7 @@ def correction_template() -> str:
 
 def clear_upload() -> None:
     st.session_state.pop("upload", None)
+    st.session_state.pop("upload_file", None)
 
 
 def public_text(issue: report.Issue) -> str:

@@ -101,6 +101,14 @@ def write_url(view: View) -> None:
                 del qp[key]
 
 
+def keep_known(ds: Dataset) -> None:
+    """Narrow the filters and the open detail to what ``ds`` has, when the data in view is replaced within a
+    session: a pillar the new data lacks would leave a view of nothing, named by nothing."""
+    view, _notices = state.from_query(current_view().to_query(), ds)
+    put_filters(view.filters)
+    st.session_state[ID_KEY] = view.id
+
+
 def reset_filters() -> None:
     put_filters(Filters())
     st.session_state[ID_KEY] = ""
