@@ -24,6 +24,8 @@ def _stacked_status(table: pd.DataFrame, by: str, label, title: str) -> go.Figur
     names = {v: label(v) for v in cats}
     wrapped = {v: figures.wrap(names[v], 24) for v in cats}
     statuses = table["status"].astype(str).to_numpy()
+    # below 8 a bar's automatic ticks fall on halves, which ",d" shows twice (0 1 1 2 2): one tick per initiative
+    whole = {"dtick": 1} if table.groupby(by, observed=True)["count"].sum().max() < 8 else {}
     data = []
     for status in STATUSES.slugs:
         part = table[statuses == status]
@@ -52,7 +54,7 @@ def _stacked_status(table: pd.DataFrame, by: str, label, title: str) -> go.Figur
             height=max(260, 150 + 36 * len(cats)),
             barmode="stack",
             yaxis=figures.category_axis([wrapped[c] for c in cats]),
-            xaxis={"title": {"text": _("Initiatives")}, "tickformat": ",d", "rangemode": "tozero"},
+            xaxis={"title": {"text": _("Initiatives")}, "tickformat": ",d", "rangemode": "tozero"} | whole,
         ),
     )
 

@@ -79,7 +79,11 @@ st.caption(
         mb=contract.MAX_UPLOAD_MB,
     )
 )
-up = st.file_uploader(_("CSV file following the data contract"), type=["csv", "txt"], key="uploader")
+up = st.file_uploader(
+    _("Your CSV file: the data contract's columns, or others, which are mapped on load"),
+    type=["csv", "txt"],
+    key="uploader",
+)
 ss = st.session_state
 if up is not None and ss.get("_upload_seen") != up.file_id:
     ss["_upload_seen"] = up.file_id

@@ -238,7 +238,7 @@ def test_session_sticks_to_one_replica_and_survives_its_death(proxy, browser, tm
         page.get_by_test_id("stSidebarNav").get_by_role("link", name="Data").click()
         page.wait_for_url(re.compile(rf"/{BASE}/data"), timeout=30_000)
         lap("data page")
-        uploader = page.get_by_test_id("stFileUploader").filter(has_text="CSV file following the data contract")
+        uploader = page.get_by_test_id("stFileUploader").filter(has_text="Your CSV file")
         uploader.locator("input[type=file]").set_input_files(str(csv))
         page.get_by_text(re.compile(r"You are exploring your uploaded file .three-rows\.csv")).first.wait_for(
             timeout=30_000
