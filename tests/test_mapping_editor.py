@@ -92,10 +92,10 @@ def test_a_status_the_vocabulary_does_not_read_gets_an_override():
     at = uploaded(world_bank_file().replace(b",Dropped,", b",Halted,"))
     assert summary(at) == "**44 of 44 initiatives**"  # 15 rows "Halted", and line 12 has no date
     first = at.data_editor[1].value.iloc[0]  # a value not read is listed first, with no status
-    assert (first["value"], first["rows"], pd.isna(first["status"])) == ("Halted", 15, True)
-    edit(at, 1, {0: {"status": "cancelled"}})
+    assert (first["value"], first["rows"], pd.isna(first["term"])) == ("Halted", 15, True)
+    edit(at, 1, {0: {"term": "cancelled"}})
     assert summary(at) == "**58 of 58 initiatives**"
-    assert at.data_editor[1].value.set_index("value").loc["Halted", "status"] == "cancelled"
+    assert at.data_editor[1].value.set_index("value").loc["Halted", "term"] == "cancelled"
 
 
 def start_dates(at: AppTest) -> list[pd.Timestamp]:
@@ -171,6 +171,24 @@ def test_the_hosted_file_s_mapping_is_read_only(tmp_path, monkeypatch):
     assert "Download this mapping" in [b.proto.label for b in at.get("download_button")]
 
 
+def test_a_pillar_that_is_not_the_plans_gets_an_override():
+    """An upload of the contract's shape, mostly of the plan's pillars: a typo is mapped, and its row comes back."""
+    rows = [f"A-{k},Title,security,Policing,planned,2026-01-15,https://example.org/s" for k in range(3)]
+    body = "\n".join(
+        [
+            "id,title,pillar,sector,status,start_date,source_url",
+            *rows,
+            "A-9,Title,Securty,Policing,planned,2026-01-15,https://example.org/s",
+        ]
+    )
+    at = uploaded(body.encode())
+    assert summary(at) == "**3 of 3 initiatives**"
+    pillars = at.data_editor[-1].value
+    assert list(pillars["value"]) == ["Securty", "security"] and pd.isna(pillars["term"].iat[0])
+    edit(at, len(at.data_editor) - 1, {0: {"term": "security"}})
+    assert not at.exception and summary(at) == "**4 of 4 initiatives**"
+
+
 def test_a_file_of_the_contract_shows_no_mapping():
     at = run("data")
     assert EDITOR_HEADING not in [h.value for h in at.header]
@@ -179,7 +197,6 @@ def test_a_file_of_the_contract_shows_no_mapping():
 
 # ------------------------------------------------------------------ in a browser
 
-SHOTS = Path("/tmp/shots-edit")
 REGIONS = ["Latin America and Caribbean", "East Asia and Pacific", "Africa"]
 
 
@@ -240,7 +257,6 @@ def choose_file_column(page, row: int, option: str) -> None:
 
 @pytest.mark.browser
 def test_a_mapped_column_changed_on_the_data_page_changes_the_charts(server, page, tmp_path):
-    SHOTS.mkdir(exist_ok=True)
     upload = tmp_path / "worldbank.csv"
     upload.write_bytes(regional_file())
     page.goto(f"{server.url}/data")
@@ -249,7 +265,7 @@ def test_a_mapped_column_changed_on_the_data_page_changes_the_charts(server, pag
     expect(page.get_by_role("heading", name=EDITOR_HEADING)).to_be_visible()
     wait_for_app(page)
     page.get_by_role("heading", name=EDITOR_HEADING).scroll_into_view_if_needed()
-    page.screenshot(path=str(SHOTS / "data-before.png"))
+    shot(page, "mapping-data-before")
     open_page(page, "Overview")
     expect(pillar_chart(page)).to_contain_text("Unassigned")  # no pillar column: the default
 
@@ -257,7 +273,7 @@ def test_a_mapped_column_changed_on_the_data_page_changes_the_charts(server, pag
     choose_file_column(page, 2, "Region")  # rows: id, title, pillar
     expect(page.locator("[class*='st-key-mapping_columns_1']")).to_be_visible()  # read again: a new table
     wait_for_app(page)
-    page.screenshot(path=str(SHOTS / "data-after.png"))
+    shot(page, "mapping-data-after")
 
     open_page(page, "Overview")
     chart = pillar_chart(page)
@@ -265,7 +281,6 @@ def test_a_mapped_column_changed_on_the_data_page_changes_the_charts(server, pag
         expect(chart).to_contain_text(region)
     expect(chart).not_to_contain_text("Unassigned")
     shot(page, "mapping-edited-overview")
-    page.screenshot(path=str(SHOTS / "overview-after.png"))
 
     open_page(page, "Data")  # the mapping saved is the one in view
     with page.expect_download() as download:

@@ -21,13 +21,26 @@ from ..i18n import N_, _
 from ..mapping import DEFAULT, Mapping, Source, read_mapping, to_toml
 from ..report import LoadError
 from ..sources import normalise_header
-from ..vocab import STATUSES, fold
+from ..vocab import STATUSES, Vocabulary
 from . import data, url
 
 if TYPE_CHECKING:
     from .run import Ctx
 
-SHOWN_VALUES = 50  # distinct status values listed for an override, those not read first, then the most frequent
+SHOWN_VALUES = 50  # distinct values listed for an override, those not read first, then the most frequent
+# Per term column with overrides: its heading, and what is said when values are not read or too many to list.
+VALUE_TEXTS = {
+    "status": (
+        N_("Statuses"),
+        N_("Rows whose status is not read are rejected: choose a status for each value that has none."),
+        N_("The status column has many distinct values: the first ones are listed."),
+    ),
+    "pillar": (
+        N_("Pillars"),
+        N_("Rows whose pillar is not one of the plan's are rejected: choose a pillar for each value that has none."),
+        N_("The pillar column has many distinct values: the first ones are listed."),
+    ),
+}
 REVISION = "_mapping_rev"  # bumped when the mapping changes: the editors start afresh from the new mapping
 ERROR = "_mapping_error"
 FILE_SEEN = "_mapping_file_seen"
@@ -47,18 +60,20 @@ DATE_ORDERS = {
 @dataclass(frozen=True)
 class FileFacts:
     """What the editor needs from the uploaded file: its header as written, and the distinct values of the
-    column that feeds ``status`` with their rows (most frequent first)."""
+    columns that feed ``status`` and ``pillar`` with their rows (most frequent first)."""
 
     header: tuple[str, ...]
-    statuses: tuple[tuple[str, int], ...]
+    values: dict[str, tuple[tuple[str, int], ...]]
 
 
 def mapping_editor(ctx: Ctx) -> None:
     """The mapping of the data in view, when it was read through one: editable for an upload, read-only for
-    the hosted file (a viewer must not change what the server serves). Nothing for a file that follows the
-    contract."""
+    the hosted file (a viewer must not change what the server serves). For an upload that follows the contract,
+    only when rows were rejected; nothing for the hosted file that follows it."""
     mapping = ctx.ds.result.mapping
     kept = data.upload_file() if ctx.uploaded else None
+    if mapping is None and kept is not None and ctx.ds.result.rejected_rows:
+        mapping = Mapping()  # an upload of the contract's shape with rows rejected: its values can be mapped
     if mapping is None or (ctx.uploaded and kept is None):
         return
     st.header(_("How the file's columns are read"), anchor=False)
@@ -81,7 +96,9 @@ def mapping_editor(ctx: Ctx) -> None:
         st.error(safe.md_format(_("This mapping could not be used: {reason}"), reason=reason), icon=":material/error:")
     rev = st.session_state.get(REVISION, 0)
     _edit_columns(mapping, facts.header, rev)
-    _edit_statuses(mapping, facts.statuses, rev)
+    _edit_values(mapping, "status", facts.values.get("status", ()), STATUSES, labels.status, rev)
+    if ctx.ds.plan.declared:  # pillars checked against a plan's (a file's own pillars are its values)
+        _edit_values(mapping, "pillar", facts.values.get("pillar", ()), ctx.ds.plan.pillars, labels.pillar, rev)
     _edit_dates(mapping, rev)
     _download(mapping, ctx)
     _upload_mapping()
@@ -97,12 +114,12 @@ def _read_facts(ds: Dataset, kept: tuple[str, bytes]) -> FileFacts:
     parsed = loader.parse(body)
     mapping = ds.result.mapping or Mapping()
     columns, _trusted, _missing = mapping_mod.apply(mapping, parsed.header, parsed.columns, parsed.lines, name)
-    statuses: tuple[tuple[str, int], ...] = ()
-    if "status" in columns:
-        counts = pc.value_counts(pc.utf8_trim_whitespace(columns["status"])).to_pylist()
+    values: dict[str, tuple[tuple[str, int], ...]] = {}
+    for column in (c for c in VALUE_TEXTS if c in columns):
+        counts = pc.value_counts(pc.utf8_trim_whitespace(columns[column])).to_pylist()
         pairs = [(c["values"], c["counts"]) for c in counts if c["values"]]
-        statuses = tuple(sorted(pairs, key=lambda p: -p[1]))
-    return FileFacts(tuple(parsed.header), statuses)
+        values[column] = tuple(sorted(pairs, key=lambda p: -p[1]))
+    return FileFacts(tuple(parsed.header), values)
 
 
 # --- the columns
@@ -198,19 +215,21 @@ def _edited_source(column: str, row: dict, change: dict) -> Source | None:
 # --- values and dates
 
 
-def _edit_statuses(mapping: Mapping, statuses: tuple[tuple[str, int], ...], rev: int) -> None:
-    """File value -> status, for the values of the status column: those the vocabulary does not read first."""
-    overrides = mapping.overrides("status")
-    read = [(v, n, overrides.get(v) or STATUSES.lookup.get(fold(v))) for v, n in statuses]
+def _edit_values(
+    mapping: Mapping, column: str, counts: tuple[tuple[str, int], ...], vocabulary: Vocabulary, label, rev: int
+) -> None:
+    """File value -> term, for the values of a term column: those the vocabulary does not read first."""
+    overrides = mapping.overrides(column)
+    read = [(v, n, overrides.get(v) or vocabulary.find(v)) for v, n in counts]
     read.sort(key=lambda r: r[2] is not None)  # stable: the most frequent first within each group
-    table = pd.DataFrame(read[:SHOWN_VALUES], columns=["value", "rows", "status"])
-    st.subheader(_("Statuses"), anchor=False)
-    unread = sum(r[2] is None for r in read)
-    if unread:
-        st.caption(_("Rows whose status is not read are rejected: choose a status for each value that has none."))
+    table = pd.DataFrame(read[:SHOWN_VALUES], columns=["value", "rows", "term"])
+    heading, unread, many = VALUE_TEXTS[column]
+    st.subheader(_(heading), anchor=False)
+    if any(r[2] is None for r in read):
+        st.caption(_(unread))
     if len(read) > SHOWN_VALUES:
-        st.caption(_("The status column has many distinct values: the first ones are listed."))
-    key = f"mapping_statuses_{rev}"
+        st.caption(_(many))
+    key = f"mapping_{column}_{rev}"
     st.data_editor(
         table,
         key=key,
@@ -220,8 +239,8 @@ def _edit_statuses(mapping: Mapping, statuses: tuple[tuple[str, int], ...], rev:
         column_config={
             "value": st.column_config.TextColumn(_("Value in your file")),
             "rows": st.column_config.NumberColumn(_("Rows"), format="%d"),
-            "status": st.column_config.SelectboxColumn(
-                _("Read as"), options=STATUSES.slugs, format_func=lambda s: labels.status(str(s))
+            "term": st.column_config.SelectboxColumn(
+                _("Read as"), options=vocabulary.slugs, format_func=lambda s: label(str(s))
             ),
         },
     )
@@ -229,11 +248,11 @@ def _edit_statuses(mapping: Mapping, statuses: tuple[tuple[str, int], ...], rev:
     if edits:
         changed = dict(overrides)
         for i, change in edits.items():
-            value, slug = table["value"].iat[i], change.get("status")
+            value, slug = table["value"].iat[i], change.get("term")
             changed.pop(value, None)
             if slug:
                 changed[value] = slug
-        _apply(lambda: mapping.with_values("status", changed))
+        _apply(lambda: mapping.with_values(column, changed))
 
 
 def _edit_dates(mapping: Mapping, rev: int) -> None:
