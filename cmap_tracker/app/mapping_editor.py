@@ -224,11 +224,11 @@ def _edit_values(
     read.sort(key=lambda r: r[2] is not None)  # stable: the most frequent first within each group
     table = pd.DataFrame(read[:SHOWN_VALUES], columns=["value", "rows", "term"])
     heading, unread, many = VALUE_TEXTS[column]
-    st.subheader(_(heading), anchor=False)
+    st.subheader(safe.md(_(heading)), anchor=False)
     if any(r[2] is None for r in read):
-        st.caption(_(unread))
+        st.caption(safe.md(_(unread)))
     if len(read) > SHOWN_VALUES:
-        st.caption(_(many))
+        st.caption(safe.md(_(many)))
     key = f"mapping_{column}_{rev}"
     st.data_editor(
         table,
