@@ -49,6 +49,8 @@ _WORDS = _Words()
 # Two defaults that differ in every field: a field that comes out different was not in the value.
 _DEFAULTS = (datetime(1904, 1, 1), datetime(1908, 12, 28))
 _YEAR_OR_MONTH = re.compile(r"\d{4}(-(0[1-9]|1[0-2]))?")
+_DIGIT = re.compile(r"\d")
+MAX_WRITTEN = 64  # characters: no written date is longer ("Wednesday, 19 de septiembre de 2020 10:00:00+00:00")
 _NUMERIC = re.compile(r"^\s*(\d{1,2})[./-](\d{1,2})[./-]\d{2,4}\b")
 
 
@@ -79,12 +81,12 @@ def written(values: pd.Series, order: DateOrder) -> tuple[pd.Series, pd.Series]:
     return dates, widened
 
 
-def is_date(value: str) -> bool:
-    """A date in any form the loader reads: YYYY and YYYY-MM (the start of that period) or a written date."""
-    return _YEAR_OR_MONTH.fullmatch(value) is not None or read(value, False) is not None
-
-
-def is_full_date(value: str) -> bool:
-    """A day, a month and a year, in any form ``read`` takes (evidence that a column holds dates)."""
+def evidence(value: str) -> tuple[bool, bool]:
+    """(a date in any form the loader reads, YYYY and YYYY-MM included; a full date, with a day, a month and a
+    year): what a value says of its column. Only a short text with a digit and no address is read as a date."""
+    if _YEAR_OR_MONTH.fullmatch(value):
+        return True, False
+    if len(value) > MAX_WRITTEN or not _DIGIT.search(value) or "://" in value:
+        return False, False
     found = read(value, False)
-    return found is not None and not found[1]
+    return found is not None, found is not None and not found[1]

@@ -111,7 +111,7 @@ def _load(
     refuse_repeats(names)
     missing = [c for c in REQUIRED if c not in names]
     if mapping is None and missing:
-        guessed = mapping_mod.guess(parsed.header, _sample(parsed.columns))
+        guessed = mapping_mod.guess(parsed.header, _sample(parsed.columns), clock)
         if mapping_mod.renames(guessed) and mapping_mod.complete(guessed):  # a file of another shape
             mapping = guessed
     if mapping is None and missing:
