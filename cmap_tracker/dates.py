@@ -14,7 +14,7 @@ from dateutil import parser
 class DateOrder(Enum):
     """How a date such as 03/04/2020, whose first two numbers may be a day or a month, is read."""
 
-    AUTO = "auto"  # day first when some value of the column starts with a day (a number over 12)
+    AUTO = "auto"  # decided once per file: day first when a date of any column starts with a number over 12
     DAY_FIRST = "day_first"
     MONTH_FIRST = "month_first"
 
@@ -55,9 +55,16 @@ _NUMERIC = re.compile(r"^\s*(\d{1,2})[./-](\d{1,2})[./-]\d{2,4}\b")
 
 
 def day_first(values: pd.Series) -> bool:
-    """Whether the column's numeric dates put the day first: some value starts with a number over 12."""
+    """Whether numeric dates put the day first: some value starts with a number over 12."""
     firsts = values.str.extract(_NUMERIC, expand=True)[0].dropna()
     return bool((firsts.astype(int) > 12).any())
+
+
+def ambiguous(values: pd.Series) -> str | None:
+    """The first numeric date that reads as two different dates, day first or month first (03/04/2020)."""
+    parts = values.str.extract(_NUMERIC, expand=True).dropna().astype(int)
+    either = parts[(parts[0].between(1, 12)) & (parts[1].between(1, 12)) & (parts[0] != parts[1])]
+    return None if either.empty else str(values.loc[either.index[0]])
 
 
 def read(value: str, dayfirst: bool) -> tuple[pd.Timestamp, bool] | None:
@@ -72,10 +79,9 @@ def read(value: str, dayfirst: bool) -> tuple[pd.Timestamp, bool] | None:
     return pd.Timestamp(a.year, a.month, a.day if a.day == b.day else 1), a.day != b.day
 
 
-def written(values: pd.Series, order: DateOrder) -> tuple[pd.Series, pd.Series]:
+def written(values: pd.Series, dayfirst: bool) -> tuple[pd.Series, pd.Series]:
     """-> (datetime64 dates, widened mask) of distinct stripped values; NaT where a value is not a date."""
-    first = day_first(values) if order is DateOrder.AUTO else order is DateOrder.DAY_FIRST
-    read_as = [read(v, first) for v in values]
+    read_as = [read(v, dayfirst) for v in values]
     dates = pd.Series([r[0] if r else pd.NaT for r in read_as], index=values.index, dtype="datetime64[ns]")
     widened = pd.Series([bool(r and r[1]) for r in read_as], index=values.index, dtype=bool)
     return dates, widened

@@ -147,7 +147,7 @@ def _load(
         rows_in_file,
         label,
         extra_columns=extra,
-        notes=parsed.notes,
+        notes=parsed.notes + checker.notes,
         log=log,
         mapping=mapping,
         plan=plan,

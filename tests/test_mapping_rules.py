@@ -1,0 +1,58 @@
+"""How a file of another shape is read, file-wide: one order for its ambiguous dates (and a note saying which),
+a mapping that names some columns laid over the guess for the others, the status words of common exports, and
+a mapping file that cannot be parsed."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from test_mapping import write_csv
+
+from cmap_tracker import loader, report
+
+SPANISH = ["Clave", "Nombre del proyecto", "Pilar", "Sector", "Estado", "Fecha de inicio", "Fecha de término", "Enlace"]
+
+
+def spanish(*rows: tuple[str, str, str]) -> bytes:
+    """A Spanish-headed file: (id, start, end) per row, the rest valid."""
+    return write_csv(
+        SPANISH, [[i, "Feria", "Prosperidad", "Comercio", "En curso", s, e, "https://e.org/x"] for i, s, e in rows]
+    )
+
+
+def load(data: bytes, **kw) -> report.LoadResult:
+    result = loader.load(data, **kw)
+    assert len(result.frame) + result.rejected_rows == result.rows_in_file
+    return result
+
+
+def notes(result: report.LoadResult) -> list[str]:
+    return [n.text() for n in result.notes]
+
+
+# ------------------------------------------------------------------ one date order per file
+
+
+def test_a_row_never_mixes_two_date_orders():
+    """01/10/2025 alone could be 10 January; 15/01/2026 in another column says the file is day first."""
+    result = load(spanish(("A", "01/10/2025", "15/01/2026")))
+    row = result.frame.iloc[0]
+    assert (row["start_date"], row["end_date"]) == (pd.Timestamp("2025-10-01"), pd.Timestamp("2026-01-15"))
+    assert notes(result) == [
+        "Dates such as 01/10/2025 were read day first, as 2025-10-01: "
+        "other dates in this file start with a day over 12."
+    ]
+
+
+def test_a_file_with_no_day_over_12_is_read_month_first_and_says_so():
+    result = load(spanish(("A", "01/10/2025", "02/11/2026")))
+    row = result.frame.iloc[0]
+    assert (row["start_date"], row["end_date"]) == (pd.Timestamp("2025-01-10"), pd.Timestamp("2026-02-11"))
+    [note] = notes(result)
+    assert note.startswith("Dates such as 01/10/2025 were read month first, as 2025-01-10:")
+
+
+@pytest.mark.parametrize("start", ["13/10/2025", "2025-10-01", "October 1, 2025", "01/01/2025"])
+def test_no_note_when_no_date_could_be_read_two_ways(start):
+    result = load(spanish(("A", start, "")))
+    assert result.rejected_rows == 0 and notes(result) == []
