@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from test_mapping import write_csv
+from test_mapping import city_file, write_csv
 
 from cmap_tracker import loader, report
+from cmap_tracker.dates import DateOrder
+from cmap_tracker.mapping import read_mapping
 
 SPANISH = ["Clave", "Nombre del proyecto", "Pilar", "Sector", "Estado", "Fecha de inicio", "Fecha de término", "Enlace"]
 
@@ -56,3 +58,36 @@ def test_a_file_with_no_day_over_12_is_read_month_first_and_says_so():
 def test_no_note_when_no_date_could_be_read_two_ways(start):
     result = load(spanish(("A", start, "")))
     assert result.rejected_rows == 0 and notes(result) == []
+
+
+# ------------------------------------------------------------------ a mapping laid over the guess
+
+
+def test_a_mapping_that_names_one_value_keeps_the_guess_for_every_column():
+    """The city export loads 59 of 60 rows unmapped; a mapping of one status loses none of them."""
+    data = city_file().replace(b",In Progress,", b",Active,")
+    mapping = read_mapping('[values.status]\n"Active" = "in_progress"\n')
+    plain, mapped = load(data, open_pillars=True), load(data, mapping=mapping, open_pillars=True)
+    assert (len(plain.frame), len(mapped.frame)) == (59, 59)
+    assert mapped.mapping.source("title").column == "name" and mapped.mapping.overrides("status") == {
+        "Active": "in_progress"
+    }
+    assert (mapped.frame["status"].astype(str) == "in_progress").sum() == 15
+
+
+def test_a_column_the_mapping_names_is_taken_from_the_guess():
+    """'name' feeds title as guessed; the mapping says 'task_description' does, so 'name' feeds nothing."""
+    mapping = read_mapping('[columns]\ntitle = "task_description"\n')
+    result = load(city_file(), mapping=mapping, open_pillars=True)
+    assert result.mapping.source("title").column == "task_description"
+    assert result.mapping.source("description") is None
+    assert set(result.frame["title"]) == {"Full rebuild"} and len(result.frame) == 59
+
+
+def test_an_order_the_mapping_sets_is_kept_without_a_note():
+    mapping = read_mapping('[dates]\norder = "month_first"\n')
+    result = load(spanish(("A", "01/10/2025", "12/01/2026")), mapping=mapping)
+    assert result.mapping.dates is DateOrder.MONTH_FIRST
+    row = result.frame.iloc[0]
+    assert (row["start_date"], row["end_date"]) == (pd.Timestamp("2025-01-10"), pd.Timestamp("2026-12-01"))
+    assert notes(result) == []
