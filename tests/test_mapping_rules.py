@@ -91,3 +91,35 @@ def test_an_order_the_mapping_sets_is_kept_without_a_note():
     row = result.frame.iloc[0]
     assert (row["start_date"], row["end_date"]) == (pd.Timestamp("2025-01-10"), pd.Timestamp("2026-12-01"))
     assert notes(result) == []
+
+
+# ------------------------------------------------------------------ the status words of common exports
+
+EXPORT_STATUSES = {
+    "Pipeline/identification": "planned",  # IATI's six activity statuses
+    "Implementation": "in_progress",
+    "Finalisation": "completed",
+    "Closed": "completed",
+    "Cancelled": "cancelled",
+    "Suspended": "delayed",
+    "On Hold": "delayed",  # and other trackers' common words
+    "Deferred": "delayed",
+    "Approved": "planned",
+    "Terminated": "cancelled",
+    "Design": "in_progress",
+    "Construction": "in_progress",
+}
+
+
+def test_the_statuses_of_common_exports_are_read():
+    header = ["iati-identifier", "title", "activity-status", "start-planned", "sector"]
+    rows = [[f"XM-1-{k}", f"Activity {k}", word, "2020-01-15", "Water"] for k, word in enumerate(EXPORT_STATUSES)]
+    result = load(write_csv(header, rows), open_pillars=True)
+    assert result.rejected_rows == 0
+    assert dict(zip(EXPORT_STATUSES, result.frame["status"].astype(str))) == EXPORT_STATUSES
+
+
+def test_a_number_is_no_status():
+    header = ["iati-identifier", "title", "activity-status", "start-planned", "sector"]
+    result = load(write_csv(header, [["XM-1-1", "Activity", "2", "2020-01-15", "Water"]]), open_pillars=True)
+    assert result.rejected_rows == 1 and "'2' is not a known status" in result.issues[0].text()
