@@ -278,6 +278,8 @@ def read_mapping(text: str | bytes) -> Mapping:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise LoadError("The mapping file is not valid TOML: {error}.", error=str(exc)) from None
+    except RecursionError:  # tomllib reads nested arrays and tables by recursion
+        raise LoadError("The mapping file nests arrays or tables too deeply to be read.") from None
     for name in doc:
         if name not in ("columns", "values", "dates"):
             raise LoadError(

@@ -123,3 +123,17 @@ def test_a_number_is_no_status():
     header = ["iati-identifier", "title", "activity-status", "start-planned", "sector"]
     result = load(write_csv(header, [["XM-1-1", "Activity", "2", "2020-01-15", "Water"]]), open_pillars=True)
     assert result.rejected_rows == 1 and "'2' is not a known status" in result.issues[0].text()
+
+
+# ------------------------------------------------------------------ a mapping file that cannot be parsed
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["x = " + "[" * 100_000 + "]" * 100_000, "[columns]\ntitle = " + "[" * 100_000, "x = " + "{a = " * 40_000 + "1"],
+    ids=["arrays", "unclosed arrays", "inline tables"],
+)
+def test_a_deeply_nested_mapping_file_is_refused_with_a_message(text):
+    with pytest.raises(report.LoadError) as caught:
+        read_mapping(text)
+    assert str(caught.value) == "The mapping file nests arrays or tables too deeply to be read."
