@@ -213,6 +213,22 @@ def _quote(text: str) -> str:
     return json.dumps(text, ensure_ascii=False).replace("\x7f", "\\u007f")
 
 
+def _spec(source: Source) -> dict[str, str | bool]:
+    """A Source as the mapping file writes it: ``{column = ...}``, ``{constant = ...}`` or ``{default = true}``."""
+    if source.column is not None:
+        return {"column": source.column}
+    return {"default": True} if source.constant is None else {"constant": source.constant}
+
+
+def as_data(mapping: Mapping) -> dict:
+    """The mapping as plain data, in the shape of its file: columns, values, dates."""
+    return {
+        "columns": {name: _spec(source) for name, source in mapping.columns},
+        "values": {name: dict(pairs) for name, pairs in mapping.values},
+        "dates": {"order": mapping.dates.value},
+    }
+
+
 def to_toml(mapping: Mapping) -> str:
     """The mapping as a small TOML file, which ``read_mapping`` reads back as the same mapping."""
     lines = [
@@ -223,11 +239,8 @@ def to_toml(mapping: Mapping) -> str:
         "[columns]",
     ]
     for name, source in mapping.columns:
-        if source.column is not None:
-            body = f"column = {_quote(source.column)}"
-        else:
-            body = "default = true" if source.constant is None else f"constant = {_quote(source.constant)}"
-        lines.append(f"{name} = {{ {body} }}")
+        ((key, value),) = _spec(source).items()
+        lines.append(f"{name} = {{ {key} = {'true' if value is True else _quote(str(value))} }}")
     for name, pairs in mapping.values:
         lines += ["", f"[values.{name}]  # a value of the file = the dashboard's value"]
         lines += [f"{_quote(k)} = {_quote(v)}" for k, v in pairs]
@@ -295,6 +308,6 @@ def read_mapping(text: str | bytes) -> Mapping:
 
 def read_mapping_source(source: str) -> Mapping:
     """The mapping file at a path or an http(s) URL (``DASHBOARD_MAPPING``)."""
-    if "://" not in source and not Path(source).is_file():  # an address is for read_source to judge
+    if "://" not in source and not Path(source).exists():  # an address, or a folder, is for read_source to judge
         raise LoadError("The mapping file {source} does not exist.", source=source)
     return read_mapping(read_source(source))
