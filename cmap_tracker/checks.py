@@ -18,7 +18,8 @@ from . import dates, safe
 from .arrow_text import bools, encode, map_uniques, strip, take
 from .contract import COLUMN_NAMES, COLUMNS, Column, Kind, OnInvalid
 from .dates import DateOrder
-from .report import CORRECTED, REJECTED, VALUE_CHARS, Issue, IssueLog
+from .i18n import N_
+from .report import CORRECTED, FILE, REJECTED, VALUE_CHARS, Issue, IssueLog
 from .sources import NO_LIMIT, Clock
 from .themes import parse_themes, theme_slug
 from .vocab import Vocabulary, fold
@@ -38,6 +39,13 @@ for _column in COLUMNS:
 # Columns whose values are few and checked or mapped: dictionary-encoded, checked
 # (and stripped) once per distinct value. The others (id, text) are stripped as columns.
 _CODED = frozenset(c.name for c in COLUMNS if c.kind not in (Kind.ID, Kind.TEXT))
+DAY_FIRST_NOTE = N_(
+    "Dates such as {value} were read day first, as {date}: other dates in this file start with a day over 12."
+)
+MONTH_FIRST_NOTE = N_(
+    "Dates such as {value} were read month first, as {date}: no date in this file starts with a number over 12. "
+    "The mapping's date order can say otherwise."
+)
 _PARALLEL_ROWS = 50_000  # from here, prepare columns on two threads (Arrow kernels release the GIL)
 
 Output = Callable[[np.ndarray | None], object]  # a checked column at the kept rows (None: every row)
@@ -50,7 +58,8 @@ def source_link(value: str) -> bool:
 
 def parse_dates(values: pd.Series, order: DateOrder | None = None) -> tuple[pd.Series, pd.Series, pd.Series]:
     """-> (datetime64 values, bad mask, widened mask) for stripped strings; '' is NaT, not bad. With an
-    ``order`` (a file read through a mapping), other written forms are read too (``dates.written``)."""
+    ``order`` (a file read through a mapping), other written forms are read too (``dates.written``), day first
+    for DAY_FIRST, else month first."""
     full = pd.to_datetime(values, format="%Y-%m-%d", errors="coerce")
     missing = full.isna() & (values != "")
     widened = pd.Series(False, index=values.index)
@@ -62,7 +71,7 @@ def parse_dates(values: pd.Series, order: DateOrder | None = None) -> tuple[pd.S
         full.loc[missing] = part
         widened.loc[missing] = part.notna()
     if order is not None and (rest := full.isna() & (values != "")).any():
-        written, written_widened = dates.written(values[rest], order)
+        written, written_widened = dates.written(values[rest], order is DateOrder.DAY_FIRST)
         full.loc[rest] = written
         widened.loc[rest] = written_widened
     bad = full.isna() & (values != "")
@@ -108,6 +117,7 @@ class Checker:
         self._uniques: dict[str, pa.Array] = {}
         self.dates: dict[str, tuple[np.ndarray, pd.Series]] = {}  # DATE columns: (codes, values)
         self.vocabularies: Mapping[str, Vocabulary] = {}  # by name: the terms of a column declared empty
+        self.notes: list[Issue] = []  # about the file as a whole
 
     def empty(self, column: str) -> np.ndarray:
         if column not in self._empty:
@@ -184,6 +194,7 @@ class Checker:
         self.clock = clock  # checked by each flag() and between the slower steps
         self.vocabularies = vocabularies
         self.reject_empty_rows()
+        self.decide_date_order()
         for col in COLUMNS:
             if col.required and col.if_empty is None:
                 self.flag(
@@ -205,6 +216,21 @@ class Checker:
                 self.reject_before(col.name, col.not_before)
         clock.check()
         return self.output(outputs)
+
+    def decide_date_order(self) -> None:
+        """One order for the whole file's ambiguous dates (03/04/2020), so a row never mixes two: AUTO is day
+        first when a date of any DATE column starts with a number over 12, else month first; a note says which
+        when some date could be read either way."""
+        if self.date_order is not DateOrder.AUTO:
+            return
+        values = pd.concat([self.coded[c.name][1] for c in COLUMNS if c.kind is Kind.DATE], ignore_index=True)
+        first = dates.day_first(values)
+        self.date_order = DateOrder.DAY_FIRST if first else DateOrder.MONTH_FIRST
+        example = dates.ambiguous(values)
+        found = dates.read(example, first) if example is not None else None
+        if found is not None:
+            params = (("value", example), ("date", found[0].strftime("%Y-%m-%d")))
+            self.notes.append(Issue(None, None, "", DAY_FIRST_NOTE if first else MONTH_FIRST_NOTE, FILE, params))
 
     def reject_empty_rows(self) -> None:
         empty_row = np.ones(self.n, dtype=bool)

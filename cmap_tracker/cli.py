@@ -16,8 +16,12 @@ from pathlib import Path
 import pandas as pd
 
 from . import changes, feed, safe, snapshots
-from .loader import load
-from .report import LoadResult
+from . import plan as plan_mod
+from .contract import UNMAPPED, Fill
+from .loader import failed, load, read_plan
+from .mapping import as_data, read_mapping_source
+from .report import LoadError, LoadResult
+from .sources import NO_LIMIT
 
 DATA = snapshots.ROOT / "data" / "initiatives.csv"
 OK, REJECTED, UNREADABLE = 0, 1, 2  # exit codes
@@ -45,7 +49,8 @@ def _emit(data: dict, fmt: str, as_text: Callable[[dict], None]) -> None:
 
 
 def _load(path: str | Path) -> LoadResult:
-    return load(path, limit=None)  # the maintainer's own file: read in full, as the dashboard reads it
+    """The maintainer's own file, read in full, against the plan of the run (``--plan``, else the bundled one)."""
+    return load(path, limit=None)
 
 
 # ----------------------------------------------------------------------- check
@@ -56,6 +61,7 @@ def report(result: LoadResult) -> dict:
     issues = pd.concat([f.astype({"line": object}) for f in result.issue_frames()], ignore_index=True)
     return {
         "source": result.source,
+        "mapping": as_data(result.mapping) if result.mapping is not None else None,
         "readable": result.ok,
         "fatal": result.fatal.text() if result.fatal else None,
         "notes": [n.text() for n in result.notes],
@@ -68,7 +74,29 @@ def report(result: LoadResult) -> dict:
     }
 
 
+def _fed_by(name: str, spec: dict) -> str:
+    """What feeds a contract column, in words: a file column, a constant, or the default (and what that is)."""
+    ((key, value),) = spec.items()
+    if key != "default":
+        return f"{key} {value!r}"
+    default = UNMAPPED[name]
+    return "default: " + {Fill.LINE: "the line number", Fill.SOURCE: "the file's own address or name"}.get(
+        default.fill, repr(default.value)
+    )
+
+
+def print_mapping(mapping: dict) -> None:
+    print("mapping applied (contract column <- file column, constant or default):")
+    for name, spec in mapping["columns"].items():
+        print(f"  {name} <- {_fed_by(name, spec)}")
+    for name, pairs in mapping["values"].items():
+        print(f"  {name} values: " + ", ".join(f"{k!r} -> {v}" for k, v in pairs.items()))
+    print(f"  dates: {mapping['dates']['order']}")
+
+
 def print_report(r: dict) -> None:
+    if r["mapping"]:
+        print_mapping(r["mapping"])
     if r["fatal"]:
         print(f"{r['source']}: cannot be read: {r['fatal']}")
         return
@@ -85,7 +113,14 @@ def print_report(r: dict) -> None:
 
 
 def check(args: argparse.Namespace) -> int:
-    result = load(args.file, limit=None, plan=args.plan) if args.plan else _load(args.file)
+    """FILE read as the dashboard reads a DASHBOARD_DATA file: against ``--plan``, else with pillars of its own
+    when they are mostly not the bundled plan's; through ``--mapping``, else the mapping guessed for its shape."""
+    try:
+        mapping = read_mapping_source(args.mapping) if args.mapping else None
+    except LoadError as exc:
+        result = failed(exc, str(args.file))
+    else:
+        result = load(args.file, limit=None, plan=args.plan, open_pillars=not args.plan, mapping=mapping)
     _emit(report(result), args.format, print_report)
     return UNREADABLE if not result.ok else REJECTED if result.rejected_rows else OK
 
@@ -118,6 +153,9 @@ def snapshot(args: argparse.Namespace) -> int:
 
 
 def write_feed(args: argparse.Namespace) -> int:
+    if args.feed is None:
+        print("feed not written: the feed is the bundled plan's; --feed FILE writes one for this plan", file=sys.stderr)
+        return OK if args.command == "snapshot" else UNREADABLE
     bad = _bad_base_url(args)
     if bad:
         print(f"feed not written: {bad}", file=sys.stderr)
@@ -210,20 +248,28 @@ def parser() -> argparse.ArgumentParser:
     def where(p: argparse.ArgumentParser, data: bool = True) -> None:
         if data:
             p.add_argument("--data", type=Path, default=DATA, help="the data file (default: %(default)s)")
-        p.add_argument("--dir", type=Path, default=snapshots.SNAPSHOT_DIR, help="snapshots (default: %(default)s)")
+        p.add_argument("--plan", help="the plan file whose pillars the files use (default: the bundled plan)")
+        p.add_argument(
+            "--dir",
+            type=Path,
+            help=f"snapshots (default: the snapshots folder next to --plan, else {snapshots.SNAPSHOT_DIR})",
+        )
 
     def feed_options(p: argparse.ArgumentParser) -> None:
         p.add_argument(
             "--base-url",
             help="the dashboard's public address for the feed's links (default: $DASHBOARD_URL, else links relative to the feed's own)",
         )
-        p.add_argument("--feed", type=Path, default=feed.FEED_PATH, help="the Atom feed (default: %(default)s)")
+        p.add_argument("--feed", type=Path, help=f"the Atom feed (default: {feed.FEED_PATH}; none for another --plan)")
 
     p = command(
         "check", "Print the validation report of a data file: counts, then each rejected or corrected row.", check
     )
-    p.add_argument("file", type=Path, help="the CSV file to check")
-    p.add_argument("--plan", help="the plan file whose pillars the file uses (default: data/plan.toml)")
+    p.add_argument("file", type=Path, help="the CSV file to check, read as the dashboard reads DASHBOARD_DATA")
+    p.add_argument(
+        "--plan", help="the plan file whose pillars the file uses (default: its own pillars, or the bundled plan's)"
+    )
+    p.add_argument("--mapping", help="a mapping file for a file of another shape (default: the guessed mapping)")
     p.add_argument("--format", choices=("text", "json"), default="text")
 
     p = command("snapshot", "Freeze the data file as DIR/DATE.csv and rewrite the Atom feed of changes.", snapshot)
@@ -245,6 +291,25 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
+def _use_plan(args: argparse.Namespace) -> str | None:
+    """Make ``--plan`` the plan of this run, and default ``--dir`` (and ``--feed``) from it; what is wrong, if any."""
+    if args.plan:
+        try:
+            plan_mod.use(read_plan(args.plan, NO_LIMIT))
+        except LoadError as exc:
+            return f"the plan file {args.plan} cannot be read: {exc}"
+        if args.dir is None and safe.http_url(args.plan):
+            return "a plan read from an address has no snapshots folder next to it: give --dir"
+    args.dir = args.dir or (Path(args.plan).parent / "snapshots" if args.plan else snapshots.SNAPSHOT_DIR)
+    if "feed" in args and args.feed is None and not args.plan:
+        args.feed = feed.FEED_PATH
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    problem = None if args.command == "check" else _use_plan(args)
+    if problem:
+        print(f"{args.command}: {problem}", file=sys.stderr)
+        return UNREADABLE
     return args.run(args)

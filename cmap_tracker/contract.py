@@ -176,8 +176,8 @@ REQUIRED: tuple[str, ...] = tuple(c.name for c in COLUMNS if c.required)
 BY_NAME: dict[str, Column] = {c.name: c for c in COLUMNS}
 
 # The headers other files give each column, in English, French and Spanish (matched folded, as vocab.fold does,
-# after the words mapping.GENERIC_WORDS such as "project" are dropped): the guess of a file's mapping starts here.
-# Earlier names win a tie. A URL or DATE column also needs values of its kind (mapping.guess).
+# after the words evidence.GENERIC_WORDS such as "project" are dropped): the guess of a file's mapping starts here.
+# Earlier names win a tie. A URL or DATE column also needs values of its kind (evidence.candidates).
 HEADER_ALIASES: dict[str, str] = {
     "id": "id, identifier, code, reference, ref, number, identifiant, identificador, clave, folio",
     "title": "title, name, commitment, mandate, initiative, task, item, titre, nom, intitule, engagement, titulo, "

@@ -14,7 +14,7 @@ from dateutil import parser
 class DateOrder(Enum):
     """How a date such as 03/04/2020, whose first two numbers may be a day or a month, is read."""
 
-    AUTO = "auto"  # day first when some value of the column starts with a day (a number over 12)
+    AUTO = "auto"  # decided once per file: day first when a date of any column starts with a number over 12
     DAY_FIRST = "day_first"
     MONTH_FIRST = "month_first"
 
@@ -49,13 +49,22 @@ _WORDS = _Words()
 # Two defaults that differ in every field: a field that comes out different was not in the value.
 _DEFAULTS = (datetime(1904, 1, 1), datetime(1908, 12, 28))
 _YEAR_OR_MONTH = re.compile(r"\d{4}(-(0[1-9]|1[0-2]))?")
+_DIGIT = re.compile(r"\d")
+MAX_WRITTEN = 64  # characters: no written date is longer ("Wednesday, 19 de septiembre de 2020 10:00:00+00:00")
 _NUMERIC = re.compile(r"^\s*(\d{1,2})[./-](\d{1,2})[./-]\d{2,4}\b")
 
 
 def day_first(values: pd.Series) -> bool:
-    """Whether the column's numeric dates put the day first: some value starts with a number over 12."""
+    """Whether numeric dates put the day first: some value starts with a number over 12."""
     firsts = values.str.extract(_NUMERIC, expand=True)[0].dropna()
     return bool((firsts.astype(int) > 12).any())
+
+
+def ambiguous(values: pd.Series) -> str | None:
+    """The first numeric date that reads as two different dates, day first or month first (03/04/2020)."""
+    parts = values.str.extract(_NUMERIC, expand=True).dropna().astype(int)
+    either = parts[(parts[0].between(1, 12)) & (parts[1].between(1, 12)) & (parts[0] != parts[1])]
+    return None if either.empty else str(values.loc[either.index[0]])
 
 
 def read(value: str, dayfirst: bool) -> tuple[pd.Timestamp, bool] | None:
@@ -70,21 +79,20 @@ def read(value: str, dayfirst: bool) -> tuple[pd.Timestamp, bool] | None:
     return pd.Timestamp(a.year, a.month, a.day if a.day == b.day else 1), a.day != b.day
 
 
-def written(values: pd.Series, order: DateOrder) -> tuple[pd.Series, pd.Series]:
+def written(values: pd.Series, dayfirst: bool) -> tuple[pd.Series, pd.Series]:
     """-> (datetime64 dates, widened mask) of distinct stripped values; NaT where a value is not a date."""
-    first = day_first(values) if order is DateOrder.AUTO else order is DateOrder.DAY_FIRST
-    read_as = [read(v, first) for v in values]
+    read_as = [read(v, dayfirst) for v in values]
     dates = pd.Series([r[0] if r else pd.NaT for r in read_as], index=values.index, dtype="datetime64[ns]")
     widened = pd.Series([bool(r and r[1]) for r in read_as], index=values.index, dtype=bool)
     return dates, widened
 
 
-def is_date(value: str) -> bool:
-    """A date in any form the loader reads: YYYY and YYYY-MM (the start of that period) or a written date."""
-    return _YEAR_OR_MONTH.fullmatch(value) is not None or read(value, False) is not None
-
-
-def is_full_date(value: str) -> bool:
-    """A day, a month and a year, in any form ``read`` takes (evidence that a column holds dates)."""
+def evidence(value: str) -> tuple[bool, bool]:
+    """(a date in any form the loader reads, YYYY and YYYY-MM included; a full date, with a day, a month and a
+    year): what a value says of its column. Only a short text with a digit and no address is read as a date."""
+    if _YEAR_OR_MONTH.fullmatch(value):
+        return True, False
+    if len(value) > MAX_WRITTEN or not _DIGIT.search(value) or "://" in value:
+        return False, False
     found = read(value, False)
-    return found is not None and not found[1]
+    return found is not None, found is not None and not found[1]

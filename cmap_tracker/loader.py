@@ -45,8 +45,9 @@ def load(
     mapping: Mapping | None = None,
 ) -> LoadResult:
     """Load and validate. Never raises for bad input: file-level problems, among them a load longer
-    than ``budget`` seconds (LOAD_SECONDS by default), come back as ``result.fatal``. A file is read
-    through ``mapping``; without one, a file of another shape through the mapping ``guess`` makes of it.
+    than ``budget`` seconds (LOAD_SECONDS by default), come back as ``result.fatal``. A file of another
+    shape (without the contract's required columns) is read through the mapping ``guess`` makes of it, laid
+    under ``mapping``, which decides the columns it names; a file of the contract's shape through ``mapping``.
     Pillars are checked against ``plan`` (default: the current plan; or a plan file's path or URL); with
     ``open_pillars``, a file whose pillar values are mostly not the plan's declares its own."""
     label = name or (str(source) if not isinstance(source, (bytes, bytearray)) else "upload")
@@ -100,9 +101,9 @@ def _load(
     names = [normalise_header(c) for c in parsed.header]
     refuse_repeats(names)
     missing = [c for c in REQUIRED if c not in names]
-    if mapping is None and missing:
-        guessed = mapping_mod.guess(parsed.header, _sample(parsed.columns))
-        if mapping_mod.renames(guessed) and mapping_mod.complete(guessed):  # a file of another shape
+    if missing:  # a file of another shape: the guess, under the columns a given mapping names
+        guessed = mapping_mod.guess(parsed.header, _sample(parsed.columns), clock, given=mapping)
+        if mapping is not None or (mapping_mod.renames(guessed) and mapping_mod.complete(guessed)):
             mapping = guessed
     if mapping is None and missing:
         raise LoadError(
@@ -137,7 +138,7 @@ def _load(
         rows_in_file,
         label,
         extra_columns=extra,
-        notes=parsed.notes,
+        notes=parsed.notes + checker.notes,
         log=log,
         mapping=mapping,
         plan=plan,

@@ -4,32 +4,22 @@ makes one from a header and rows, ``to_toml``/``read_mapping`` carry it, ``apply
 
 from __future__ import annotations
 
-import difflib
 import json
 import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from functools import cache
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import dates
-from .checks import source_link
-from .contract import BY_NAME, COLUMN_NAMES, COLUMNS, HEADER_ALIASES, REQUIRED, UNMAPPED, Fill, Kind
+from . import evidence
+from .contract import BY_NAME, COLUMN_NAMES, COLUMNS, REQUIRED, UNMAPPED, Fill, Kind
 from .dates import DateOrder
 from .report import LoadError
-from .sources import normalise_header, public_name, read_source
-from .vocab import fold
+from .sources import NO_LIMIT, Clock, normalise_header, public_name, read_source
 
-# Words that say nothing of which column a header is ("Project Name" is a name); dropped before headers are matched.
-GENERIC_WORDS = frozenset(
-    "project projects projet projets proyecto proyectos activity activite actividad initiative initiatives "
-    "iniciativa iniciativas the of de du des la le les el del los las".split()
-)
-MIN_SCORE = 0.75  # a header must match an alias at least this well (a subset of its words scores 0.75 or more)
 SAMPLE_ROWS = 200  # rows read for evidence from values
 MAX_MAPPING_BYTES = 256 * 1024
 TERM_COLUMNS = tuple(c.name for c in COLUMNS if c.kind is Kind.TERM)
@@ -113,78 +103,45 @@ class Mapping:
 # --- the guess
 
 
-@cache
-def _words(text: str) -> tuple[str, ...]:
-    """The folded words of a header or alias, without GENERIC_WORDS (unless that leaves none)."""
-    words = tuple(fold(text).split())
-    return tuple(w for w in words if w not in GENERIC_WORDS) or words
+def _fixed(given: Mapping | None, header: Sequence[str]) -> tuple[dict[str, Source], set[int]]:
+    """The columns a given mapping names, and the file columns they use."""
+    if given is None:
+        return {}, set()
+    names = [normalise_header(h) for h in header]
+    columns = dict(given.columns)
+    used = set()
+    for source in columns.values():
+        if source.column is not None:
+            try:
+                used.add(_find(source.column, header, names))
+            except LoadError:  # reported when the mapping is applied
+                pass
+    return columns, used
 
 
-def similarity(header: str, alias: str) -> float:
-    """1 for the same words; 0.75 to 1 when the header has all the alias's words and more; a near spelling
-    scores 0.9 x its difflib ratio from 0.85. (Headers are a few words: a set test and difflib are enough.)"""
-    h, a = _words(header), _words(alias)
-    if not h or not a:
-        return 0.0
-    if set(h) == set(a):
-        return 1.0
-    if set(a) <= set(h):
-        return 0.75 + 0.25 * len(a) / len(h)
-    ratio = difflib.SequenceMatcher(None, " ".join(h), " ".join(a)).ratio()
-    return 0.9 * ratio if ratio >= 0.85 else 0.0
-
-
-def _best_alias(column: str, header: str) -> tuple[float, int]:
-    """(score, rank of the alias) of a header for a contract column: the best-scoring alias, earlier first."""
-    aliases = HEADER_ALIASES.get(column, column).split(", ")
-    scores = [similarity(header, alias) for alias in [column.replace("_", " "), *aliases]]
-    best = max(scores)
-    return best, scores.index(best)
-
-
-def _share(values: list[str], test) -> float | None:
-    """The share of non-empty ``values`` that pass ``test``; None when all are empty."""
-    filled = [v for v in values if v]
-    return sum(map(test, filled)) / len(filled) if filled else None
-
-
-def _score(column: str, header: str, values: list[str]) -> tuple[float, int]:
-    """A header's score for a contract column, with the evidence of its values: a URL or DATE column needs
-    mostly links or dates (a column of them scores without a header match); a term column's known words help."""
-    score, rank = _best_alias(column, header)
-    kind = BY_NAME[column].kind
-    if kind is Kind.URL or (kind is Kind.DATE and BY_NAME[column].required):
-        share = _share(values, source_link if kind is Kind.URL else dates.is_date)
-        if share is not None and share < 0.5:
-            return 0.0, rank
-        alone = _share(values, source_link if kind is Kind.URL else dates.is_full_date)  # a year is not enough
-        if alone is not None and alone >= 0.8 and score < MIN_SCORE:
-            return MIN_SCORE + 0.01, len(HEADER_ALIASES)  # by its values alone
-    vocabulary = BY_NAME[column].vocabulary
-    if vocabulary is not None and score >= MIN_SCORE:
-        score += 0.1 * (_share(values, lambda v: fold(v) in vocabulary.lookup) or 0.0)
-    return score, rank
-
-
-def guess(header: Sequence[str], sample_rows: Sequence[Sequence[str]]) -> Mapping:
-    """The likeliest mapping of a file with this header (as written) and these first rows: each contract column
-    takes the file column that scores best for it (a required column wins a tie), no file column feeds two;
-    a required column with no match takes its default."""
-    values = [[str(row[j]).strip() for row in sample_rows if j < len(row)] for j in range(len(header))]
-    candidates = []
-    for col in COLUMNS:
-        for j, name in enumerate(header):
-            score, rank = _score(col.name, name, values[j])
-            if score >= MIN_SCORE:
-                candidates.append((-score, not col.required, rank, j, col.name))
-    columns: dict[str, Source] = {}
-    used: set[int] = set()
+def guess(
+    header: Sequence[str], sample_rows: Sequence[Sequence[str]], clock: Clock = NO_LIMIT, given: Mapping | None = None
+) -> Mapping:
+    """The likeliest mapping of a file with this header (as written) and these first rows, laid under ``given``
+    (the columns it names are taken as it says, with its values and dates): each other contract column takes the
+    free file column that scores best for it (a required column wins a tie), no file column feeds two; a required
+    column with no match takes its default. ``clock`` bounds the time it takes."""
+    fixed, used = _fixed(given, header)
+    scores, values = evidence.header_scores(header, clock), evidence.Values(sample_rows)
+    candidates = [
+        (-score, not col.required, rank, j, col.name)
+        for col in COLUMNS
+        if col.name not in fixed
+        for score, rank, j in evidence.candidates(col, scores, used, values, clock)
+    ]
+    columns = dict(fixed)
     for *_, j, name in sorted(candidates):
         if name not in columns and j not in used:
             columns[name] = Source(column=header[j])
             used.add(j)
     columns |= {name: DEFAULT for name in UNMAPPED if name not in columns}
-    return Mapping.of(columns)
+    merged = Mapping.of(columns)
+    return merged if given is None else replace(given, columns=merged.columns)
 
 
 def renames(mapping: Mapping) -> bool:
@@ -256,6 +213,22 @@ def _quote(text: str) -> str:
     return json.dumps(text, ensure_ascii=False).replace("\x7f", "\\u007f")
 
 
+def _spec(source: Source) -> dict[str, str | bool]:
+    """A Source as the mapping file writes it: ``{column = ...}``, ``{constant = ...}`` or ``{default = true}``."""
+    if source.column is not None:
+        return {"column": source.column}
+    return {"default": True} if source.constant is None else {"constant": source.constant}
+
+
+def as_data(mapping: Mapping) -> dict:
+    """The mapping as plain data, in the shape of its file: columns, values, dates."""
+    return {
+        "columns": {name: _spec(source) for name, source in mapping.columns},
+        "values": {name: dict(pairs) for name, pairs in mapping.values},
+        "dates": {"order": mapping.dates.value},
+    }
+
+
 def to_toml(mapping: Mapping) -> str:
     """The mapping as a small TOML file, which ``read_mapping`` reads back as the same mapping."""
     lines = [
@@ -266,11 +239,8 @@ def to_toml(mapping: Mapping) -> str:
         "[columns]",
     ]
     for name, source in mapping.columns:
-        if source.column is not None:
-            body = f"column = {_quote(source.column)}"
-        else:
-            body = "default = true" if source.constant is None else f"constant = {_quote(source.constant)}"
-        lines.append(f"{name} = {{ {body} }}")
+        ((key, value),) = _spec(source).items()
+        lines.append(f"{name} = {{ {key} = {'true' if value is True else _quote(str(value))} }}")
     for name, pairs in mapping.values:
         lines += ["", f"[values.{name}]  # a value of the file = the dashboard's value"]
         lines += [f"{_quote(k)} = {_quote(v)}" for k, v in pairs]
@@ -321,6 +291,8 @@ def read_mapping(text: str | bytes) -> Mapping:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise LoadError("The mapping file is not valid TOML: {error}.", error=str(exc)) from None
+    except RecursionError:  # tomllib reads nested arrays and tables by recursion
+        raise LoadError("The mapping file nests arrays or tables too deeply to be read.") from None
     for name in doc:
         if name not in ("columns", "values", "dates"):
             raise LoadError(
@@ -336,6 +308,6 @@ def read_mapping(text: str | bytes) -> Mapping:
 
 def read_mapping_source(source: str) -> Mapping:
     """The mapping file at a path or an http(s) URL (``DASHBOARD_MAPPING``)."""
-    if "://" not in source and not Path(source).is_file():  # an address is for read_source to judge
+    if "://" not in source and not Path(source).exists():  # an address, or a folder, is for read_source to judge
         raise LoadError("The mapping file {source} does not exist.", source=source)
     return read_mapping(read_source(source))

@@ -78,6 +78,8 @@ def read_source(source: str | Path | bytes, *, limit: int | None = MAX_UPLOAD_BY
             raise LoadError("Could not download {source}: {error}", source=source, error=str(exc)) from None
     else:
         path = Path(source)
+        if path.is_dir():
+            raise LoadError("{source} is a directory, not a file.", source=str(path))
         if not path.is_file():
             raise LoadError("The data file {source} does not exist.", source=str(path))
         data = path.read_bytes()

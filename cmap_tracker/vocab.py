@@ -92,6 +92,7 @@ OKABE_ITO = {
     "grey": "#999999",
 }
 
+# IATI's numeric activity status codes (1-6) are not aliases: a number in a status column may be anything.
 STATUSES = Vocabulary(
     "status",
     (
@@ -102,7 +103,9 @@ STATUSES = Vocabulary(
             N_("The deliverable happened or the event took place."),
             N_("A dated public source (government release, or credible report) that it was done."),
             "complete, done, finished, achieved, termine, terminee, acheve, completado, completada, concluido, "
-            "terminado, cumplido, hecho, closed, closed out, ferme, cerrado, cerrada",
+            "terminado, cumplido, hecho, closed, closed out, ferme, cerrado, cerrada, "
+            # IATI's "Finalisation": the activity itself is done, only its accounts or evaluation are open
+            "finalisation, finalization, finalised, finalized",
         ),
         Term(
             "in_progress",
@@ -111,7 +114,9 @@ STATUSES = Vocabulary(
             N_("Work toward a defined deliverable is under way."),
             N_("A public source showing work has started (a call launched, talks held, a draft)."),
             "in progress, underway, under way, started, active, implementation, under implementation, under construction, "
-            "en cours, actif, en execution, en curso, en progreso, en proceso, activo, en ejecucion, wip",
+            "en cours, actif, en execution, en curso, en progreso, en proceso, activo, en ejecucion, wip, "
+            # a design or construction phase is work toward the deliverable (a draft counts as evidence)
+            "design, in design, construction, conception, diseno, en diseno, construccion, en construccion",
         ),
         Term(
             "ongoing",
@@ -129,7 +134,9 @@ STATUSES = Vocabulary(
             N_("The announcement itself (the plan text or a release naming it)."),
             "not started, announced, committed, scheduled, upcoming, to do, todo, prevu, prevue, planifie, annonce, "
             "planeado, previsto, anunciado, programado, pendiente, no iniciado, pipeline, proposed, identification, "
-            "not yet started, propose, en preparation, propuesto, en preparacion",
+            "not yet started, propose, en preparation, propuesto, en preparacion, pipeline identification, "
+            # approved, not yet begun: committed, with no sign that work has started
+            "approved, approuve, aprobado",
         ),
         Term(
             "delayed",
@@ -137,7 +144,11 @@ STATUSES = Vocabulary(
             OKABE_ITO["vermillion"],
             N_("A source says it is behind schedule."),
             N_("A source stating the delay. A passed deadline alone is shown as 'overdue', not delayed."),
-            "late, behind, behind schedule, slipped, en retard, retarde, retrasado, atrasado, demorado",
+            "late, behind, behind schedule, slipped, en retard, retarde, retrasado, atrasado, demorado, "
+            # Halted or put off for now (IATI's "Suspended"): the status itself is a source that the work is behind
+            # its schedule; it is not dropped (cancelled), and there is evidence, so not unknown.
+            "suspended, on hold, deferred, postponed, suspendu, en attente, suspendido, en pausa, "
+            "diferido, aplazado, pospuesto",
         ),
         Term(
             "cancelled",
@@ -145,7 +156,9 @@ STATUSES = Vocabulary(
             OKABE_ITO["black"],
             N_("A source says it was dropped."),
             N_("A source stating the cancellation."),
-            "canceled, dropped, abandoned, annule, annulee, cancelado, cancelada, descartado",
+            "canceled, dropped, abandoned, annule, annulee, cancelado, cancelada, descartado, "
+            # ended before its term (a project "terminated" early); "terminado" (Spanish) is completed, above
+            "terminated, resilie",
         ),
         Term(
             "unknown",

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -15,6 +16,7 @@ from urllib.request import urlopen
 
 import feedparser
 import pytest
+from test_mapping import world_bank_file
 
 from cmap_tracker import changes, feed, snapshots
 from conftest import ROOT, run
@@ -22,6 +24,7 @@ from conftest import ROOT, run
 HEADER = "id,title,pillar,sector,status,start_date,end_date,source_url,source_note"
 BASE = "https://tracker.example.org/cmap/"
 ATOM = "{http://www.w3.org/2005/Atom}"
+PLAN_2023 = ROOT / "data" / "plans" / "canada-mexico-2023" / "plan.toml"
 
 
 def row(ident: str, status: str = "planned", end: str = "", title: str = "Title", note: str = "") -> str:
@@ -119,6 +122,52 @@ def test_every_command_has_help_with_its_exit_codes(repo):
         assert "exit codes" in done.stdout
 
 
+def test_check_reads_a_file_of_another_shape_as_the_dashboard_does_and_says_how(repo):
+    """The guessed mapping, the file's own pillars (here the default, one 'Unassigned'), the mapping first."""
+    (repo / "wb.csv").write_bytes(world_bank_file())
+    done = cli(repo, "check", "wb.csv")
+    assert done.returncode == 1, done.stderr  # lines 12 and 41 have no approval date
+    lines = done.stdout.splitlines()
+    assert lines[0] == "mapping applied (contract column <- file column, constant or default):"
+    assert "  title <- column 'Project Name'" in lines and "  id <- column 'Project Id'" in lines
+    assert "  pillar <- default: 'Unassigned'" in lines
+    assert "wb.csv: 60 rows in the file, 58 valid, 2 rejected" in done.stdout
+    report = json.loads(cli(repo, "check", "wb.csv", "--format", "json").stdout)
+    assert report["mapping"]["columns"]["start_date"] == {"column": "Board Approval Date"}
+    assert report["mapping"]["columns"]["pillar"] == {"default": True}
+
+
+def test_check_applies_a_mapping_file(repo):
+    (repo / "wb.csv").write_bytes(world_bank_file())
+    (repo / "wb.toml").write_text('[columns]\npillar = { constant = "World Bank" }\n', encoding="utf-8")
+    report = json.loads(cli(repo, "check", "wb.csv", "--mapping", "wb.toml", "--format", "json").stdout)
+    assert report["mapping"]["columns"]["pillar"] == {"constant": "World Bank"}
+    assert report["mapping"]["columns"]["title"] == {"column": "Project Name"}  # guessed
+    assert (report["valid_rows"], report["rejected_rows"]) == (58, 2)
+    bad = cli(repo, "check", "wb.csv", "--mapping", "missing.toml", "--format", "json")
+    assert bad.returncode == 2 and "The mapping file missing.toml does not exist" in json.loads(bad.stdout)["fatal"]
+
+
+def test_check_reads_another_plans_file_with_or_without_its_plan(repo):
+    data = str(PLAN_2023.parent / "initiatives.csv")
+    for extra in ((), ("--plan", str(PLAN_2023))):
+        done = cli(repo, "check", data, *extra, "--format", "json")
+        assert done.returncode == 0, done.stdout
+        assert json.loads(done.stdout)["rejected_rows"] == 0 and json.loads(done.stdout)["mapping"] is None
+
+
+def test_check_holds_a_file_of_the_bundled_plan_to_its_pillars(repo):
+    csv(repo / "typo.csv", row("A-1"), row("A-2"), row("A-3").replace(",security,", ",securty,"))
+    done = cli(repo, "check", "typo.csv")
+    assert done.returncode == 1 and "line 4, column pillar: rejected:" in done.stdout
+
+
+def test_check_says_a_directory_is_one(repo):
+    done = cli(repo, "check", "snaps", "--format", "json")
+    assert done.returncode == 2
+    assert json.loads(done.stdout)["fatal"] == "snaps is a directory, not a file."
+
+
 # -------------------------------------------------------------------- snapshot
 
 
@@ -201,6 +250,39 @@ def test_diff_until_defaults_to_the_data_file_and_refuses_unknown_dates(repo):
     assert "2026-01-01, 2026-02-01" in missing.stderr
     backwards = cli(repo, "diff", "2026-02-01", "2026-01-01", "--dir", "snaps")
     assert backwards.returncode == 2 and "SINCE must be earlier than UNTIL" in backwards.stderr
+
+
+def another_plan(repo: Path) -> Path:
+    """The 2023 plan's file and data in a folder of their own, with a first snapshot beside them."""
+    folder = repo / "plan2023"
+    folder.mkdir()
+    shutil.copy(PLAN_2023, folder / "plan.toml")
+    shutil.copy(PLAN_2023.parent / "initiatives.csv", folder / "initiatives.csv")
+    done = cli(
+        repo, "snapshot", "--plan", "plan2023/plan.toml", "--data", "plan2023/initiatives.csv", "--date", "2026-03-01"
+    )
+    assert done.returncode == 0, done.stderr
+    assert "feed not written" in done.stderr and not (repo / "static").exists()  # the feed is the bundled plan's
+    return folder
+
+
+def test_snapshot_and_diff_of_another_plan_use_the_snapshots_next_to_it(repo):
+    folder = another_plan(repo)
+    assert snapshots.list_snapshots(folder / "snapshots") == ["2026-03-01"]
+    text = (folder / "initiatives.csv").read_text(encoding="utf-8")
+    (folder / "initiatives.csv").write_text(text.replace("CMAP23-P1-01,", "CMAP23-P1-01X,", 1), encoding="utf-8")
+    args = ("--plan", "plan2023/plan.toml", "--data", "plan2023/initiatives.csv", "--format", "json")
+    got = json.loads(cli(repo, "diff", "2026-03-01", *args).stdout)
+    assert (got["counts"]["added"], got["counts"]["removed"]) == (1, 1) and got["rejected"] == []
+    refused = cli(repo, "snapshot", "--plan", "plan2023/plan.toml", "--data", "plan2023/initiatives.csv")
+    assert refused.returncode == 1 and "CMAP23-P1-01." in refused.stderr  # its id is gone from the file
+
+
+def test_the_feed_of_another_plan_is_written_only_where_asked(repo):
+    another_plan(repo)
+    assert cli(repo, "feed", "--plan", "plan2023/plan.toml").returncode == 2
+    done = cli(repo, "feed", "--plan", "plan2023/plan.toml", "--feed", "plan2023/feed.xml")
+    assert done.returncode == 0 and (repo / "plan2023" / "feed.xml").is_file()
 
 
 # ------------------------------------------------------------------------ feed

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import random
 import subprocess
 import sys
 import time
@@ -343,6 +344,43 @@ def test_the_budget_bounds_a_file_the_fast_reader_takes():
     data = csv_bytes(*(good(f"A-{k}", pillar=f"p{k}") for k in range(200_000)))
     r = loader.load(data, budget=0.05)
     assert not r.ok and "took longer than" in r.fatal.text()
+
+
+def wide_file(header: list[str], cell) -> bytes:
+    """999 columns of ``header`` and 200 rows, ``cell(row, column)`` in each."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows([cell(i, j) for j in range(len(header))] for i in range(200))
+    return out.getvalue().encode()
+
+
+WORDS = "project start date end status name title link url source sector area fecha de inicio the of".split()
+
+
+def phases() -> bytes:
+    """Every header a near match of start_date; every other column of dates, the others of links."""
+    header = [f"Project start date of phase {k}" for k in range(999)]
+    return wide_file(header, lambda i, j: "June 19, 2020" if j % 2 else "https://e.org/x")
+
+
+def long_headers() -> bytes:
+    """300 words a header, of words the contract's names use; every cell a distinct date-like text."""
+    pick = random.Random(16)
+    header = [" ".join(pick.choice(WORDS) for _ in range(300)) + f" {k}" for k in range(999)]
+    return wide_file(header, lambda i, j: f"{1 + (i + j) % 12}/{1 + i % 28}/{1900 + j % 200} {i}")
+
+
+@pytest.mark.parametrize("make", [phases, long_headers], ids=["999 near matches", "999 headers of 300 words"])
+def test_a_wide_file_of_another_shape_gets_a_clear_answer_within_the_budget(make):
+    """The guess of its mapping is bounded and heeds the budget: the answer is the file's own, not a timeout."""
+    data = make()
+    start = time.perf_counter()
+    r = load(data, budget=20)
+    elapsed = time.perf_counter() - start
+    assert elapsed < 20, f"{elapsed:.1f} s"
+    assert r.fatal is None or "took longer" not in r.fatal.text()
+    assert r.ok or "Required column(s) missing" in r.fatal.text()
 
 
 def test_within_the_default_budget_a_file_loads():
