@@ -78,6 +78,15 @@ def test_a_mapping_that_cannot_be_used_leaves_the_data_as_it_was():
     assert at.data_editor[0].value.set_index("column").loc["title", "file"] == "Project Name"
 
 
+def test_an_optional_column_cleared_stays_empty_and_is_not_guessed_again():
+    at = uploaded(world_bank_file())
+    assert at.data_editor[0].value.set_index("column").loc["end_date", "file"] == "Project Closing Date"
+    edit(at, 0, {row_of(at, "end_date"): {"file": None}})
+    assert not at.exception and not at.error
+    assert pd.isna(at.data_editor[0].value.set_index("column").loc["end_date", "file"])
+    assert summary(at) == "**58 of 58 initiatives**"
+
+
 def test_a_pillar_filter_the_new_mapping_has_no_more_is_dropped():
     at = uploaded(regional_file())
     edit(at, 0, {row_of(at, "pillar"): {"file": "Region"}})

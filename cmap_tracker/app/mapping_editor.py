@@ -13,7 +13,7 @@ import streamlit as st
 
 from .. import labels, loader, safe, spreadsheet
 from .. import mapping as mapping_mod
-from ..contract import COLUMNS, UNMAPPED, Fill
+from ..contract import BY_NAME, COLUMNS, REQUIRED, UNMAPPED, Fill
 from ..dataset import Dataset
 from ..dates import DateOrder
 from ..derived import per_object
@@ -190,16 +190,21 @@ def _edit_columns(mapping: Mapping, header: tuple[str, ...], rev: int) -> None:
     )
     edits = st.session_state.get(key, {}).get("edited_rows", {})
     if edits:
-        changed = mapping
-        for i, change in sorted(edits.items()):
-            name = table["column"].iat[i]
-            changed = changed.with_source(name, _edited_source(name, table.iloc[i].to_dict(), change))
-        _apply(lambda: changed)
+
+        def changed() -> Mapping:
+            edited = mapping
+            for i, change in sorted(edits.items()):
+                name = table["column"].iat[i]
+                edited = edited.with_source(name, _edited_source(name, table.iloc[i].to_dict(), change))
+            return edited
+
+        _apply(changed)
 
 
 def _edited_source(column: str, row: dict, change: dict) -> Source | None:
     """The source a row says after ``change``: the file column just chosen, else the constant just typed, else
-    what is left in the row; a row left with neither takes the default (or, without one, nothing)."""
+    what is left in the row. A row left with neither takes the default; an optional column without one is
+    left empty on purpose (not guessed again); a required column without one cannot be left so."""
     merged = row | change
     if change.get("file"):
         return Source(column=change["file"])
@@ -209,7 +214,15 @@ def _edited_source(column: str, row: dict, change: dict) -> Source | None:
         return Source(column=merged["file"])
     if merged.get("constant") not in (None, ""):
         return Source(constant=merged["constant"])
-    return DEFAULT if column in UNMAPPED else None
+    if column in UNMAPPED:
+        return DEFAULT
+    if BY_NAME[column].required:
+        raise LoadError(
+            "Required column(s) missing: {missing}. Expected at least: {expected}.",
+            missing=column,
+            expected=", ".join(REQUIRED),
+        )
+    return Source(constant="")
 
 
 # --- values and dates
