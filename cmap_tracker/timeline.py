@@ -38,7 +38,12 @@ def timeline(df: pd.DataFrame, today: date, *, title: str | None = None) -> go.F
     d = _rows(df, end)
     shapes, notes = _pillar_bands(d)
     date_shapes, date_notes = _key_dates(today)
-    lo = min(d["start_date"].min(), pd.Timestamp(today)) - pd.Timedelta(days=20)
+    first = [
+        d["start_date"].min(),
+        pd.Timestamp(today),
+        *([pd.Timestamp(plan.start)] if (plan := current()).start else []),
+    ]
+    lo = min(first) - pd.Timedelta(days=20)  # the axis spans the plan, the rows and today
     hi = end + pd.Timedelta(days=20)
     return figures.figure(
         _traces(d),

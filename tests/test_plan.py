@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date
 
+import pandas as pd
 import pytest
 
 from cmap_tracker import i18n, labels, loader, plan, report
@@ -207,3 +208,18 @@ def test_a_files_own_pillars_show_no_empty_about_the_plan_box(monkeypatch):
     assert "About the plan" not in [h.value for h in at.header]
     monkeypatch.setenv("DASHBOARD_PLAN", str(PLAN_2023 / "plan.toml"))
     assert "About the plan" in [h.value for h in run("overview").header]
+
+
+def test_the_timeline_spans_the_plan_from_its_start(tmp_path):
+    from cmap_tracker import timeline
+
+    path = tmp_path / "plan.toml"
+    path.write_text(PILLAR.replace("name = 'x'", "name = 'x'\nstart = 2020-01-01\nend = 2030-12-31"), encoding="utf-8")
+    result = load(csv_bytes(good(pillar="a", start_date="2026-01-15")), plan=str(path))
+    assert result.plan is not None and len(result.frame) == 1
+    plan.use(result.plan)
+    try:
+        lo, hi = (pd.Timestamp(x) for x in timeline.timeline(result.frame, date(2026, 11, 27)).layout.xaxis.range)
+    finally:
+        plan.use(plan.bundled())
+    assert lo < pd.Timestamp("2020-01-01") and hi > pd.Timestamp("2030-12-31")
