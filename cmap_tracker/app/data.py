@@ -81,13 +81,10 @@ def load_default() -> Dataset:
 def snapshot_dir() -> Path | None:
     """The snapshots of the served plan: data/snapshots for the bundled plan, a ``snapshots`` folder next to
     a local DASHBOARD_PLAN file, none for a plan read from a URL or declared by the file's own pillars."""
-    served = load_default().plan
-    if served is plan.bundled():
+    if load_default().plan is plan.bundled():
         return snapshots.SNAPSHOT_DIR
-    plan_file = plan_source()
-    return (
-        Path(plan_file).parent / "snapshots" if served.declared and plan_file and not safe.http_url(plan_file) else None
-    )
+    plan_file = plan_source()  # empty when the file's own pillars are served
+    return Path(plan_file).parent / "snapshots" if plan_file and not safe.http_url(plan_file) else None
 
 
 def _snapshot_version(directory: Path | None) -> tuple:
