@@ -185,13 +185,17 @@ def _completions(ta: pd.DataFrame, tb: pd.DataFrame, added: pd.DataFrame) -> pd.
 
 def diff_summary(d: Diff) -> dict[str, int]:
     """Counts for a headline: ``changed`` counts ids (not fields); ``delayed`` ids that
-    became or were added 'delayed'."""
-    became_delayed = int((d.status_flow["after"] == "delayed").sum()) + int((d.added["status"] == "delayed").sum())
-    return {
-        "added": len(d.added),
-        "removed": len(d.removed),
-        "completed": len(d.completions),
-        "delayed": became_delayed,
-        "slipped": len(d.slippage),
-        "changed": int(d.changes["id"].nunique()),
-    }
+    became or were added 'delayed'. Made once per diff and shared: read only."""
+
+    def count() -> dict[str, int]:
+        became_delayed = int((d.status_flow["after"] == "delayed").sum()) + int((d.added["status"] == "delayed").sum())
+        return {
+            "added": len(d.added),
+            "removed": len(d.removed),
+            "completed": len(d.completions),
+            "delayed": became_delayed,
+            "slipped": len(d.slippage),
+            "changed": int(d.changes["id"].nunique()),
+        }
+
+    return per_object(d, "summary", count)

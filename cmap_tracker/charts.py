@@ -195,6 +195,7 @@ def theme_status_mix(df: pd.DataFrame, themes: pd.DataFrame, selected: list[str]
     return _stacked_status(metrics.theme_status(df, themes, selected), "theme", labels.theme, _("Status mix by theme"))
 
 
+@shared
 def figure_alt(table: pd.DataFrame, by: str, label) -> str:
     """Screen-reader summary from a counts table: 'Security: 9 initiatives, 3 Completed, …'."""
     if table.empty:
@@ -204,6 +205,30 @@ def figure_alt(table: pd.DataFrame, by: str, label) -> str:
         mix = ", ".join(f"{n} {labels.status(s)}" for s, n in zip(part["status"].astype(str), part["count"]))
         parts.append(f"{label(key)}: {labels.count_initiatives(int(part['count'].sum()))} ({mix})")
     return "; ".join(parts)
+
+
+@shared
+def status_flow_alt(flow: pd.DataFrame) -> str:
+    """Screen-reader summary of a status flow: 'Planned → In progress: 2; …'."""
+    pairs = flow.groupby(["before", "after"]).size().items()
+    text = "; ".join(f"{labels.status(b)} → {labels.status(a)}: {n}" for (b, a), n in pairs)
+    return text or _("No status changed in this period.")
+
+
+@shared
+def burnup_alt(table: pd.DataFrame) -> str:
+    """Screen-reader summary of a burn-up (``snapshots.burnup``): 'Security: 3/12; …' at the last snapshot."""
+    text = "; ".join(
+        f"{labels.pillar(p)}: {int(g['completed'].iloc[-1])}/{int(g['total'].iloc[-1])}"
+        for p, g in table.groupby("pillar", sort=False)
+    )
+    return text or _("No initiatives match these filters.")
+
+
+@shared
+def burnup_rows(table: pd.DataFrame) -> pd.DataFrame:
+    """A burn-up's table with dates, not timestamps, for "Show as table"."""
+    return table.assign(date=table["date"].dt.date)
 
 
 @shared

@@ -8,6 +8,7 @@ from functools import cache
 import pandas as pd
 
 from . import i18n, safe
+from .derived import shared
 from .i18n import N_, _
 from .plan import current
 from .vocab import STATUSES, THEMES, humanize
@@ -57,13 +58,17 @@ def localized(row: pd.Series, column: str) -> tuple[str, bool]:
     return (val, False) if val else (str(row.get(column, "") or ""), lang != "en")
 
 
-def titles_in_language(table: pd.DataFrame, *frames: pd.DataFrame) -> pd.DataFrame:
-    """``table`` with its titles in the current language, looked up by id in ``frames``
-    (newest first) where the CSV has them."""
+@shared
+def titles_in_language(
+    table: pd.DataFrame, newest: pd.DataFrame, older: pd.DataFrame, columns: tuple[str, ...] = ()
+) -> pd.DataFrame:
+    """``table`` (its ``columns`` only, when given) with its titles in the current language, looked up by id in
+    ``newest``, then ``older``, where the CSV has them. Shared by every session that shows it: read only."""
+    table = table[list(columns)] if columns else table
     if i18n.language() == "en" or table.empty or "title" not in table:
         return table
     names: dict = {}
-    for frame in reversed(frames):  # the newest frame has the last word
+    for frame in (older, newest):  # the newest frame has the last word
         names.update(zip(frame["id"], local_titles(frame)))
     return table.assign(title=table["id"].map(names).fillna(table["title"]))
 
@@ -97,9 +102,10 @@ COLUMN_LABELS = {  # raw table column -> message id (see labelled())
 OUTCOMES = {"rejected": N_("Rejected"), "corrected": N_("Corrected"), "file": N_("File")}
 
 
+@shared
 def labelled(table: pd.DataFrame) -> pd.DataFrame:
     """A table as people read it (every 'Show as table' and report table): translated
-    headers, labels instead of slugs."""
+    headers, labels instead of slugs. Shared by every session that shows the table: read only."""
     out = table.copy()
     by_column = {"pillar": pillar, "status": status, "theme": theme, "sector": sector}
     if "field" not in out:  # a status flow; a diff's values are labelled by their field below

@@ -7,10 +7,12 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from . import i18n, labels, safe
 from .derived import per_object, shared
 from .i18n import _
+from .report import LoadResult
 from .vocab import STATUSES
 
 
@@ -99,6 +101,26 @@ def display_frame(df: pd.DataFrame, stale_before: date | None = None) -> pd.Data
     return table.reset_index(drop=True)  # a RangeIndex is not sent: the rows' positions in the file would be
 
 
+@shared
+def arrow(table: pd.DataFrame) -> pa.Table:
+    """A table as Arrow, what st.dataframe sends: converted once per table, not on every rerun (8% of the
+    server's CPU on reruns of views already built, bench/README.md). Its index is not kept."""
+    return pa.Table.from_pandas(table, preserve_index=False)
+
+
+@shared
+def issue_rows(result: LoadResult) -> pd.DataFrame:
+    """A load's reported rows (the bounded details) as people read them, by line."""
+    return labels.labelled(result.issues_frame(_))
+
+
+@shared
+def reason_counts(result: LoadResult) -> pd.DataFrame:
+    """How many rows each reason of a load's report has, as people read it."""
+    return labels.labelled(result.counts_by_reason(_)).rename(columns={"rows": _("Rows")})
+
+
+@shared
 def dictionary_frame() -> pd.DataFrame:
     from .contract import COLUMNS
 
@@ -112,6 +134,7 @@ def dictionary_frame() -> pd.DataFrame:
     )
 
 
+@shared
 def status_frame() -> pd.DataFrame:
     return pd.DataFrame(
         {

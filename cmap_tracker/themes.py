@@ -13,7 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .arrow_text import dictionary
-from .derived import per_object
+from .derived import per_object, shared
 from .vocab import THEME_SLUG, THEMES, fold
 
 if TYPE_CHECKING:
@@ -95,8 +95,9 @@ def theme_pairs(df: pd.DataFrame, themes: pd.DataFrame) -> tuple[np.ndarray, np.
     return per_object(df, ("theme_pairs", id(themes)), compute)
 
 
+@shared
 def with_themes(ds: Dataset, df: pd.DataFrame, chosen: Iterable[str]) -> pd.DataFrame:
-    """The rows of ``df`` (rows of ``ds.frame``, with its index) carrying any of ``chosen``."""
+    """The rows of ``df`` (rows of ``ds.frame``, with its index) carrying any of ``chosen`` (shared: read only)."""
     pos, codes, names = theme_pairs(df, ds.themes)
     keep = np.zeros(len(df), dtype=bool)
     keep[pos[carrying(codes, names, chosen)]] = True

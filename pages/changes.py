@@ -3,7 +3,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from cmap_tracker import app, changes, charts, i18n, labels, safe, spreadsheet
+from cmap_tracker import app, changes, charts, i18n, labels, safe, spreadsheet, tables
 from cmap_tracker.i18n import _
 
 ctx = app.page(
@@ -13,7 +13,7 @@ ctx = app.page(
     ),
 )
 
-snaps = {s.date: s for s in app.all_snapshots()}
+snaps = {s.date: s for s in ctx.snapshots}
 broken = [s for s in snaps.values() if not s.result.ok]
 for s in broken:
     st.error(
@@ -52,8 +52,8 @@ if since >= until:
 d = app.snapshot_diff(ctx, snaps[since], snaps[until])
 
 
-def local(table):
-    return labels.titles_in_language(table, snaps[until].frame, snaps[since].frame)
+def local(table, columns=()):
+    return labels.titles_in_language(table, snaps[until].frame, snaps[since].frame, columns)
 
 
 summary = changes.diff_summary(d)
@@ -71,22 +71,18 @@ else:
         charts.status_flow(d.status_flow),
         "status_flow",
         selectable=False,
-        alt="; ".join(
-            f"{labels.status(b)} → {labels.status(a)}: {n}"
-            for (b, a), n in d.status_flow.groupby(["before", "after"]).size().items()
-        )
-        or _("No status changed in this period."),
+        alt=charts.status_flow_alt(d.status_flow),
         table=d.status_flow,
     )
     left, right = st.columns(2)
     with left:
-        app.titled_table(_("Completed in the period"), local(d.completions[["id", "title"]]))
-        app.titled_table(_("Added"), local(d.added[["id", "title"]]))
+        app.titled_table(_("Completed in the period"), local(d.completions, ("id", "title")))
+        app.titled_table(_("Added"), local(d.added, ("id", "title")))
     with right:
         app.titled_table(_("Slippage"), local(d.slippage), _("End dates that moved later, and by how many days."))
-        app.titled_table(_("Removed"), local(d.removed[["id", "title"]]))
+        app.titled_table(_("Removed"), local(d.removed, ("id", "title")))
     st.header(_("Every change"), anchor=False)
-    st.dataframe(labels.labelled(local(d.changes)), hide_index=True, width="stretch")
+    st.dataframe(tables.arrow(labels.labelled(local(d.changes))), hide_index=True, width="stretch")
     st.download_button(
         _("Download the changes (CSV)"),
         app.deferred(lambda: spreadsheet.table_csv_bytes(d.changes)),
@@ -99,14 +95,4 @@ if d.unmatched_rejected:
     st.dataframe(labels.labelled(pd.DataFrame([r.__dict__ for r in d.unmatched_rejected])), hide_index=True)
 
 b = app.burnup(ctx, tuple(snaps[x] for x in dates))
-app.chart(
-    charts.burnup(b),
-    "burnup",
-    selectable=False,
-    alt="; ".join(
-        f"{labels.pillar(p)}: {int(g['completed'].iloc[-1])}/{int(g['total'].iloc[-1])}"
-        for p, g in b.groupby("pillar", sort=False)
-    )
-    or _("No initiatives match these filters."),
-    table=b.assign(date=b["date"].dt.date),
-)
+app.chart(charts.burnup(b), "burnup", selectable=False, alt=charts.burnup_alt(b), table=charts.burnup_rows(b))

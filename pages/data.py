@@ -1,6 +1,6 @@
 import streamlit as st
 
-from cmap_tracker import app, contract, i18n, labels, metrics, plan, report, safe, spreadsheet, tables
+from cmap_tracker import app, contract, i18n, metrics, plan, report, safe, spreadsheet, tables
 from cmap_tracker.app.mapping_editor import mapping_editor
 from cmap_tracker.i18n import _
 
@@ -29,7 +29,7 @@ for note in result.notes:
     st.caption(safe.md(app.public_text(note)))
 if result.issues:
     st.dataframe(
-        labels.labelled(result.issues_frame(_)),
+        tables.arrow(tables.issue_rows(result)),
         hide_index=True,
         width="stretch",
         column_config={_("Line"): st.column_config.NumberColumn(_("Line"), format="%d")},
@@ -42,11 +42,7 @@ if result.issues:
                 total=i18n.fmt_int(result.issue_count),
             )
         )
-    st.dataframe(
-        labels.labelled(result.counts_by_reason(_)).rename(columns={"rows": _("Rows")}),
-        hide_index=True,
-        width="stretch",
-    )
+    st.dataframe(tables.arrow(tables.reason_counts(result)), hide_index=True, width="stretch")
     st.download_button(
         _("Download every rejected or corrected row (CSV)"),
         app.deferred(lambda: spreadsheet.issues_csv(result, _)),
@@ -98,6 +94,6 @@ if failed and up is not None and failed[0] == up.file_id:  # only the file in th
 mapping_editor(ctx)
 
 st.header(_("Data dictionary"), anchor=False)
-st.dataframe(tables.dictionary_frame(), hide_index=True, width="stretch")
+st.dataframe(tables.arrow(tables.dictionary_frame()), hide_index=True, width="stretch")
 st.markdown(_("Statuses"))
-st.dataframe(tables.status_frame(), hide_index=True, width="stretch")
+st.dataframe(tables.arrow(tables.status_frame()), hide_index=True, width="stretch")

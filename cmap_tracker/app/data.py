@@ -110,25 +110,26 @@ def snapshot_dataset(snap: snapshots.Snapshot) -> Dataset:
     return per_object(snap, "dataset", lambda: dataset_mod.build(snap.result))
 
 
-def dataset() -> tuple[Dataset, bool]:
-    """This session's data: its upload, else the snapshot it views as of a date, else the latest data."""
+def dataset(snaps: tuple[snapshots.Snapshot, ...] | None = None) -> tuple[Dataset, bool]:
+    """This session's data: its upload, else the snapshot it views as of a date (among ``snaps``, by default
+    every snapshot), else the latest data."""
     ss = st.session_state
     up = ss.get("upload")
     if up is not None:
         return up, True
     asof = ss.get(ASOF_KEY)
     if asof:
-        snap = next((s for s in all_snapshots() if s.date == asof), None)
+        snap = next((s for s in (all_snapshots() if snaps is None else snaps) if s.date == asof), None)
         if snap is not None:
             return snapshot_dataset(snap), False
         ss[ASOF_KEY] = None  # the snapshot file has gone since: the latest data
     return load_default(), False
 
 
-def matching_snapshot(ds: Dataset) -> str | None:
-    """The date of the newest snapshot holding exactly the rows of ``ds``, if one does: a view of the latest data
-    that a dated link reproduces."""
-    snaps = [s for s in all_snapshots() if s.result.ok]
+def matching_snapshot(ds: Dataset, every: tuple[snapshots.Snapshot, ...]) -> str | None:
+    """The date of the newest snapshot of ``every`` holding exactly the rows of ``ds``, if one does: a view of the
+    latest data that a dated link reproduces."""
+    snaps = [s for s in every if s.result.ok]
     if not snaps:
         return None
     newest = snaps[-1]
@@ -200,7 +201,7 @@ def burnup(ctx: Ctx, snaps: tuple[snapshots.Snapshot, ...]) -> pd.DataFrame:
 def since_last_update(ctx: Ctx) -> str | None:
     """'Since 1 Jun 2026: +1 completed, 0 delayed, 1 added' for the two newest snapshots (up to the one in view)."""
     asof = ctx.view.asof
-    snaps = [s for s in all_snapshots() if s.result.ok and (not asof or s.date <= asof)]
+    snaps = [s for s in ctx.snapshots if s.result.ok and (not asof or s.date <= asof)]
     if len(snaps) < 2 or ctx.uploaded:
         return None
     n = changes.diff_summary(snapshot_diff(ctx, snaps[-2], snaps[-1]))

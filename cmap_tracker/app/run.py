@@ -18,6 +18,7 @@ from .. import i18n, plan, safe, state
 from ..dataset import Dataset
 from ..filters import Filters
 from ..i18n import N_, _
+from ..snapshots import Snapshot
 from ..sources import public_name
 from ..state import View
 from . import data, sidebar, url
@@ -31,6 +32,7 @@ class Ctx:
     view: View
     today: date  # the day the view is of: the snapshot's date in a view as of a date, so its KPIs stay the same
     uploaded: bool
+    snapshots: tuple[Snapshot, ...]  # every dated snapshot of the served plan (listed once per run)
 
     @property
     def filters(self) -> Filters:
@@ -46,6 +48,10 @@ class Ctx:
         """How many rows are in view."""
         f = self.filters
         return len(self.ds.frame) if f.is_empty() else int(np.count_nonzero(f.mask(self.ds)))
+
+    def snapshot_dates(self) -> list[str]:
+        """The dates a view can be of: the snapshots that loaded (none for an upload)."""
+        return [] if self.uploaded else usable(self.snapshots)
 
     def whole_rows(self) -> pd.DataFrame:
         """The rows in view with every column, for exports (built when a download is clicked)."""
@@ -71,9 +77,10 @@ def start() -> Ctx | None:
     )
 
     try:
+        snaps = data.all_snapshots()
         if not ss.get("_seeded"):
-            url.seed_asof(usable_snapshots())  # before the data: a link's date chooses it
-        ds, uploaded = data.dataset()
+            url.seed_asof(usable(snaps))  # before the data: a link's date chooses it
+        ds, uploaded = data.dataset(snaps)
     except Exception as exc:  # noqa: BLE001 - never a traceback on screen
         st.error(safe.md_format(_("The data could not be loaded: {error}"), error=safe.clip(str(exc))))
         return None
@@ -91,14 +98,14 @@ def start() -> Ctx | None:
         return None
 
     if not ss.get("_seeded"):
-        url.seed(ds, [s.date for s in data.all_snapshots()])
+        url.seed(ds, [s.date for s in snaps])
         ss["_seeded"] = True
     # The widgets' values are in session state before the widgets are drawn
     # (seeded from the URL, or sent by the browser with this run), so the
     # sidebar is drawn by finish(), after the page: the browser gets the
     # page's content, and its first chart, first.
     view = url.current_view()
-    ctx = Ctx(ds, view, date.fromisoformat(view.asof) if view.asof else date.today(), uploaded)
+    ctx = Ctx(ds, view, date.fromisoformat(view.asof) if view.asof else date.today(), uploaded, snaps)
     _ctx.set(ctx)
     _finished.set(False)
     return ctx
@@ -114,13 +121,13 @@ def finish(ctx: Ctx) -> None:
     _finished.set(True)
     if not embedded():
         with _app_wide():
-            sidebar.draw(ctx.ds, [] if ctx.uploaded else usable_snapshots())
+            sidebar.draw(ctx.ds, ctx.snapshot_dates(), ctx.snapshots)
     url.write_url(url.current_view())
 
 
-def usable_snapshots() -> list[str]:
+def usable(snaps: tuple[Snapshot, ...]) -> list[str]:
     """The dates of the snapshots a view can be of: those that loaded."""
-    return [s.date for s in data.all_snapshots() if s.result.ok]
+    return [s.date for s in snaps if s.result.ok]
 
 
 def _app_wide():

@@ -10,14 +10,15 @@ import streamlit as st
 from .. import i18n, labels, safe, state
 from ..dataset import Dataset
 from ..i18n import _
+from ..snapshots import Snapshot
 from ..vocab import STATUSES
 from . import data, url
 from .url import ASOF_KEY, LANG_KEY, W
 
 
-def draw(ds: Dataset, snapshot_dates: list[str]) -> None:
+def draw(ds: Dataset, snapshot_dates: list[str], snaps: tuple[Snapshot, ...]) -> None:
     """Widgets keep their values across page switches (persist_state="session"). ``snapshot_dates`` are offered
-    under "As of" (none for an upload)."""
+    under "As of" (none for an upload); ``snaps`` are every snapshot, for the share link's date."""
     sb = st.sidebar
     sb.selectbox(
         _("Language"),
@@ -61,17 +62,17 @@ def draw(ds: Dataset, snapshot_dates: list[str]) -> None:
         max_chars=state.MAX_Q,
     )
     sb.button(_("Reset filters"), on_click=url.reset_filters, width="stretch")
-    share(ds)
+    share(ds, snaps)
 
 
-def share(ds: Dataset) -> None:
+def share(ds: Dataset, snaps: tuple[Snapshot, ...]) -> None:
     """The share links: one that always shows the latest data, and one that shows exactly this data (the
     snapshot in view, or the newest snapshot when the latest data is the same)."""
     view = url.current_view()
     latest = url.latest_link(view)
     if not latest:
         return
-    dated = view.asof or data.matching_snapshot(ds)
+    dated = view.asof or data.matching_snapshot(ds, snaps)
     with st.sidebar.popover(_("Share this view"), icon=":material/link:", width="stretch"):
         st.caption(_("Link to this view, always with the latest data (use the copy icon):"))
         st.code(latest, language=None, wrap_lines=True)

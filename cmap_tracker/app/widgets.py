@@ -240,7 +240,7 @@ def initiative_table(
         )
         _open_by_id(df, f"{key}__open")
     st.dataframe(
-        view,
+        view if lazy else tables.arrow(view),  # a streamed table is read a page at a time
         key=key,
         hide_index=True,
         width="stretch",
@@ -260,4 +260,4 @@ def titled_table(title: str, table: pd.DataFrame, caption: str | None = None) ->
     if table.empty:
         st.caption(_("None."))
     else:
-        st.dataframe(labels.labelled(table), hide_index=True, width="stretch")
+        st.dataframe(tables.arrow(labels.labelled(table)), hide_index=True, width="stretch")
