@@ -121,6 +121,26 @@ def reason_counts(result: LoadResult) -> pd.DataFrame:
 
 
 @shared
+@shared
+def display_table(whole: pd.DataFrame, rows: pd.DataFrame, stale_before: date | None = None) -> pa.Table:
+    """``rows`` (rows of ``whole``, with its index) as ``display_frame`` shows them, in Arrow: taken from the
+    table of ``whole``, made once per frame and language, so a new filter builds no table (7 of the 7.5 ms
+    a 51-row table took)."""
+    positions = whole.index.get_indexer(rows.index)
+    if (positions < 0).any():  # not rows of ``whole``: their own table
+        return arrow(display_frame(rows, stale_before))
+    table = arrow(display_frame(whole, stale_before)).take(positions)
+    for i, field in enumerate(table.schema):  # only the values these rows have go to the browser
+        if pa.types.is_dictionary(field.type):
+            values = table.column(i).combine_chunks().cast(field.type.value_type)
+            table = table.set_column(i, field.name, values.dictionary_encode())
+    checked = _("Not checked since")  # only when a row in view is stale, as display_frame does
+    if checked in table.column_names and table[checked].null_count == len(table):
+        table = table.drop_columns([checked])
+    return table
+
+
+@shared
 def dictionary_frame() -> pd.DataFrame:
     from .contract import COLUMNS
 

@@ -61,6 +61,11 @@ class Ctx:
 _ctx: contextvars.ContextVar[Ctx] = contextvars.ContextVar("ctx")
 
 
+def current() -> Ctx:
+    """This run's context (after ``start()``)."""
+    return _ctx.get()
+
+
 def start() -> Ctx | None:
     """Run before the page: language, data, URL seeding, the rows in view. Returns the
     context, or None after showing a clear error (the app never shows a traceback)."""

@@ -18,6 +18,7 @@ from ..derived import per_object
 from ..i18n import N_, _
 from ..vocab import STATUSES, THEMES
 from . import data, url
+from .run import current
 from .url import ID_KEY, TAB_KEY, W
 
 if TYPE_CHECKING:
@@ -217,7 +218,8 @@ def initiative_table(
             with box:
                 initiative_table(df, key=key, select=select, stale_before=stale_before)
         return
-    view = tables.display_frame(df, stale_before)
+    lazy = len(df) > LAZY_ROWS  # a streamed table is read a page at a time: a frame, built for it
+    view = tables.display_frame(df, stale_before) if lazy else tables.display_table(current().ds.view, df, stale_before)
     config = {
         _("Not checked since"): st.column_config.DateColumn(_("Not checked since")),
         _("Source"): st.column_config.LinkColumn(_("Source"), display_text=_("Open")),
@@ -225,7 +227,6 @@ def initiative_table(
         _("End"): st.column_config.DateColumn(_("End")),
         _("Title"): st.column_config.TextColumn(_("Title"), width="large"),
     }
-    lazy = len(view) > LAZY_ROWS
     kw: dict = {}
     if select and not lazy:
         kw = {"on_select": partial(_on_row_select, key, df["id"].tolist()), "selection_mode": "single-row"}
@@ -240,7 +241,7 @@ def initiative_table(
         )
         _open_by_id(df, f"{key}__open")
     st.dataframe(
-        view if lazy else tables.arrow(view),  # a streamed table is read a page at a time
+        view,
         key=key,
         hide_index=True,
         width="stretch",
