@@ -83,3 +83,21 @@ def test_the_age_is_configurable(tmp_path, monkeypatch):
     monkeypatch.setenv("DASHBOARD_STALE_DAYS", "soon")  # not a number of days: the default
     at = run("data")
     assert listed(at) == ["OLD-1"]
+
+
+def test_a_views_table_is_the_table_of_its_rows_alone():
+    """The table of a filtered view is taken from the whole file's table: it must read exactly as the rows' own
+    table would, with the "not checked since" column only when a row in view has one, in every language."""
+    from cmap_tracker import i18n
+
+    today = date(2026, 6, 1)
+    ds = dataset.build(loader.load(rows(today), name="x.csv"))
+    before = metrics.stale_before(today)
+    for lang in ("en", "fr", "es"):
+        i18n.set_language(lang)
+        for ids in (["OLD-1", "NONE-1"], ["NEW-1", "NONE-1"], ["EDGE-1"]):
+            view = ds.view[ds.view["id"].isin(ids)]
+            taken = tables.display_table(ds.view, view, before).to_pandas()
+            alone = tables.display_frame(view, before)
+            assert taken.columns.tolist() == alone.columns.tolist(), (lang, ids)
+            assert taken.astype(str).values.tolist() == alone.astype(str).values.tolist(), (lang, ids)
