@@ -218,8 +218,13 @@ def initiative_table(
             with box:
                 initiative_table(df, key=key, select=select, stale_before=stale_before)
         return
-    lazy = len(df) > LAZY_ROWS  # a streamed table is read a page at a time: a frame, built for it
-    view = tables.display_frame(df, stale_before) if lazy else tables.display_table(current().ds.view, df, stale_before)
+    lazy = len(df) > LAZY_ROWS
+    # a small view is taken from the whole file's table (fast); a streamed one is built for its rows, which is
+    # faster at that size (50,000 rows: 10 ms against 56), and converted once, not on every rerun
+    whole = current().ds.view
+    view = (
+        tables.arrow(tables.display_frame(df, stale_before)) if lazy else tables.display_table(whole, df, stale_before)
+    )
     config = {
         _("Not checked since"): st.column_config.DateColumn(_("Not checked since")),
         _("Source"): st.column_config.LinkColumn(_("Source"), display_text=_("Open")),
