@@ -12,7 +12,6 @@ import plotly.graph_objects as go
 import plotly.io as pio
 
 from . import safe
-from .derived import per_object
 from .i18n import _, month_names
 from .plan import current
 from .vocab import STATUSES
@@ -80,15 +79,10 @@ def figure(data: list[dict], layout: dict) -> go.Figure:
 
 def _template(types: set[str]) -> dict:
     """The default template (Streamlit's, in the app) with trace defaults for ``types`` only:
-    the others would add 2.2 kB to every chart on every rerun. Made once per template and
-    types (copying the template was a third of a bar chart's 15 ms); go.Figure copies it."""
-
-    def make() -> dict:
-        template = pio.templates[pio.templates.default].to_plotly_json()
-        data = {k: v for k, v in template.get("data", {}).items() if k in types}
-        return {"layout": template.get("layout", {}), **({"data": data} if data else {})}
-
-    return per_object(pio.templates[pio.templates.default], ("trace defaults", frozenset(types)), make)
+    the others would add 2.2 kB to every chart on every rerun."""
+    template = pio.templates[pio.templates.default].to_plotly_json()
+    data = {k: v for k, v in template.get("data", {}).items() if k in types}
+    return {"layout": template.get("layout", {}), **({"data": data} if data else {})}
 
 
 def layout(title: str, *, height: int | None = None, **kw) -> dict:

@@ -66,7 +66,7 @@ def timeline(df: pd.DataFrame, today: date, *, title: str | None = None) -> go.F
 def _rows(df: pd.DataFrame, end: pd.Timestamp) -> dict[str, np.ndarray]:
     """The rows in drawing order (by pillar, then start, then id) as arrays: each mark's end (the plan's end
     when open), whether it is a one-day event, its axis label and what its hover and click carry. Arrays, not
-    a frame: a frame's assign and sort were 23 of the 29 ms a 51-row timeline took."""
+    a frame: with a frame's assign and sort, a 51-row timeline took 29 ms; with arrays, 15."""
     order = np.lexsort((df["id"].to_numpy(dtype=str), df["start_date"].to_numpy(), df["pillar"].cat.codes.to_numpy()))
     ids = df["id"].to_numpy(dtype=object)[order]
     status = df["status"].to_numpy(dtype=object)[order].astype(str)
