@@ -105,6 +105,11 @@ def all_snapshots() -> tuple[snapshots.Snapshot, ...]:
     return _snapshots_shared(directory, _snapshot_version(directory))
 
 
+def loaded_dates(snaps: tuple[snapshots.Snapshot, ...]) -> list[str]:
+    """The dates a view can be of: those of the snapshots that loaded."""
+    return [s.date for s in snaps if s.result.ok]
+
+
 def snapshot_dataset(snap: snapshots.Snapshot) -> Dataset:
     """A snapshot as a dataset: another data version, shared like the current file's while the snapshot is kept."""
     return per_object(snap, "dataset", lambda: dataset_mod.build(snap.result))

@@ -49,10 +49,6 @@ class Ctx:
         f = self.filters
         return len(self.ds.frame) if f.is_empty() else int(np.count_nonzero(f.mask(self.ds)))
 
-    def snapshot_dates(self) -> list[str]:
-        """The dates a view can be of: the snapshots that loaded (none for an upload)."""
-        return [] if self.uploaded else usable(self.snapshots)
-
     def whole_rows(self) -> pd.DataFrame:
         """The rows in view with every column, for exports (built when a download is clicked)."""
         return self.filters.apply(self.ds, whole=True)
@@ -84,7 +80,7 @@ def start() -> Ctx | None:
     try:
         snaps = data.all_snapshots()
         if not ss.get("_seeded"):
-            url.seed_asof(usable(snaps))  # before the data: a link's date chooses it
+            url.seed_asof(data.loaded_dates(snaps))  # before the data: a link's date chooses it
         ds, uploaded = data.dataset(snaps)
     except Exception as exc:  # noqa: BLE001 - never a traceback on screen
         st.error(safe.md_format(_("The data could not be loaded: {error}"), error=safe.clip(str(exc))))
@@ -126,13 +122,8 @@ def finish(ctx: Ctx) -> None:
     _finished.set(True)
     if not embedded():
         with _app_wide():
-            sidebar.draw(ctx.ds, ctx.snapshot_dates(), ctx.snapshots)
+            sidebar.draw(ctx.ds, ctx.snapshots, uploaded=ctx.uploaded)
     url.write_url(url.current_view())
-
-
-def usable(snaps: tuple[Snapshot, ...]) -> list[str]:
-    """The dates of the snapshots a view can be of: those that loaded."""
-    return [s.date for s in snaps if s.result.ok]
 
 
 def _app_wide():
@@ -150,7 +141,7 @@ def _app_wide():
 
 def stop() -> NoReturn:
     """End the page early (st.stop) with the sidebar and URL still in place."""
-    finish(_ctx.get())
+    finish(current())
     st.stop()
 
 
@@ -196,7 +187,7 @@ def page(title: str, caption: str | None = None, *, needs_rows: bool = False) ->
     """Every page starts here: its heading, the filters in words, any notices.
     With ``needs_rows``, an empty view shows the empty state and stops the page."""
     try:
-        ctx = _ctx.get()
+        ctx = current()
     except LookupError:
         # Streamlit ran this page file by itself: with a pages/ folder beside
         # the entry point, a process's first run (and every AppTest run) takes
@@ -278,7 +269,7 @@ def filters_text(ctx: Ctx) -> str:
 
 def empty_state() -> None:
     """Why no row is in view: the filters, or a file none of whose rows is usable (with a link to its report)."""
-    if len(_ctx.get().ds.frame):
+    if len(current().ds.frame):
         st.info(
             _("No initiatives match these filters. Remove a filter or press “Reset filters” in the sidebar."),
             icon=":material/search_off:",

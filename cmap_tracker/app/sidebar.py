@@ -16,9 +16,10 @@ from . import data, url
 from .url import ASOF_KEY, LANG_KEY, W
 
 
-def draw(ds: Dataset, snapshot_dates: list[str], snaps: tuple[Snapshot, ...]) -> None:
-    """Widgets keep their values across page switches (persist_state="session"). ``snapshot_dates`` are offered
-    under "As of" (none for an upload); ``snaps`` are every snapshot, for the share link's date."""
+def draw(ds: Dataset, snaps: tuple[Snapshot, ...], *, uploaded: bool) -> None:
+    """Widgets keep their values across page switches (persist_state="session"). The dates of ``snaps`` that
+    loaded are offered under "As of" (none for an upload); the share link dates a view by them."""
+    snapshot_dates = [] if uploaded else data.loaded_dates(snaps)
     sb = st.sidebar
     sb.selectbox(
         _("Language"),

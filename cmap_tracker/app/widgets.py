@@ -6,7 +6,6 @@ from __future__ import annotations
 import dataclasses
 from datetime import date
 from functools import partial
-from typing import TYPE_CHECKING
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -18,12 +17,8 @@ from ..derived import per_object
 from ..i18n import N_, _
 from ..vocab import STATUSES, THEMES
 from . import data, url
-from .run import current
+from .run import Ctx, current
 from .url import ID_KEY, TAB_KEY, W
-
-if TYPE_CHECKING:
-    from .run import Ctx
-
 
 OVERVIEW_TABS = {"status": N_("By status"), "sector": N_("By sector")}  # URL value -> tab label
 
