@@ -52,7 +52,11 @@ class Diff:
             if frame.empty:  # the frames are never modified: nothing to copy
                 return frame
             mask = keep(frame)
-            return frame if mask.all() else frame.iloc[np.flatnonzero(mask)].reset_index(drop=True)
+            if mask.all():
+                return frame
+            picked = frame.take(np.flatnonzero(mask))
+            picked.index = pd.RangeIndex(len(picked))  # in place: reset_index would copy every column again
+            return picked
 
         picked = {name: pick(getattr(self, name)) for name in TABLES}
         return replace(self, **picked, unmatched_rejected=list(self.unmatched_rejected))
@@ -188,14 +192,16 @@ def diff_summary(d: Diff) -> dict[str, int]:
     became or were added 'delayed'. Made once per diff and shared: read only."""
 
     def count() -> dict[str, int]:
-        became_delayed = int((d.status_flow["after"] == "delayed").sum()) + int((d.added["status"] == "delayed").sum())
+        became_delayed = np.count_nonzero(
+            d.status_flow["after"].to_numpy(dtype=object) == "delayed"
+        ) + np.count_nonzero(d.added["status"].to_numpy(dtype=object) == "delayed")
         return {
             "added": len(d.added),
             "removed": len(d.removed),
             "completed": len(d.completions),
-            "delayed": became_delayed,
+            "delayed": int(became_delayed),
             "slipped": len(d.slippage),
-            "changed": int(d.changes["id"].nunique()),
+            "changed": len(set(d.changes["id"].tolist())),
         }
 
     return per_object(d, "summary", count)

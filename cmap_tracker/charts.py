@@ -206,10 +206,13 @@ def figure_alt(table: pd.DataFrame, by: str, label) -> str:
     """Screen-reader summary from a counts table: 'Security: 9 initiatives, 3 Completed, …'."""
     if table.empty:
         return _("No initiatives match these filters.")
+    groups: dict[object, list[tuple[str, int]]] = {}  # key -> (status, count), in first-seen order
+    for key, status, n in zip(table[by].tolist(), table["status"].astype(str).tolist(), table["count"].tolist()):
+        groups.setdefault(key, []).append((status, int(n)))
     parts = []
-    for key, part in table.groupby(by, sort=False, observed=True):
-        mix = ", ".join(f"{n} {labels.status(s)}" for s, n in zip(part["status"].astype(str), part["count"]))
-        parts.append(f"{label(key)}: {labels.count_initiatives(int(part['count'].sum()))} ({mix})")
+    for key, part in groups.items():
+        mix = ", ".join(f"{n} {labels.status(s)}" for s, n in part)
+        parts.append(f"{label(key)}: {labels.count_initiatives(sum(n for _s, n in part))} ({mix})")
     return "; ".join(parts)
 
 
@@ -224,10 +227,10 @@ def status_flow_alt(flow: pd.DataFrame) -> str:
 @shared
 def burnup_alt(table: pd.DataFrame) -> str:
     """Screen-reader summary of a burn-up (``snapshots.burnup``): 'Security: 3/12; …' at the last snapshot."""
-    text = "; ".join(
-        f"{labels.pillar(p)}: {int(g['completed'].iloc[-1])}/{int(g['total'].iloc[-1])}"
-        for p, g in table.groupby("pillar", sort=False)
-    )
+    last: dict[str, tuple[int, int]] = {}  # pillar -> (completed, total) at its last date, in first-seen order
+    for p, done, total in zip(table["pillar"].tolist(), table["completed"].tolist(), table["total"].tolist()):
+        last[p] = (int(done), int(total))
+    text = "; ".join(f"{labels.pillar(p)}: {done}/{total}" for p, (done, total) in last.items())
     return text or _("No initiatives match these filters.")
 
 
@@ -301,7 +304,16 @@ def burnup(table: pd.DataFrame) -> go.Figure:
 def _burnup_lines(table: pd.DataFrame) -> list[dict]:
     """Two lines per pillar, total (dotted) and completed (solid), in the pillar's colour."""
     data = []
-    for pillar, part in table.groupby("pillar", sort=False):
+    dates = table["date"].to_numpy()
+    rows: dict[str, list[int]] = {}  # pillar -> its rows, in first-seen order
+    for i, p in enumerate(table["pillar"].tolist()):
+        rows.setdefault(p, []).append(i)
+    for pillar, at in rows.items():
+        part = {
+            "date": dates[at],
+            "total": table["total"].to_numpy()[at],
+            "completed": table["completed"].to_numpy()[at],
+        }
         color = pillar_color(pillar)
         name = labels.pillar(str(pillar))
         for col, word, line, symbol in (
@@ -312,7 +324,7 @@ def _burnup_lines(table: pd.DataFrame) -> list[dict]:
             data.append(
                 {
                     "type": "scatter",
-                    "x": part["date"].to_numpy(),
+                    "x": part["date"],
                     "y": part[col].tolist(),
                     "name": f"{name}: {word}",
                     "mode": "lines+markers",

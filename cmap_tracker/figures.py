@@ -4,6 +4,7 @@ click filters by id; status is never told by colour alone (names, hovers, patter
 
 from __future__ import annotations
 
+import functools
 import textwrap
 
 import numpy as np
@@ -57,14 +58,31 @@ def _spec(value, key: str = ""):
 
 
 class Figure(go.Figure):
-    """A figure that is not changed once built (sessions share it): ``to_dict``, which
-    st.plotly_chart calls on every rerun, is made once (a deep copy: 5% of the server's
-    CPU on reruns of views already built, bench/README.md)."""
+    """A figure that is never changed once built (sessions share it). ``to_dict`` is its spec;
+    the Plotly object behind the other attributes is made on first use: st.plotly_chart reads
+    only ``to_dict``, and making the object and its deep copy cost 2 ms a figure (status by
+    pillar, 51 rows), on every view not yet built (bench/README.md)."""
+
+    def __init__(self, spec: dict, *, validate: bool = False):
+        self.__dict__["_spec"] = spec
+        if validate:
+            self._build(validate=True)
+            self.__dict__["_spec"] = super().to_dict()
+
+    def _build(self, validate: bool = False) -> None:
+        if "_built" not in self.__dict__:
+            self.__dict__["_built"] = True  # first: the Plotly constructor's own lookups must not come back here
+            super().__init__(self.__dict__["_spec"], _validate=validate)
+
+    def __getattr__(self, name: str):
+        """Called only for attributes not found: those of the Plotly object, made now."""
+        if name.startswith("__") or "_built" in self.__dict__:
+            raise AttributeError(name)
+        self._build()
+        return getattr(self, name)
 
     def to_dict(self) -> dict:
-        if "_as_dict" not in self.__dict__:
-            self.__dict__["_as_dict"] = super().to_dict()
-        return self.__dict__["_as_dict"]
+        return self.__dict__["_spec"]
 
 
 def figure(data: list[dict], layout: dict) -> go.Figure:
@@ -74,13 +92,19 @@ def figure(data: list[dict], layout: dict) -> go.Figure:
         "data": _spec(data),
         "layout": {"template": _template({t.get("type", "scatter") for t in data}), **_spec(layout)},
     }
-    return Figure(spec) if VALIDATE else Figure(spec, _validate=False)
+    return Figure(spec, validate=VALIDATE)
 
 
 def _template(types: set[str]) -> dict:
     """The default template (Streamlit's, in the app) with trace defaults for ``types`` only:
-    the others would add 2.2 kB to every chart on every rerun."""
-    template = pio.templates[pio.templates.default].to_plotly_json()
+    the others would add 2.2 kB to every chart on every rerun. Shared by the figures that
+    use it (read only): copying it out of Plotly took 1-2 ms a figure in the server."""
+    return _template_of(str(pio.templates.default), frozenset(types))
+
+
+@functools.lru_cache(maxsize=64)
+def _template_of(name: str, types: frozenset[str]) -> dict:
+    template = pio.templates[name].to_plotly_json()
     data = {k: v for k, v in template.get("data", {}).items() if k in types}
     return {"layout": template.get("layout", {}), **({"data": data} if data else {})}
 

@@ -191,7 +191,7 @@ def burnup(snapshots: Iterable[Snapshot], keep: Keep | None = None) -> pd.DataFr
     dates = [s.date for s in snaps]
     return pd.DataFrame(
         {
-            "date": pd.to_datetime([d for d in dates for _p in pillars]).as_unit("us"),
+            "date": np.repeat(np.array(dates, dtype="datetime64[D]"), len(pillars)).astype("datetime64[us]"),
             "pillar": pd.array([p for _d in dates for p in pillars], dtype="str"),
             "total": np.array([t.get(p, 0) for t, _c in per for p in pillars], dtype=int),
             "completed": np.array([int(c.get(p, 0)) for _t, c in per for p in pillars], dtype=int),

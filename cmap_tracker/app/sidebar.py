@@ -68,13 +68,19 @@ def draw(ds: Dataset, snaps: tuple[Snapshot, ...], *, uploaded: bool) -> None:
 
 def share(ds: Dataset, snaps: tuple[Snapshot, ...]) -> None:
     """The share links: one that always shows the latest data, and one that shows exactly this data (the
-    snapshot in view, or the newest snapshot when the latest data is the same)."""
-    view = url.current_view()
-    latest = url.latest_link(view)
-    if not latest:
+    snapshot in view, or the newest snapshot when the latest data is the same). Built only while the popover
+    is open (on_change="rerun"): most reruns never show them."""
+    if not url.known_address():
         return
+    box = st.sidebar.popover(
+        _("Share this view"), icon=":material/link:", width="stretch", key="share_open", on_change="rerun"
+    )
+    if not box.open:
+        return
+    view = url.current_view()
+    latest = url.latest_link(view) or ""
     dated = view.asof or data.matching_snapshot(ds, snaps)
-    with st.sidebar.popover(_("Share this view"), icon=":material/link:", width="stretch"):
+    with box:
         st.caption(_("Link to this view, always with the latest data (use the copy icon):"))
         st.code(latest, language=None, wrap_lines=True)
         if dated:

@@ -115,6 +115,11 @@ def reset_filters() -> None:
     st.session_state["_notices"] = []
 
 
+def known_address() -> bool:
+    """Whether the browser told this session the page's address (share links need it)."""
+    return bool(getattr(st.context, "url", None))
+
+
 def share_link(view: View) -> str | None:
     """Absolute URL of this page with every filter, for pasting into an email."""
     base = getattr(st.context, "url", None)
