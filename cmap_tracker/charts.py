@@ -304,16 +304,12 @@ def burnup(table: pd.DataFrame) -> go.Figure:
 def _burnup_lines(table: pd.DataFrame) -> list[dict]:
     """Two lines per pillar, total (dotted) and completed (solid), in the pillar's colour."""
     data = []
-    dates = table["date"].to_numpy()
+    columns = {c: table[c].to_numpy() for c in ("date", "total", "completed")}
     rows: dict[str, list[int]] = {}  # pillar -> its rows, in first-seen order
     for i, p in enumerate(table["pillar"].tolist()):
         rows.setdefault(p, []).append(i)
     for pillar, at in rows.items():
-        part = {
-            "date": dates[at],
-            "total": table["total"].to_numpy()[at],
-            "completed": table["completed"].to_numpy()[at],
-        }
+        part = {c: values[at] for c, values in columns.items()}
         color = pillar_color(pillar)
         name = labels.pillar(str(pillar))
         for col, word, line, symbol in (

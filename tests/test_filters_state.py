@@ -60,6 +60,8 @@ def test_no_filter_shows_every_row(ds):
         (Filters(status=("planned",)), ["P-1", "M-2"]),
         (Filters(status=("completed", "cancelled")), ["S-2", "M-1"]),
         (Filters(status=("unknown",)), []),
+        (Filters(sector=("Not in this file",)), []),  # a value the file lacks selects nothing, and no error
+        (Filters(sector=("Policing", "Not in this file")), ["S-1"]),
         (Filters(theme=("trade",)), ["P-1", "P-2"]),
         (Filters(theme=("energy",)), ["P-1", "E-1"]),
         (Filters(theme=("digital", "climate")), ["S-1", "S-2", "E-1"]),
